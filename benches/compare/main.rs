@@ -1,0 +1,395 @@
+//! `cargo bench --bench compare`: weft against tokio, workload by workload.
+//!
+//! # Method
+//!
+//! - **Same code, same resources.** Each workload is one function generic over
+//!   [`runtimes::Rt`], run once as weft and once as tokio. Multi-thread runtimes get the same
+//!   number of workers on both sides ([`runtimes::WORKERS`] = 2); current-thread runtimes
+//!   are compared with current-thread runtimes.
+//! - **One runtime per side per workload**, built before warm-up and kept for all rounds,
+//!   as tokio's own benches do; it is dropped (shut down) when the workload ends.
+//! - **Warm-up**, then **alternating rounds**: weft, tokio, weft, tokio, ... Each round is
+//!   one iteration of the workload, timed with [`Instant`] as wall time. Alternating
+//!   spreads the machine's drift (frequency scaling, noisy neighbours) over both sides
+//!   evenly instead of charging it to whichever ran second.
+//! - **Medians**: the reported value per side is the median of its rounds, which ignores
+//!   the occasional round hit by a preemption. The spread (min, quartiles, max) goes to stderr.
+//! - **ratio = weft / tokio** of the medians: below 1 weft is faster (or, for `mem/*`,
+//!   smaller). stderr also shows the median of the round-by-round ratios; when it
+//!   disagrees with the ratio of medians, the run was too noisy to trust. The machines
+//!   are small and noisy: compare ratios within one run, never absolute times across runs.
+//!
+//! # Output
+//!
+//! One line per workload on stdout, read by tools, then a markdown table of the same:
+//!
+//! ```text
+//! compare <group>/<workload> weft_ns=<median> tokio_ns=<median> ratio=<weft/tokio>
+//! ```
+//!
+//! `mem/*` lines use the same keys but the values are bytes. Progress and spreads go to
+//! stderr. A workload that panics is reported on stderr and skipped (exit status 1); a
+//! workload that stops making progress for [`HANG_LIMIT`] aborts the run (exit status 2).
+//!
+//! # Command line
+//!
+//! `cargo bench --bench compare [-- [--quick] [--list] [FILTER...]]`: `--quick` shortens
+//! every workload (the whole run stays under two minutes); a FILTER keeps the workloads
+//! whose name contains it (e.g. `-- --quick ping_pong`); `--list` prints the names.
+//! Other flags (cargo passes `--bench`) are ignored.
+//!
+//! # Adding a workload
+//!
+//! Write `fn my_workload<R: Rt>(rt: R) -> impl FnMut() -> Duration` in the group's module
+//! (`rt.rs`, `time.rs`, or a new `sync.rs`, `group.rs`, ...): set up what the rounds share,
+//! then return the closure that runs one round and returns the time it measured (usually
+//! `timed(|| ...)`, which leaves untimed set-up and clean-up outside the measurement).
+//! List it in that module's `WORKLOADS` with [`timed!`]. A new module also goes into
+//! [`GROUPS`] below. If the two sides need different code (weft's primitives against
+//! `tokio::sync`), write the two setup functions side by side and build the entry by hand:
+//! `Workload { name, run: |ctx| ctx.alternate(weft_side(Weft::build(..)), tokio_side(..)) }`.
+//! Workloads that measure something other than time return an [`Outcome`] themselves
+//! (see `mem.rs`).
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A workload entry that times rounds of `$setup::<Weft>` against `$setup::<Tokio>`, each
+/// given a fresh runtime of `$flavor`. `$setup` is a generic function in scope:
+/// `fn $setup<R: Rt>(rt: R) -> impl FnMut() -> Duration`.
+macro_rules! timed {
+    ($name:literal, $flavor:expr, $setup:ident) => {
+        crate::Workload {
+            name: $name,
+            run: |ctx| {
+                use crate::runtimes::{Rt, Tokio, Weft};
+                let weft = $setup::<Weft>(Weft::build($flavor));
+                let tokio = $setup::<Tokio>(Tokio::build($flavor));
+                ctx.alternate(weft, tokio)
+            },
+        }
+    };
+}
+
+mod mem;
+mod rt;
+mod runtimes;
+mod time;
+
+/// Every workload, group by group, in running order.
+const GROUPS: &[&[Workload]] = &[rt::WORKLOADS, time::WORKLOADS, mem::WORKLOADS];
+
+/// A run aborts when no round finishes for this long (a hang, not a slow round).
+const HANG_LIMIT: Duration = Duration::from_secs(60);
+
+/// One named workload.
+pub struct Workload {
+    /// `<group>/<workload>`, as printed.
+    pub name: &'static str,
+    /// Builds both sides, runs the rounds, reports the medians.
+    pub run: fn(&Ctx) -> Outcome,
+}
+
+/// How long to measure; shared by every workload of a run.
+pub struct Ctx {
+    /// `--quick` was given.
+    pub quick: bool,
+    /// Warm-up wall time per workload (both sides together).
+    warmup: Duration,
+    /// Measuring wall time per workload (both sides together), once `min_rounds` are done.
+    budget: Duration,
+    /// Rounds per side, at least.
+    min_rounds: usize,
+    /// Rounds per side, at most.
+    max_rounds: usize,
+}
+
+/// What a side's rounds measured: nanoseconds, or bytes for `mem/*`.
+pub struct Outcome {
+    /// weft's samples, one per round.
+    pub weft: Vec<u64>,
+    /// tokio's samples, one per round.
+    pub tokio: Vec<u64>,
+    /// What the samples count.
+    pub unit: Unit,
+}
+
+/// The unit of an [`Outcome`]'s samples.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// Wall time of a round, in nanoseconds.
+    Nanos,
+    /// Bytes (of memory).
+    Bytes,
+}
+
+/// Which side is running, for the hang report.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum Side {
+    None = 0,
+    Weft = 1,
+    Tokio = 2,
+}
+
+/// Runs `f` once and returns its wall time.
+pub fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+impl Ctx {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Ctx {
+                quick,
+                warmup: Duration::from_millis(300),
+                budget: Duration::from_millis(2_500),
+                min_rounds: 5,
+                max_rounds: 300,
+            }
+        } else {
+            Ctx {
+                quick,
+                warmup: Duration::from_millis(1_500),
+                budget: Duration::from_secs(10),
+                min_rounds: 20,
+                max_rounds: 2_000,
+            }
+        }
+    }
+
+    /// Warms up both sides, then runs rounds weft, tokio, weft, tokio, ... until the
+    /// budget is spent, each closure returning the time its round measured.
+    pub fn alternate(
+        &self,
+        mut weft: impl FnMut() -> Duration,
+        mut tokio: impl FnMut() -> Duration,
+    ) -> Outcome {
+        let mut round = |samples: Option<(&mut Vec<u64>, &mut Vec<u64>)>| {
+            progress(Side::Weft);
+            let w = weft();
+            progress(Side::Tokio);
+            let t = tokio();
+            progress(Side::None);
+            if let Some((ws, ts)) = samples {
+                ws.push(nanos(w));
+                ts.push(nanos(t));
+            }
+        };
+
+        let start = Instant::now();
+        let mut warm = 0;
+        while warm < 2 || start.elapsed() < self.warmup {
+            round(None);
+            warm += 1;
+        }
+
+        // Until the budget is spent and `min_rounds` are done; a pathologically slow side
+        // settles for 3 rounds once three budgets are spent.
+        let (mut ws, mut ts) = (Vec::new(), Vec::new());
+        let start = Instant::now();
+        let done = |rounds: usize, spent: Duration| {
+            rounds >= self.max_rounds
+                || (spent >= self.budget && rounds >= self.min_rounds)
+                || (spent >= 3 * self.budget && rounds >= 3)
+        };
+        while !done(ws.len(), start.elapsed()) {
+            round(Some((&mut ws, &mut ts)));
+        }
+        Outcome { weft: ws, tokio: ts, unit: Unit::Nanos }
+    }
+
+    /// Rounds for workloads that are slow to repeat and barely noisy (`mem/*`).
+    pub fn few_rounds(&self) -> usize {
+        if self.quick {
+            3
+        } else {
+            7
+        }
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Progress for the hang watchdog: bumped at every round boundary.
+static PROGRESS: AtomicU64 = AtomicU64::new(0);
+/// The side whose round is running (a [`Side`]).
+static SIDE: AtomicU8 = AtomicU8::new(0);
+/// The workload being run, and the lines printed so far (for the table, also on abort).
+static STATE: Mutex<State> = Mutex::new(State { current: "", rows: Vec::new() });
+
+struct State {
+    current: &'static str,
+    rows: Vec<Row>,
+}
+
+struct Row {
+    name: &'static str,
+    weft: u64,
+    tokio: u64,
+    unit: Unit,
+}
+
+/// Marks a round boundary; `side` is about to run (or nothing, [`Side::None`]).
+pub fn progress(side: Side) {
+    SIDE.store(side as u8, Relaxed);
+    PROGRESS.fetch_add(1, Relaxed);
+}
+
+/// Aborts the run when no round boundary passes for [`HANG_LIMIT`].
+fn spawn_watchdog() {
+    std::thread::Builder::new()
+        .name("compare-watchdog".into())
+        .spawn(|| {
+            let mut seen = PROGRESS.load(Relaxed);
+            let mut since = Instant::now();
+            loop {
+                std::thread::sleep(Duration::from_millis(500));
+                let now = PROGRESS.load(Relaxed);
+                if now != seen {
+                    (seen, since) = (now, Instant::now());
+                } else if since.elapsed() >= HANG_LIMIT {
+                    let side = match SIDE.load(Relaxed) {
+                        1 => "weft",
+                        2 => "tokio",
+                        _ => "set-up or clean-up",
+                    };
+                    let state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+                    eprintln!(
+                        "compare: {} made no progress for {} s (in {side}): aborting",
+                        state.current,
+                        HANG_LIMIT.as_secs()
+                    );
+                    print_table(&state.rows);
+                    let _ = std::io::stdout().flush();
+                    std::process::exit(2);
+                }
+            }
+        })
+        .expect("spawn watchdog");
+}
+
+fn median(samples: &[u64]) -> u64 {
+    let mut s = samples.to_vec();
+    s.sort_unstable();
+    match s.len() {
+        0 => 0,
+        n if n % 2 == 1 => s[n / 2],
+        n => (s[n / 2 - 1] + s[n / 2]) / 2,
+    }
+}
+
+fn ratio(weft: u64, tokio: u64) -> f64 {
+    weft as f64 / tokio.max(1) as f64
+}
+
+/// The median of round-by-round ratios: a cross-check on the ratio of medians that is
+/// blind to drift between rounds. When the two disagree much, the run was too noisy.
+fn paired_ratio(weft: &[u64], tokio: &[u64]) -> f64 {
+    let mut r: Vec<f64> = weft.iter().zip(tokio).map(|(&w, &t)| ratio(w, t)).collect();
+    r.sort_unstable_by(f64::total_cmp);
+    match r.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => r[n / 2],
+        n => (r[n / 2 - 1] + r[n / 2]) / 2.0,
+    }
+}
+
+/// `min / q1 / median / q3 / max` of `samples`, in a readable unit.
+fn spread(samples: &[u64], unit: Unit) -> String {
+    let mut s = samples.to_vec();
+    s.sort_unstable();
+    let at = |q: usize| s[(s.len() - 1) * q / 4];
+    let fmt = |v: u64| match unit {
+        Unit::Nanos => format!("{:.3}ms", v as f64 / 1e6),
+        Unit::Bytes => format!("{v}B"),
+    };
+    [0, 1, 2, 3, 4].map(|q| fmt(at(q))).join(" / ")
+}
+
+fn print_table(rows: &[Row]) {
+    println!();
+    println!("| workload | weft | tokio | unit | ratio (weft/tokio) |");
+    println!("|---|---:|---:|---|---:|");
+    for r in rows {
+        let unit = match r.unit {
+            Unit::Nanos => "ns",
+            Unit::Bytes => "bytes",
+        };
+        println!("| {} | {} | {} | {unit} | {:.3} |", r.name, r.weft, r.tokio, ratio(r.weft, r.tokio));
+    }
+}
+
+fn main() {
+    let mut quick = false;
+    let mut list = false;
+    let mut filters = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--list" => list = true,
+            flag if flag.starts_with('-') => {} // `--bench` from cargo, and anything else
+            filter => filters.push(filter.to_owned()),
+        }
+    }
+
+    let selected: Vec<&Workload> = GROUPS
+        .iter()
+        .flat_map(|group| group.iter())
+        .filter(|w| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str())))
+        .collect();
+    if list || selected.is_empty() {
+        if selected.is_empty() {
+            eprintln!("compare: no workload matches {filters:?}; the workloads are:");
+        }
+        for w in GROUPS.iter().flat_map(|group| group.iter()) {
+            println!("{}", w.name);
+        }
+        return;
+    }
+
+    let ctx = Ctx::new(quick);
+    spawn_watchdog();
+    let run_start = Instant::now();
+    let mut failed = 0;
+    for w in selected {
+        STATE.lock().unwrap().current = w.name;
+        eprintln!("compare: running {} ...", w.name);
+        let start = Instant::now();
+        let outcome = match catch_unwind(AssertUnwindSafe(|| (w.run)(&ctx))) {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                eprintln!("compare: {} FAILED (panicked); skipped", w.name);
+                failed += 1;
+                continue;
+            }
+        };
+        let (weft, tokio) = (median(&outcome.weft), median(&outcome.tokio));
+        println!("compare {} weft_ns={weft} tokio_ns={tokio} ratio={:.3}", w.name, ratio(weft, tokio));
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "  {} rounds per side in {:.1}s; weft {}; tokio {}  (min / q1 / median / q3 / max); \
+             median of per-round ratios {:.3}",
+            outcome.weft.len(),
+            start.elapsed().as_secs_f64(),
+            spread(&outcome.weft, outcome.unit),
+            spread(&outcome.tokio, outcome.unit),
+            paired_ratio(&outcome.weft, &outcome.tokio),
+        );
+        let row = Row { name: w.name, weft, tokio, unit: outcome.unit };
+        STATE.lock().unwrap().rows.push(row);
+    }
+
+    print_table(&STATE.lock().unwrap().rows);
+    eprintln!("compare: done in {:.1}s", run_start.elapsed().as_secs_f64());
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,161 @@
+//! The cancellation core: asyncio's contract with Rust's types.
+//!
+//! In tokio, cancelling a task drops its future: no cleanup can await. In weft, every
+//! await point that weft provides is a *checkpoint*: before it waits, and each time it
+//! is woken, it asks [`check`] whether the current task has a cancellation to deliver,
+//! and if so returns `Err(Cancelled)`. `?` then propagates the cancellation the way an
+//! exception propagates in Python, and code that catches it may go on awaiting
+//! (`except CancelledError: await cleanup(); raise` ports line for line).
+//!
+//! Two kinds of cancellation meet here:
+//!
+//! * **Requests** (asyncio's `Task.cancel`): edge-triggered and counted. A request
+//!   marks one pending delivery and wakes the task; the checkpoint the task is suspended
+//!   in, or the next one it reaches, returns `Err(Cancelled)` once. `uncancel()` undoes a
+//!   request. The counters live in the task's extras (`task/extras.rs`).
+//! * **Scopes** (Trio's cancel scopes, [`ScopeCore`]): level-triggered. While a scope is
+//!   cancelled, every checkpoint polled inside it fails, until the scope is left. A
+//!   shielded scope hides the scopes outside it and defers requests until it is left.
+//!
+//! While a task is polled, the thread knows which task it is and which scope the poll is
+//! inside (`context.rs`); a checkpoint's fast path is two thread-local reads and, for a
+//! task that was ever named or cancelled, one atomic load.
+//!
+//! Futures that are not weft's are not checkpoints; [`CancellableExt::cancellable`]
+//! races one against the task's cancellation. `Task::abort()` is the hard cancel: the
+//! future is dropped at its next poll, with no async cleanup, as in tokio.
+
+mod error;
+mod scope;
+
+pub use error::{CancelKind, Cancelled};
+pub use scope::ScopeCore;
+
+use crate::{context, coop};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The test every checkpoint makes: `Err(Cancelled)` if the current task must see a
+/// cancellation now, from a cancelled scope around this poll or a pending request.
+///
+/// Outside a weft task it always returns `Ok(())`. Primitives built outside weft call it
+/// at the top of their `poll` to become checkpoints.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let me = weft_executor::current_task().unwrap();
+/// assert!(weft_executor::cancel::check().is_ok());
+/// me.cancel(Some("stop"));
+/// let err = weft_executor::cancel::check().unwrap_err();
+/// assert_eq!(err.message(), Some("stop"));
+/// assert!(weft_executor::cancel::check().is_ok(), "one request, one delivery");
+/// # });
+/// ```
+#[inline]
+pub fn check() -> Result<(), Cancelled> {
+    let (task, scope) = context::task_and_scope();
+    if let Some(scope) = scope {
+        return check_scopes(task, scope);
+    }
+    match task.and_then(|t| t.extras()) {
+        Some(extras) if extras.must_cancel.load(std::sync::atomic::Ordering::Acquire) => {
+            extras.take_delivery().map_or(Ok(()), Err)
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cold]
+fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Result<(), Cancelled> {
+    let mut node = Some(innermost);
+    let mut shielded = false;
+    while let Some(scope) = node {
+        if scope.is_cancelled() {
+            let token = task.map(|t| t.extras_or_init().token.clone());
+            return Err(scope.delivery(token));
+        }
+        if scope.is_shielded() {
+            shielded = true;
+            break;
+        }
+        node = scope.parent();
+    }
+    if shielded {
+        return Ok(());
+    }
+    match task.and_then(|t| t.extras()) {
+        Some(extras) => extras.take_delivery().map_or(Ok(()), Err),
+        None => Ok(()),
+    }
+}
+
+/// A checkpoint and nothing else: fails if the task is cancelled, and yields only when
+/// the task has used its cooperative budget (see [`crate::coop`]). Use
+/// [`yield_now`](crate::yield_now) to always yield, like `await asyncio.sleep(0)`.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// for _ in 0..1000 {
+///     // A long computation stays cancellable and lets other tasks run.
+///     weft_executor::cancel::checkpoint().await?;
+/// }
+/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// ```
+pub fn checkpoint() -> Checkpoint {
+    Checkpoint { _private: () }
+}
+
+/// Future returned by [`checkpoint`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Checkpoint {
+    _private: (),
+}
+
+impl Future for Checkpoint {
+    type Output = Result<(), Cancelled>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        check()?;
+        coop::poll_proceed(cx).map(Ok)
+    }
+}
+
+/// Makes any future a checkpoint: see [`CancellableExt::cancellable`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Cancellable<F> {
+    inner: F,
+}
+
+impl<F: Future> Future for Cancellable<F> {
+    type Output = Result<F::Output, Cancelled>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        check()?;
+        // SAFETY: `inner` is structurally pinned: it is never moved out of `self`.
+        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.inner) };
+        inner.poll(cx).map(Ok)
+    }
+}
+
+/// Races a future that is not weft's against the current task's cancellation.
+///
+/// ```
+/// use weft_executor::cancel::CancellableExt;
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let me = weft_executor::current_task().unwrap();
+/// me.cancel(None);
+/// // std::future::pending() never completes; the request still gets through.
+/// let r = std::future::pending::<()>().cancellable().await;
+/// assert!(r.is_err());
+/// # });
+/// ```
+pub trait CancellableExt: Future + Sized {
+    /// Wraps `self` so that a cancellation of the current task ends the wait with
+    /// `Err(Cancelled)` (the wrapped future is then dropped with the wrapper).
+    fn cancellable(self) -> Cancellable<Self> {
+        Cancellable { inner: self }
+    }
+}
+
+impl<F: Future> CancellableExt for F {}

@@ -1,0 +1,334 @@
+//! Trio's cancel scopes, the level-triggered half of cancellation.
+//!
+//! A [`ScopeCore`] is the engine under `weft::CancelScope`, `move_on_after` and
+//! `fail_after`. Scopes form a tree: a scope's parent is the scope its first poll happened
+//! inside, and a task spawned inside a scope inherits it, so cancelling a scope reaches
+//! every task in it, however deep.
+//!
+//! ```text
+//!   scope A (deadline 5s)           cancel(A): A.cancelled = true, then wake A's owner,
+//!     ├── task T1 (inherited A)                A's tasks, and the owners and tasks of
+//!     └── scope B (shield)                     every non-shielded scope below A.
+//!           └── task T2                        T2 is behind B's shield: not woken, and
+//!                                              its checkpoints stop walking at B.
+//! ```
+//!
+//! A checkpoint walks from the innermost scope of the current poll towards the root: the
+//! first cancelled scope it meets makes it fail; a shielded scope ends the walk (and
+//! defers asyncio-style requests until the poll is outside it again).
+//!
+//! **Invariant:** a scope is entered once and left once, by the task that polls it; its
+//! owner waker and its links exist only between the two.
+
+use super::Cancelled;
+use crate::context;
+use crate::task::Id;
+use crate::time::TimerHandle;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+use std::task::{Context, Wake, Waker};
+use std::time::Instant;
+
+/// The state of one cancel scope. See the module docs.
+pub struct ScopeCore {
+    id: u64,
+    parent: OnceLock<Option<Arc<ScopeCore>>>,
+    cancelled: AtomicBool,
+    shield: AtomicBool,
+    /// Every `Cancelled` this scope delivers holds a clone: if one reaches the scope's
+    /// exit, the scope caught its own cancellation (Trio's `cancelled_caught`).
+    token: Arc<()>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entered: bool,
+    exited: bool,
+    owner: Option<Waker>,
+    /// Tasks spawned inside this scope, by id.
+    tasks: std::collections::HashMap<Id, Waker>,
+    children: Vec<Weak<ScopeCore>>,
+    deadline: Option<Instant>,
+    timer: Option<TimerHandle>,
+}
+
+/// A scope can be entered only once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlreadyEntered;
+
+impl std::fmt::Display for AlreadyEntered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a cancel scope can be entered only once; create a new scope")
+    }
+}
+
+impl std::error::Error for AlreadyEntered {}
+
+impl std::fmt::Debug for ScopeCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopeCore")
+            .field("id", &self.id)
+            .field("cancelled", &self.is_cancelled())
+            .field("shield", &self.is_shielded())
+            .field("deadline", &self.deadline())
+            .finish()
+    }
+}
+
+impl ScopeCore {
+    /// A scope that is not entered yet.
+    ///
+    /// ```
+    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// assert!(!scope.is_cancelled());
+    /// ```
+    pub fn new() -> Arc<ScopeCore> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Arc::new(ScopeCore {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            parent: OnceLock::new(),
+            cancelled: AtomicBool::new(false),
+            shield: AtomicBool::new(false),
+            token: Arc::new(()),
+            inner: Mutex::new(Inner::default()),
+        })
+    }
+
+    /// This scope's id, unique in the process.
+    ///
+    /// ```
+    /// let (a, b) = (weft_executor::cancel::ScopeCore::new(), weft_executor::cancel::ScopeCore::new());
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether `cancel()` was called or the deadline passed (Trio's `cancel_called`).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Whether the scope shields what it contains from cancellation outside it.
+    pub fn is_shielded(&self) -> bool {
+        self.shield.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn parent(&self) -> Option<&ScopeCore> {
+        self.parent.get().and_then(|p| p.as_deref())
+    }
+
+    pub(crate) fn delivery(&self, task_token: Option<Arc<()>>) -> Cancelled {
+        Cancelled::from_scope(self.id, self.token.clone(), task_token)
+    }
+
+    /// Cancels the scope: from now on every checkpoint inside it fails. Idempotent.
+    ///
+    /// ```
+    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// scope.cancel();
+    /// assert!(scope.is_cancelled());
+    /// ```
+    pub fn cancel(&self) {
+        if self.cancelled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(t) = self.inner.lock().timer.take() {
+            t.cancel();
+        }
+        self.wake_all();
+    }
+
+    /// Wakes everything that polls inside this scope and is not behind a shield.
+    fn wake_all(&self) {
+        let (wakers, children) = {
+            let inner = self.inner.lock();
+            let mut wakers: Vec<Waker> = inner.tasks.values().cloned().collect();
+            wakers.extend(inner.owner.clone());
+            (wakers, inner.children.clone())
+        };
+        for w in wakers {
+            w.wake();
+        }
+        for child in children.iter().filter_map(Weak::upgrade) {
+            if !child.is_shielded() {
+                child.wake_all();
+            }
+        }
+    }
+
+    /// Sets or clears the shield. Clearing it inside a cancelled scope wakes the tasks
+    /// behind it so that they see the cancellation.
+    ///
+    /// ```
+    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// scope.set_shield(true);
+    /// assert!(scope.is_shielded());
+    /// ```
+    pub fn set_shield(&self, shield: bool) {
+        let was = self.shield.swap(shield, Ordering::AcqRel);
+        if was && !shield {
+            let mut p = self.parent();
+            while let Some(s) = p {
+                if s.is_cancelled() {
+                    self.wake_all();
+                    break;
+                }
+                if s.is_shielded() {
+                    break;
+                }
+                p = s.parent();
+            }
+        }
+    }
+
+    /// The scope's own deadline.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.inner.lock().deadline
+    }
+
+    /// Moves the deadline (None removes it). A deadline in the past cancels the scope at
+    /// once if it is entered, or when it is entered.
+    ///
+    /// ```
+    /// # use std::time::{Duration, Instant};
+    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// let t = Instant::now() + Duration::from_secs(5);
+    /// scope.set_deadline(Some(t));
+    /// assert_eq!(scope.deadline(), Some(t));
+    /// ```
+    pub fn set_deadline(self: &Arc<Self>, deadline: Option<Instant>) {
+        let mut inner = self.inner.lock();
+        inner.deadline = deadline;
+        if !inner.entered || inner.exited || self.is_cancelled() {
+            return;
+        }
+        self.arm(&mut inner);
+    }
+
+    fn arm(self: &Arc<Self>, inner: &mut Inner) {
+        match inner.deadline {
+            None => {
+                if let Some(t) = inner.timer.take() {
+                    t.cancel();
+                }
+            }
+            Some(d) if d <= Instant::now() => {
+                if let Some(t) = inner.timer.take() {
+                    t.cancel();
+                }
+                // Cancel outside the lock (cancel takes it); wake through a waker.
+                Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self)))).wake();
+            }
+            Some(d) => {
+                if inner.timer.as_ref().is_some_and(|t| t.reset(d)) {
+                    return;
+                }
+                let waker = Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self))));
+                inner.timer = TimerHandle::register(d, waker);
+            }
+        }
+    }
+
+    /// The earliest deadline of this scope and the scopes around it, up to the nearest
+    /// shield (Trio's `current_effective_deadline` for a poll inside this scope).
+    pub fn effective_deadline(&self) -> Option<Instant> {
+        let mut best: Option<Instant> = None;
+        let mut node = Some(self);
+        while let Some(s) = node {
+            if s.is_cancelled() {
+                return Some(Instant::now().min(best.unwrap_or_else(Instant::now)));
+            }
+            if let Some(d) = s.deadline() {
+                best = Some(best.map_or(d, |b| b.min(d)));
+            }
+            if s.is_shielded() {
+                break;
+            }
+            node = s.parent();
+        }
+        best
+    }
+
+    /// Enters the scope from the poll `cx` of the current task: its parent becomes the
+    /// scope this poll is inside, and its deadline is armed.
+    pub fn enter(self: &Arc<Self>, cx: &Context<'_>) -> Result<(), AlreadyEntered> {
+        let parent = context::current_scope_arc();
+        let mut inner = self.inner.lock();
+        if inner.entered {
+            return Err(AlreadyEntered);
+        }
+        inner.entered = true;
+        inner.owner = Some(cx.waker().clone());
+        let _ = self.parent.set(parent.clone());
+        if let Some(p) = &parent {
+            p.inner.lock().children.push(Arc::downgrade(self));
+        }
+        if !self.is_cancelled() && inner.deadline.is_some() {
+            self.arm(&mut inner);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` (one poll of the scope's body) with this scope as the innermost scope.
+    pub fn poll_inside<R>(
+        self: &Arc<Self>,
+        cx: &mut Context<'_>,
+        f: impl FnOnce(&mut Context<'_>) -> R,
+    ) -> R {
+        {
+            let mut inner = self.inner.lock();
+            if !inner.owner.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                inner.owner = Some(cx.waker().clone());
+            }
+        }
+        let _guard = context::enter_scope(self);
+        f(cx)
+    }
+
+    /// Leaves the scope: unlinks it and disarms its deadline. Returns whether a
+    /// `Cancelled` this scope delivered is still alive (held by the body's result): the
+    /// scope caught its own cancellation.
+    pub fn exit(&self) -> bool {
+        let mut inner = self.inner.lock();
+        inner.exited = true;
+        inner.owner = None;
+        if let Some(t) = inner.timer.take() {
+            t.cancel();
+        }
+        drop(inner);
+        if let Some(p) = self.parent() {
+            p.inner.lock().children.retain(|c| c.upgrade().is_some_and(|c| c.id != self.id));
+        }
+        Arc::strong_count(&self.token) > 1
+    }
+
+    pub(crate) fn register_task(&self, id: Id, waker: Waker) {
+        self.inner.lock().tasks.insert(id, waker);
+    }
+
+    pub(crate) fn forget_task(&self, id: Id) {
+        self.inner.lock().tasks.remove(&id);
+    }
+}
+
+/// The waker a scope's deadline timer fires: cancels the scope if the deadline passed.
+struct DeadlineWaker(Weak<ScopeCore>);
+
+impl Wake for DeadlineWaker {
+    fn wake(self: Arc<Self>) {
+        if let Some(scope) = self.0.upgrade() {
+            let mut inner = scope.inner.lock();
+            if inner.deadline.is_some_and(|d| d <= Instant::now()) {
+                drop(inner);
+                scope.cancel();
+            } else if !inner.exited && !scope.is_cancelled() {
+                // The deadline moved later after this timer fired: arm it again.
+                inner.timer = None;
+                scope.arm(&mut inner);
+            }
+        }
+    }
+}

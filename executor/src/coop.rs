@@ -1,0 +1,52 @@
+//! The cooperative budget: one busy task cannot monopolise a worker.
+//!
+//! Each poll of a task starts with a budget of [`BUDGET`] units. Every await point weft
+//! provides spends one unit when it is ready; once the budget is spent, the next await
+//! point returns `Pending` and wakes its task at once, so the task goes to the back of the
+//! run queue and everything queued before it runs first. A task that is always ready
+//! (a loop over a channel that never empties) would otherwise never yield. Outside a weft
+//! task the budget is unlimited.
+
+use crate::context;
+use std::task::{Context, Poll};
+
+/// Units of work a task may do in one poll before weft's await points make it yield.
+pub const BUDGET: u16 = 128;
+
+/// Spends one unit of the current task's budget, or, if it is spent, wakes the task and
+/// returns `Pending`. Await points built outside weft call it before returning `Ready`.
+///
+/// ```
+/// use std::future::poll_fn;
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let mut ready = 0;
+/// // An always-ready loop still yields to the scheduler every BUDGET iterations.
+/// for _ in 0..300 {
+///     poll_fn(|cx| weft_executor::coop::poll_proceed(cx)).await;
+///     ready += 1;
+/// }
+/// assert_eq!(ready, 300);
+/// # });
+/// ```
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    let b = context::budget();
+    if b == context::UNCONSTRAINED {
+        return Poll::Ready(());
+    }
+    if b == 0 {
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
+    }
+    context::set_budget(b - 1);
+    Poll::Ready(())
+}
+
+/// Whether the current task still has budget, without spending any.
+///
+/// ```
+/// assert!(weft_executor::coop::has_budget_remaining());
+/// ```
+pub fn has_budget_remaining() -> bool {
+    context::budget() != 0
+}

@@ -1,0 +1,279 @@
+//! The reactor: readiness of OS resources, delivered through mio.
+//!
+//! A [`Registration`] ties a mio source (a socket, a pipe) to the runtime's `Poll`. The
+//! driver's holder receives mio's edge-triggered events and records them in the
+//! resource's readiness word, waking the tasks that wait for that readiness. A task waits
+//! with [`Registration::readable`] / [`Registration::writable`] (checkpoints), performs its
+//! non-blocking operation, and when the operation says `WouldBlock`, clears the readiness
+//! it was given with [`Registration::clear`]: the event counter in the word makes sure a
+//! newer event that arrived meanwhile is not cleared by mistake.
+//!
+//! # The readiness word
+//!
+//! | bits   | meaning                                            |
+//! |--------|----------------------------------------------------|
+//! | 0      | readable                                           |
+//! | 1      | writable                                           |
+//! | 2      | read side closed                                   |
+//! | 3      | write side closed                                  |
+//! | 4      | error                                              |
+//! | 5      | the runtime shut down                              |
+//! | 16..   | event counter: incremented by every dispatched event |
+
+use crate::cancel::{self, Cancelled};
+use crate::driver::Driver;
+use parking_lot::Mutex;
+use slab::Slab;
+use std::future::poll_fn;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+const READABLE: usize = 1;
+const WRITABLE: usize = 2;
+const READ_CLOSED: usize = 4;
+const WRITE_CLOSED: usize = 8;
+const ERROR: usize = 16;
+const SHUTDOWN: usize = 32;
+const READINESS: usize = 0xffff;
+const TICK_SHIFT: usize = 16;
+
+pub(crate) struct IoDriver {
+    registry: mio::Registry,
+    resources: Mutex<Slab<Arc<ScheduledIo>>>,
+}
+
+struct ScheduledIo {
+    readiness: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+#[derive(Default)]
+struct Waiters {
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+}
+
+impl IoDriver {
+    pub(crate) fn new(registry: mio::Registry) -> IoDriver {
+        IoDriver { registry, resources: Mutex::new(Slab::new()) }
+    }
+
+    pub(crate) fn dispatch(&self, event: &mio::event::Event, wake: &mut Vec<Waker>) {
+        let Some(io) = self.resources.lock().get(event.token().0).cloned() else { return };
+        let mut bits = 0;
+        if event.is_readable() {
+            bits |= READABLE;
+        }
+        if event.is_writable() {
+            bits |= WRITABLE;
+        }
+        if event.is_read_closed() {
+            bits |= READ_CLOSED;
+        }
+        if event.is_write_closed() {
+            bits |= WRITE_CLOSED;
+        }
+        if event.is_error() {
+            bits |= ERROR;
+        }
+        io.set(bits, wake);
+    }
+
+    pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
+        for (_, io) in self.resources.lock().iter() {
+            io.set(SHUTDOWN, wake);
+        }
+    }
+}
+
+impl ScheduledIo {
+    fn set(&self, bits: usize, wake: &mut Vec<Waker>) {
+        let _ = self.readiness.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+            let tick = (cur >> TICK_SHIFT).wrapping_add(1) & (usize::MAX >> TICK_SHIFT);
+            Some((tick << TICK_SHIFT) | (cur & READINESS) | bits)
+        });
+        let mut w = self.waiters.lock();
+        if bits & (READABLE | READ_CLOSED | ERROR | SHUTDOWN) != 0 {
+            wake.extend(w.reader.take());
+        }
+        if bits & (WRITABLE | WRITE_CLOSED | ERROR | SHUTDOWN) != 0 {
+            wake.extend(w.writer.take());
+        }
+    }
+}
+
+/// Which readiness to wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Data can be read (or the read side closed).
+    Read,
+    /// Data can be written (or the write side closed).
+    Write,
+}
+
+impl Direction {
+    fn mask(self) -> usize {
+        match self {
+            Direction::Read => READABLE | READ_CLOSED | ERROR | SHUTDOWN,
+            Direction::Write => WRITABLE | WRITE_CLOSED | ERROR | SHUTDOWN,
+        }
+    }
+}
+
+/// Readiness that was observed: give it back to [`Registration::clear`] when the
+/// operation would block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadyEvent {
+    direction: Direction,
+    word: usize,
+}
+
+impl ReadyEvent {
+    /// Whether the peer closed this direction (the read side reached end of stream, or
+    /// the write side can no longer send).
+    pub fn is_closed(&self) -> bool {
+        let closed = match self.direction {
+            Direction::Read => READ_CLOSED,
+            Direction::Write => WRITE_CLOSED,
+        };
+        self.word & closed != 0
+    }
+
+    /// Whether the runtime shut down while waiting.
+    pub fn is_shutdown(&self) -> bool {
+        self.word & SHUTDOWN != 0
+    }
+}
+
+/// A mio source registered with the current runtime's reactor.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use weft_executor::io::{Direction, Registration};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+/// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+/// a.write_all(b"hi")?;
+/// let mut buf = [0u8; 2];
+/// let n = reg.io(Direction::Read, || b.read(&mut buf)).await?;
+/// assert_eq!(&buf[..n], b"hi");
+/// reg.deregister(&mut b)?;
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
+pub struct Registration {
+    driver: Arc<Driver>,
+    token: usize,
+    io: Arc<ScheduledIo>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").field("token", &self.token).finish()
+    }
+}
+
+impl Registration {
+    /// Registers `source` with the reactor of the runtime this thread is inside.
+    ///
+    /// Fails with `ErrorKind::Other` outside a runtime, and with the OS error if mio
+    /// refuses the source.
+    pub fn new<S: mio::event::Source + ?Sized>(
+        source: &mut S,
+        interest: mio::Interest,
+    ) -> io::Result<Registration> {
+        let driver = crate::context::handle()
+            .map(|h| h.driver().clone())
+            .ok_or_else(|| io::Error::other("weft: I/O registration outside a weft runtime"))?;
+        let io =
+            Arc::new(ScheduledIo { readiness: AtomicUsize::new(0), waiters: Mutex::new(Waiters::default()) });
+        let token = driver.io.resources.lock().insert(io.clone());
+        if let Err(e) = driver.io.registry.register(source, mio::Token(token), interest) {
+            driver.io.resources.lock().remove(token);
+            return Err(e);
+        }
+        Ok(Registration { driver, token, io })
+    }
+
+    /// Polls for readiness in `direction`, registering the waker if not ready.
+    pub fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<ReadyEvent, Cancelled>> {
+        cancel::check()?;
+        let mask = direction.mask();
+        let word = self.io.readiness.load(Ordering::Acquire);
+        if word & mask != 0 {
+            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+        }
+        let mut w = self.io.waiters.lock();
+        let slot = match direction {
+            Direction::Read => &mut w.reader,
+            Direction::Write => &mut w.writer,
+        };
+        if !slot.as_ref().is_some_and(|s| s.will_wake(cx.waker())) {
+            *slot = Some(cx.waker().clone());
+        }
+        // Re-check under the lock: an event dispatched before we stored the waker.
+        let word = self.io.readiness.load(Ordering::Acquire);
+        if word & mask != 0 {
+            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+        }
+        Poll::Pending
+    }
+
+    /// Waits until the source is readable. A checkpoint.
+    pub async fn readable(&self) -> Result<ReadyEvent, Cancelled> {
+        poll_fn(|cx| self.poll_ready(Direction::Read, cx)).await
+    }
+
+    /// Waits until the source is writable. A checkpoint.
+    pub async fn writable(&self) -> Result<ReadyEvent, Cancelled> {
+        poll_fn(|cx| self.poll_ready(Direction::Write, cx)).await
+    }
+
+    /// Clears the readiness `event` reported, unless a newer event arrived since.
+    pub fn clear(&self, event: ReadyEvent) {
+        let bits = match event.direction {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        };
+        let _ = self.io.readiness.compare_exchange(
+            event.word,
+            event.word & !bits,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+    }
+
+    /// Runs the non-blocking operation `op` until it does not return `WouldBlock`,
+    /// waiting for readiness in `direction` in between. A cancellation while waiting
+    /// becomes an `io::Error` of kind `Interrupted` wrapping the [`Cancelled`].
+    pub async fn io<R>(&self, direction: Direction, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+        loop {
+            let event = poll_fn(|cx| self.poll_ready(direction, cx))
+                .await
+                .map_err(|c| io::Error::new(io::ErrorKind::Interrupted, c))?;
+            if event.is_shutdown() {
+                return Err(io::Error::other("weft: the runtime shut down"));
+            }
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(event),
+                r => return r,
+            }
+        }
+    }
+
+    /// Removes the source from the reactor.
+    pub fn deregister<S: mio::event::Source + ?Sized>(self, source: &mut S) -> io::Result<()> {
+        self.driver.io.registry.deregister(source)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.driver.io.resources.lock().try_remove(self.token);
+    }
+}

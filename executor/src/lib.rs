@@ -1,0 +1,301 @@
+//! weft's executor: tasks, a work-stealing scheduler, the reactor, timers, the blocking
+//! pool, and the cancellation core that makes asyncio's semantics possible.
+//!
+//! Most users depend on the `weft` facade crate, which re-exports everything here along
+//! with the primitives and the structured layer. Read this crate to learn how an executor
+//! works; a good order is:
+//!
+//! 1. [`task`](crate::Task): the task cell, its state word and life cycle (`src/task/`).
+//! 2. `src/scheduler/`: work stealing (`multi_thread`), asyncio's loop (`current_thread`),
+//!    and how `block_on`'s future becomes a task (`root`).
+//! 3. `src/driver.rs`, [`time`], [`io`]: what wakes tasks from outside.
+//! 4. [`cancel`]: checkpoints, asyncio's counted requests, Trio's scopes.
+//!
+//! ```
+//! use std::time::Duration;
+//! let answer = weft_executor::run(async {
+//!     let child = weft_executor::spawn(async {
+//!         weft_executor::time::sleep(Duration::from_millis(10)).await?;
+//!         Ok::<_, weft_executor::Cancelled>(42)
+//!     });
+//!     child.await.unwrap().unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+
+pub mod blocking;
+pub mod cancel;
+mod context;
+pub mod coop;
+mod driver;
+mod error;
+pub mod io;
+pub mod runtime;
+mod scheduler;
+mod sync;
+mod task;
+pub mod time;
+
+pub use blocking::{spawn_blocking, to_thread, BlockingTask};
+pub use cancel::{checkpoint, CancelKind, CancellableExt, Cancelled};
+pub use error::{BuildError, EnterError, SpawnError};
+pub use runtime::Runtime;
+pub use task::{Id, JoinError, Panicked, Task, TaskRef};
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// Spawns a task on the current runtime: asyncio's `create_task`.
+///
+/// # Panics
+///
+/// Outside a weft runtime, or when it is shutting down; [`try_spawn`] returns the error
+/// instead.
+///
+/// ```
+/// # weft_executor::Runtime::new().unwrap().block_on(async {
+/// let t = weft_executor::spawn(async { "hello" });
+/// assert_eq!(t.await.unwrap(), "hello");
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    try_spawn(future).unwrap_or_else(|e| panic!("weft: {e}"))
+}
+
+/// Spawns a task on the current runtime, or says why it cannot.
+///
+/// ```
+/// let err = weft_executor::try_spawn(async {}).unwrap_err();
+/// assert_eq!(err, weft_executor::SpawnError::NoRuntime);
+/// ```
+pub fn try_spawn<F>(future: F) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_inner(future, None)
+}
+
+/// Spawns a named task (asyncio's `create_task(coro, name=...)`).
+///
+/// ```
+/// # weft_executor::Runtime::new().unwrap().block_on(async {
+/// let t = weft_executor::spawn_named("fetcher", async {
+///     weft_executor::current_task().unwrap().name().unwrap().to_string()
+/// });
+/// assert_eq!(t.await.unwrap(), "fetcher");
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_named<F>(name: &str, future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_inner(future, Some(Arc::from(name))).unwrap_or_else(|e| panic!("weft: {e}"))
+}
+
+fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    context::with_handle(|h| match h {
+        Some(h) => h.spawn(future, name),
+        None => Err(SpawnError::NoRuntime),
+    })
+}
+
+/// Spawns a `!Send` future on the current-thread runtime this thread is running.
+///
+/// # Panics
+///
+/// Anywhere else; [`try_spawn_local`] returns the error instead.
+///
+/// ```
+/// use std::rc::Rc;
+/// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let shared = Rc::new(5);
+///     let s = shared.clone();
+///     let t = weft_executor::spawn_local(async move { *s + 1 });
+///     assert_eq!(t.await.unwrap(), 6);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    try_spawn_local(future).unwrap_or_else(|e| panic!("weft: {e}"))
+}
+
+/// [`spawn_local`], returning the error instead of panicking.
+///
+/// ```
+/// # weft_executor::Runtime::new().unwrap().block_on(async {
+/// // A multi-thread runtime cannot run !Send tasks.
+/// assert!(weft_executor::try_spawn_local(async {}).is_err());
+/// # });
+/// ```
+pub fn try_spawn_local<F>(future: F) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    context::with_handle(|h| match h {
+        Some(scheduler::Handle::Current(s)) => scheduler::current_thread::spawn_local(s, future, None),
+        Some(_) => Err(SpawnError::NotLocal),
+        None => Err(SpawnError::NoRuntime),
+    })
+}
+
+/// Lets every other ready task run, then continues: asyncio's `await asyncio.sleep(0)`.
+/// A checkpoint.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft_executor::spawn(async { 1 });
+/// weft_executor::yield_now().await.unwrap(); // the spawned task runs here
+/// assert!(t.is_finished());
+/// # });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// Future returned by [`yield_now`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        cancel::check()?;
+        if self.yielded {
+            return Poll::Ready(Ok(()));
+        }
+        self.yielded = true;
+        // A task that wakes itself while running is re-queued at the back (task/state.rs).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The task being run: asyncio's `current_task()`. Inside `block_on` (and `run`) the
+/// future given to it is a task too. `None` outside a runtime.
+///
+/// ```
+/// # weft_executor::Runtime::new().unwrap().block_on(async {
+/// let me = weft_executor::current_task().unwrap();
+/// assert!(!me.is_finished());
+/// # });
+/// assert!(weft_executor::current_task().is_none());
+/// ```
+pub fn current_task() -> Option<TaskRef> {
+    context::current_task().map(|raw| {
+        raw.ref_inc();
+        TaskRef::from_raw(raw)
+    })
+}
+
+/// Every unfinished task of the current runtime: asyncio's `all_tasks()`. The root task
+/// of `block_on` is included when called from inside it.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft_executor::spawn(std::future::pending::<()>());
+/// let all = weft_executor::all_tasks();
+/// assert!(all.iter().any(|r| r.id() == t.id()));
+/// # });
+/// ```
+pub fn all_tasks() -> Vec<TaskRef> {
+    let mut out = Vec::new();
+    context::with_handle(|h| {
+        if let Some(h) = h {
+            h.common().owned.for_each(|raw| out.push(TaskRef::from_raw(raw)));
+        }
+    });
+    if let Some(me) = current_task() {
+        if task_is_root(&me) && !me.is_finished() {
+            out.push(me);
+        }
+    }
+    out
+}
+
+fn task_is_root(t: &TaskRef) -> bool {
+    scheduler::root::is_root(t.raw())
+}
+
+/// asyncio's `run`: builds a multi-thread runtime, runs `future` as the main task, then
+/// cancels every task still alive, waits for them to finish (their cleanup may await),
+/// and shuts the runtime down. As in asyncio, a task that never reaches a checkpoint
+/// (or swallows every cancellation) keeps `run` waiting; `abort()` it, or make its
+/// foreign futures [`cancellable`](CancellableExt::cancellable).
+///
+/// # Panics
+///
+/// Inside a running runtime (see [`try_run`]), or if the runtime cannot be built.
+///
+/// ```
+/// use std::time::Duration;
+/// let n = weft_executor::run(async {
+///     // Still asleep when main returns: cancelled, then awaited.
+///     weft_executor::spawn(weft_executor::time::sleep(Duration::from_secs(3600)));
+///     7
+/// });
+/// assert_eq!(n, 7);
+/// ```
+pub fn run<F: Future>(future: F) -> F::Output {
+    try_run(future).unwrap_or_else(|e| panic!("weft: {e}"))
+}
+
+/// [`run`], returning [`EnterError`] instead of panicking inside a running runtime.
+///
+/// ```
+/// let r = weft_executor::run(async { weft_executor::try_run(async {}) });
+/// assert!(r.is_err());
+/// ```
+pub fn try_run<F: Future>(future: F) -> Result<F::Output, EnterError> {
+    if context::handle().is_some() {
+        return Err(EnterError);
+    }
+    let rt = Runtime::new().unwrap_or_else(|e| panic!("weft: {e}"));
+    run_on(&rt, future)
+}
+
+/// asyncio's `run` on a runtime you built (for instance a current-thread one).
+///
+/// ```
+/// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+/// assert_eq!(weft_executor::run_on(&rt, async { 3 }), Ok(3));
+/// ```
+pub fn run_on<F: Future>(rt: &Runtime, future: F) -> Result<F::Output, EnterError> {
+    rt.try_block_on(async {
+        let out = future.await;
+        // Cancel what is left, as asyncio.run does, and wait for it to finish.
+        let handle = context::handle().expect("inside the runtime");
+        for t in all_tasks() {
+            if !task_is_root(&t) {
+                t.cancel(None);
+            }
+        }
+        runtime::wait_all_tasks_finished(&handle).await;
+        out
+    })
+}

@@ -1,0 +1,162 @@
+//! [`Builder`]: how a runtime is configured.
+
+use super::{Flavor, Runtime};
+use crate::blocking::{BlockingConfig, BlockingPool};
+use crate::driver::Driver;
+use crate::error::BuildError;
+use crate::scheduler::{current_thread, multi_thread, Handle};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// use weft_executor::Runtime;
+/// let rt = Runtime::builder().multi_thread().worker_threads(2).thread_name("my-worker").build()?;
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// # Ok::<(), weft_executor::BuildError>(())
+/// ```
+pub struct Builder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    thread_name: Arc<dyn Fn(usize) -> String + Send + Sync>,
+    thread_stack_size: Option<usize>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    lifo_slot: bool,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .finish()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A multi-thread builder with default settings.
+    ///
+    /// ```
+    /// let rt = weft_executor::runtime::Builder::new().build().unwrap();
+    /// assert_eq!(rt.flavor(), weft_executor::runtime::Flavor::MultiThread);
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            flavor: Flavor::MultiThread,
+            worker_threads: None,
+            thread_name: Arc::new(|i| format!("weft-worker-{i}")),
+            thread_stack_size: None,
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            lifo_slot: true,
+        }
+    }
+
+    /// Work-stealing over several worker threads (the default).
+    pub fn multi_thread(mut self) -> Self {
+        self.flavor = Flavor::MultiThread;
+        self
+    }
+
+    /// One loop on the thread that calls `block_on`, in asyncio's exact order.
+    pub fn current_thread(mut self) -> Self {
+        self.flavor = Flavor::CurrentThread;
+        self
+    }
+
+    /// Number of worker threads (multi-thread only). Default: the number of CPUs.
+    /// Zero is refused by [`build`](Self::build).
+    ///
+    /// ```
+    /// let err = weft_executor::Runtime::builder().worker_threads(0).build().unwrap_err();
+    /// assert!(err.to_string().contains("worker_threads"));
+    /// ```
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Names worker threads `name-0`, `name-1`, ...
+    pub fn thread_name(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.thread_name = Arc::new(move |i| format!("{name}-{i}"));
+        self
+    }
+
+    /// Names worker threads with a function of their index.
+    pub fn thread_name_fn(mut self, f: impl Fn(usize) -> String + Send + Sync + 'static) -> Self {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of worker threads.
+    pub fn thread_stack_size(mut self, bytes: usize) -> Self {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// Cap on blocking-pool threads (`spawn_blocking`, `to_thread`). Default 512.
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits. Default 10 s.
+    pub fn blocking_keep_alive(mut self, d: Duration) -> Self {
+        self.blocking_keep_alive = d;
+        self
+    }
+
+    /// Turns the LIFO slot off (every wake goes to the back of the run queue).
+    pub fn disable_lifo_slot(mut self) -> Self {
+        self.lifo_slot = false;
+        self
+    }
+
+    /// Builds the runtime and starts its threads.
+    pub fn build(self) -> Result<Runtime, BuildError> {
+        if self.worker_threads == Some(0) {
+            return Err(BuildError::InvalidConfig("worker_threads must be at least 1"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
+        }
+        let driver = Driver::new()?;
+        static RUNTIME_SEQ: AtomicUsize = AtomicUsize::new(0);
+        let seq = RUNTIME_SEQ.fetch_add(1, Ordering::Relaxed);
+        let blocking = BlockingPool::new(BlockingConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.blocking_keep_alive,
+            thread_name: Arc::new(move || format!("weft-blocking-{seq}")),
+        });
+        match self.flavor {
+            Flavor::CurrentThread => {
+                let shared = current_thread::new(driver, blocking);
+                Ok(Runtime::from_parts(Handle::Current(shared), Vec::new()))
+            }
+            Flavor::MultiThread => {
+                let workers = self
+                    .worker_threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let config = multi_thread::Config {
+                    workers,
+                    thread_name: self.thread_name,
+                    stack_size: self.thread_stack_size,
+                    lifo: self.lifo_slot,
+                };
+                let (shared, threads) = multi_thread::start(config, driver, blocking)?;
+                Ok(Runtime::from_parts(Handle::Multi(shared), threads))
+            }
+        }
+    }
+}

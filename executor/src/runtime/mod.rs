@@ -1,0 +1,186 @@
+//! [`Runtime`]: a scheduler, a driver and a blocking pool, and the entry points into them.
+
+mod builder;
+
+pub use builder::Builder;
+
+use crate::context;
+use crate::error::{EnterError, SpawnError};
+use crate::scheduler::{current_thread, multi_thread, Handle};
+use crate::task::Task;
+use std::future::Future;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Which scheduler a runtime uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Work stealing over worker threads.
+    MultiThread,
+    /// One loop on the `block_on` thread, asyncio's order, `spawn_local` allowed.
+    CurrentThread,
+}
+
+/// A weft runtime. Dropping it shuts it down: every task's future is dropped (tasks
+/// waiting on their handles see `JoinError::Cancelled`), every worker thread joined.
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let task = rt.spawn(async { "from a worker" });
+/// assert_eq!(rt.block_on(task).unwrap(), "from a worker");
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("flavor", &self.flavor()).finish()
+    }
+}
+
+impl Runtime {
+    pub(crate) fn from_parts(handle: Handle, threads: Vec<JoinHandle<()>>) -> Runtime {
+        Runtime { handle, threads }
+    }
+
+    /// A multi-thread runtime with default settings.
+    pub fn new() -> Result<Runtime, crate::BuildError> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`].
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// assert_eq!(rt.flavor(), weft_executor::runtime::Flavor::CurrentThread);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The runtime's flavour.
+    pub fn flavor(&self) -> Flavor {
+        match self.handle {
+            Handle::Multi(_) => Flavor::MultiThread,
+            Handle::Current(_) => Flavor::CurrentThread,
+        }
+    }
+
+    /// Runs `future` to completion on the calling thread, as the root task, and returns
+    /// its output. Tasks it spawns keep running after it returns, until the runtime is
+    /// dropped (use [`run`](crate::run) for asyncio's `run`, which cancels and awaits
+    /// them).
+    ///
+    /// # Panics
+    ///
+    /// If the thread is already inside a weft runtime (see [`try_block_on`](Self::try_block_on)),
+    /// or if `future` panics.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 40 + 2 }), 42);
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on(future) {
+            Ok(v) => v,
+            Err(e) => panic!("weft: {e}"),
+        }
+    }
+
+    /// [`block_on`](Self::block_on), but returns [`EnterError`] instead of panicking when
+    /// called inside a running runtime.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let inner = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let r = rt.block_on(async { inner.try_block_on(async {}) });
+    /// assert_eq!(r, Err(weft_executor::EnterError));
+    /// ```
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, EnterError> {
+        if context::handle().is_some() {
+            return Err(EnterError);
+        }
+        Ok(match &self.handle {
+            Handle::Multi(s) => multi_thread::block_on(s, future),
+            Handle::Current(s) => current_thread::block_on(s, future),
+        })
+    }
+
+    /// Spawns a task from outside the runtime.
+    ///
+    /// # Panics
+    ///
+    /// If the runtime is shutting down (see [`try_spawn`](Self::try_spawn)).
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.try_spawn(future).unwrap_or_else(|e| panic!("weft: {e}"))
+    }
+
+    /// Spawns a task from outside the runtime, or says why it cannot.
+    pub fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future, None)
+    }
+
+    /// Runs a blocking function on the runtime's blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> crate::blocking::BlockingTask<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        crate::blocking::spawn_on(&self.handle, f)
+    }
+
+    /// Number of tasks alive in the runtime (spawned and not finished).
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let _t = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.alive_tasks(), 1);
+    /// ```
+    pub fn alive_tasks(&self) -> usize {
+        self.handle.common().owned.len()
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let threads = std::mem::take(&mut self.threads);
+        match &self.handle {
+            Handle::Multi(s) => multi_thread::shutdown(s, threads),
+            Handle::Current(s) => current_thread::shutdown(s),
+        }
+        self.handle.common().blocking.shutdown(Some(std::time::Duration::from_secs(1)));
+    }
+}
+
+/// Waits until every task of the current runtime has finished.
+pub(crate) async fn wait_all_tasks_finished(handle: &Handle) {
+    let owned = &handle.common().owned;
+    std::future::poll_fn(|cx| {
+        if owned.register_empty_waiter(cx.waker()) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+pub(crate) fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<Runtime>();
+    is::<Arc<crate::cancel::ScopeCore>>();
+}

@@ -1,0 +1,245 @@
+//! The multi-thread scheduler: work stealing.
+//!
+//! # The picture
+//!
+//! ```text
+//!            spawn / wake from outside a worker
+//!                         │
+//!                         ▼
+//!                ┌─────────────────┐  checked every GLOBAL_QUEUE_INTERVAL ticks,
+//!                │ injector (mutex)│  and when a worker's own queue is empty
+//!                └─────────────────┘
+//!                  ▲ overflow: half a ring in one batch
+//!   worker 0       │                worker 1
+//!   ┌──────────┐ ┌─┴───────────────┐ ┌──────────┐ ┌─────────────────┐
+//!   │ LIFO slot│ │ ring (256 slots) │ │ LIFO slot│ │ ring (256 slots) │
+//!   └──────────┘ └─────────────────┘ └──────────┘ └─────────────────┘
+//!                        ▲   steal half   │
+//!                        └────────────────┘
+//! ```
+//!
+//! # Where a task goes
+//!
+//! * A task spawned or woken **on a worker** goes to that worker: into the LIFO slot (the
+//!   previous occupant moves to the back of the ring). The task that was just woken by
+//!   the running task is the one most likely to find its data in cache, so message
+//!   passing (A wakes B, B wakes A) runs back to back on one core. A task that wakes
+//!   *itself* (it yields) goes to the back of the ring instead.
+//! * A task spawned or woken **from elsewhere** (the `block_on` thread, a blocking-pool
+//!   thread) goes to the injector, and a sleeping worker is woken if no one is searching.
+//!
+//! # What a worker runs next ([`worker`])
+//!
+//! 1. Every `GLOBAL_QUEUE_INTERVAL` (31) ticks, the injector first, so remote spawns are
+//!    never starved by a busy local queue.
+//! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row; it is not stealable, so
+//!    the cap keeps a ping-pong pair from starving the ring.
+//! 3. Its ring, front first.
+//! 4. A batch from the injector (its fair share, at most half a ring).
+//! 5. Steal: if fewer than half the workers are searching, become a searcher and steal
+//!    half of another worker's ring, starting at a random victim.
+//! 6. Park (see [`idle`] for who sleeps and who is woken, and `park.rs` for how).
+//!
+//! Every `EVENT_INTERVAL` (61) ticks a worker also polls the driver without blocking, so
+//! timers and I/O are served while every worker is busy.
+
+mod idle;
+mod worker;
+
+use super::inject::Inject;
+use super::park::Parker;
+use super::ring::{self, Overflow, Steal};
+use super::root::Root;
+use super::{Common, Handle};
+use crate::error::SpawnError;
+use crate::task::{self, Header, Notified, Schedule, Task};
+use crate::{context, driver::Driver};
+use idle::Idle;
+use parking_lot::Mutex;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+pub(crate) use worker::Core;
+
+pub(crate) struct Shared {
+    pub(crate) common: Common,
+    remotes: Box<[Remote]>,
+    inject: Inject<Notified>,
+    idle: Idle,
+    shutdown: AtomicBool,
+    /// Cores go here when their worker thread exits, to be dropped at shutdown.
+    cores: Mutex<Vec<Box<Core>>>,
+}
+
+struct Remote {
+    steal: Steal<Notified>,
+    parker: Parker,
+}
+
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) thread_name: Arc<dyn Fn(usize) -> String + Send + Sync>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) lifo: bool,
+}
+
+/// Creates the scheduler and starts its worker threads.
+pub(crate) fn start(
+    config: Config,
+    driver: Arc<Driver>,
+    blocking: crate::blocking::BlockingPool,
+) -> std::io::Result<(Arc<Shared>, Vec<JoinHandle<()>>)> {
+    let mut remotes = Vec::with_capacity(config.workers);
+    let mut cores = Vec::with_capacity(config.workers);
+    for index in 0..config.workers {
+        let (steal, local) = ring::new();
+        remotes.push(Remote { steal, parker: Parker::new(driver.clone()) });
+        cores.push(Core::new(index, local, config.lifo));
+    }
+    let shared = Arc::new(Shared {
+        common: Common { driver, owned: task::OwnedTasks::new(), blocking },
+        remotes: remotes.into_boxed_slice(),
+        inject: Inject::new(),
+        idle: Idle::new(config.workers),
+        shutdown: AtomicBool::new(false),
+        cores: Mutex::new(Vec::new()),
+    });
+    let mut threads = Vec::with_capacity(config.workers);
+    for core in cores {
+        let shared2 = shared.clone();
+        let mut b = std::thread::Builder::new().name((config.thread_name)(core.index()));
+        if let Some(s) = config.stack_size {
+            b = b.stack_size(s);
+        }
+        match b.spawn(move || worker::run(shared2, core)) {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                shutdown(&shared, threads);
+                return Err(e);
+            }
+        }
+    }
+    Ok((shared, threads))
+}
+
+pub(crate) fn spawn<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Arc<str>>,
+) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    shared.schedule_task(notified, false);
+    Ok(task)
+}
+
+impl Shared {
+    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        if let Some(cx) = worker::WorkerCx::current(self) {
+            if let Ok(mut slot) = cx.core.try_borrow_mut() {
+                if let Some(core) = slot.as_mut() {
+                    if core.schedule_local(self, task, is_yield) {
+                        self.notify_parked();
+                    }
+                    return;
+                }
+            }
+        }
+        self.inject.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes a sleeping worker if no one is searching.
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// The last searcher goes to sleep: if any queue holds a task, make sure someone runs.
+    fn notify_if_work_pending(&self) {
+        let pending = !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty());
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: &Header) -> bool {
+        self.common.owned.remove(task)
+    }
+}
+
+/// Runs `future` on the calling thread as the root task, while the workers run the rest.
+pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    struct Signal {
+        entry: Mutex<Option<Notified>>,
+        thread: std::thread::Thread,
+    }
+    let signal = Arc::new(Signal { entry: Mutex::new(None), thread: std::thread::current() });
+    let hook_signal = signal.clone();
+    let (mut root, first) = Root::new(Arc::new(move |entry| {
+        *hook_signal.entry.lock() = Some(entry);
+        hook_signal.thread.unpark();
+    }));
+    *signal.entry.lock() = Some(first);
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), std::ptr::null());
+    let mut future = std::pin::pin!(future);
+    loop {
+        let entry = signal.entry.lock().take();
+        match entry {
+            Some(entry) => {
+                if let std::task::Poll::Ready(v) = root.poll(future.as_mut(), entry) {
+                    drop(root);
+                    return v;
+                }
+            }
+            None => std::thread::park(),
+        }
+    }
+}
+
+/// Stops the workers, then drops every task and queue entry (on the calling thread).
+pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
+    shared.shutdown.store(true, Ordering::Release);
+    for r in shared.remotes.iter() {
+        r.parker.unpark();
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), std::ptr::null());
+    shared.common.owned.close_and_shutdown_all();
+    drop(std::mem::take(&mut *shared.cores.lock()));
+    drop(shared.inject.drain());
+    shared.common.driver.shutdown();
+    // Entries that the shutdown wakes pushed.
+    drop(shared.inject.drain());
+}
+
+impl Overflow<Notified> for Arc<Shared> {
+    fn push(&self, task: Notified) {
+        self.inject.push(task);
+    }
+    fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
+        self.inject.push_batch(tasks);
+    }
+}

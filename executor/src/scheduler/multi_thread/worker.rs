@@ -1,0 +1,255 @@
+//! A worker thread's loop: find a task, run it, steal, park. See the module docs of
+//! `multi_thread` for the order in which queues are consulted.
+
+use super::{Handle, Shared};
+use crate::context;
+use crate::scheduler::ring::Local;
+use crate::task::Notified;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+const GLOBAL_QUEUE_INTERVAL: u32 = 31;
+const EVENT_INTERVAL: u32 = 61;
+const MAX_LIFO_POLLS: u32 = 3;
+
+/// The state a worker owns: only its thread touches it, so no field is atomic.
+pub(crate) struct Core {
+    index: usize,
+    tick: u32,
+    lifo_slot: Option<Notified>,
+    lifo_enabled: bool,
+    run_queue: Local<Notified>,
+    is_searching: bool,
+    /// True while the worker sleeps; wakes that land in its queue then need no notify,
+    /// the worker will see them when it wakes.
+    parked: bool,
+    rand: u32,
+}
+
+impl Core {
+    pub(super) fn new(index: usize, run_queue: Local<Notified>, lifo: bool) -> Box<Core> {
+        Box::new(Core {
+            index,
+            tick: 0,
+            lifo_slot: None,
+            lifo_enabled: lifo,
+            run_queue,
+            is_searching: false,
+            parked: false,
+            rand: 0x9E37_79B9u32.wrapping_mul(index as u32 + 1),
+        })
+    }
+
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
+    fn next_rand(&mut self) -> u32 {
+        // xorshift32
+        let mut x = self.rand;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rand = x;
+        x
+    }
+
+    /// Pushes a task this worker spawned or woke. Returns true if another worker should
+    /// be woken to help.
+    pub(super) fn schedule_local(&mut self, shared: &Arc<Shared>, task: Notified, is_yield: bool) -> bool {
+        let spilled = if is_yield || !self.lifo_enabled {
+            self.run_queue.push_back_or_overflow(task, shared);
+            true
+        } else {
+            match self.lifo_slot.replace(task) {
+                Some(prev) => {
+                    self.run_queue.push_back_or_overflow(prev, shared);
+                    true
+                }
+                None => false,
+            }
+        };
+        spilled && !self.parked
+    }
+}
+
+/// The thread-local face of a worker. `#[repr(C)]` with the owner first, so that
+/// `WorkerCx::current` can tell whether the thread is a worker of a given runtime.
+#[repr(C)]
+pub(super) struct WorkerCx {
+    owner: *const Shared,
+    shared: Arc<Shared>,
+    pub(super) core: RefCell<Option<Box<Core>>>,
+}
+
+impl WorkerCx {
+    /// This thread's worker context, if it is a worker of `shared`.
+    pub(super) fn current(shared: &Arc<Shared>) -> Option<&WorkerCx> {
+        let ptr = context::worker() as *const WorkerCx;
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: context::worker points to a live #[repr(C)] struct whose first field is
+        // its owner pointer (WorkerCx here, current_thread::Cx there); we read only that
+        // field before checking it is ours.
+        let owner = unsafe { *(ptr as *const *const Shared) };
+        if owner != Arc::as_ptr(shared) {
+            return None;
+        }
+        // SAFETY: the owner matches, so this is a WorkerCx of this runtime, alive for the
+        // whole worker loop on this thread.
+        Some(unsafe { &*ptr })
+    }
+}
+
+pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
+    let cx = WorkerCx { owner: Arc::as_ptr(&shared), shared: shared.clone(), core: RefCell::new(None) };
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), &cx as *const WorkerCx as *const ());
+    let mut core = core;
+    while !shared.is_shutdown() {
+        core.tick = core.tick.wrapping_add(1);
+        if core.tick % EVENT_INTERVAL == 0 {
+            core = cx.park_timeout(core, Some(Duration::ZERO));
+            if core.run_queue.len() > 1 {
+                shared.notify_parked();
+            }
+        }
+        if let Some(task) = cx.next_task(&mut core) {
+            core = cx.run_task(task, core);
+            continue;
+        }
+        if let Some(task) = cx.steal_work(&mut core) {
+            core = cx.run_task(task, core);
+            continue;
+        }
+        core = cx.park(core);
+    }
+    if let Some(t) = core.lifo_slot.take() {
+        drop(t);
+    }
+    shared.cores.lock().push(core);
+}
+
+impl WorkerCx {
+    fn next_task(&self, core: &mut Core) -> Option<Notified> {
+        let shared = &self.shared;
+        if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(t) = shared.inject.pop() {
+                return Some(t);
+            }
+        }
+        if let Some(t) = core.lifo_slot.take() {
+            return Some(t);
+        }
+        if let Some(t) = core.run_queue.pop() {
+            return Some(t);
+        }
+        if shared.inject.is_empty() {
+            return None;
+        }
+        // Take a fair share of the injector into the ring.
+        let workers = shared.remotes.len();
+        let n = (shared.inject.len() / workers + 1).min(core.run_queue.remaining_slots()).min(128);
+        let mut first = None;
+        shared.inject.pop_n(n, |batch| {
+            first = batch.next();
+            core.run_queue.push_back_batch(batch);
+        });
+        first
+    }
+
+    fn steal_work(&self, core: &mut Core) -> Option<Notified> {
+        let shared = &self.shared;
+        if !core.is_searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let n = shared.remotes.len();
+        let start = core.next_rand() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == core.index {
+                continue;
+            }
+            if let Some(t) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
+                return Some(t);
+            }
+        }
+        shared.inject.pop()
+    }
+
+    fn run_task(&self, task: Notified, mut core: Box<Core>) -> Box<Core> {
+        let shared = &self.shared;
+        if core.is_searching {
+            core.is_searching = false;
+            if shared.idle.transition_worker_from_searching() {
+                // The last searcher found work: there may be more; keep someone looking.
+                shared.notify_parked();
+            }
+        }
+        *self.core.borrow_mut() = Some(core);
+        task.run();
+        let mut lifo_polls = 0;
+        loop {
+            let mut core = self.core.borrow_mut().take().expect("weft: worker core lost during a poll");
+            let Some(next) = core.lifo_slot.take() else { return core };
+            if lifo_polls >= MAX_LIFO_POLLS {
+                core.run_queue.push_back_or_overflow(next, shared);
+                shared.notify_parked();
+                return core;
+            }
+            lifo_polls += 1;
+            *self.core.borrow_mut() = Some(core);
+            next.run();
+        }
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let shared = &self.shared;
+        if let Some(t) = core.lifo_slot.take() {
+            core.run_queue.push_back_or_overflow(t, shared);
+        }
+        if !core.run_queue.is_empty() {
+            return core;
+        }
+        let last_searcher = shared.idle.transition_worker_to_parked(core.index, core.is_searching);
+        core.is_searching = false;
+        if last_searcher {
+            shared.notify_if_work_pending();
+        }
+        loop {
+            core = self.park_timeout(core, None);
+            if shared.is_shutdown() {
+                return core;
+            }
+            match shared.idle.transition_worker_from_parked(core.index) {
+                Some(true) => {
+                    core.is_searching = true;
+                    break;
+                }
+                Some(false) => break,
+                None => continue,
+            }
+        }
+        if core.run_queue.len() > 1 {
+            shared.notify_parked();
+        }
+        core
+    }
+
+    fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
+        core.parked = true;
+        *self.core.borrow_mut() = Some(core);
+        self.shared.remotes[self.index()].parker.park(timeout);
+        let mut core = self.core.borrow_mut().take().expect("weft: worker core lost while parked");
+        core.parked = false;
+        core
+    }
+
+    fn index(&self) -> usize {
+        self.core.borrow().as_ref().map(|c| c.index).expect("core present")
+    }
+}

@@ -1,0 +1,126 @@
+//! Per-task state that most tasks never need: a name, asyncio's cancellation counters,
+//! the cancel scope a child inherited, and task-locals. It is allocated on first use and
+//! hangs off the header by one atomic pointer.
+
+use super::raw::Header;
+use crate::cancel::{Cancelled, ScopeCore};
+use parking_lot::Mutex;
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub(crate) struct Extras {
+    /// True while a request (`cancel()`) waits to be delivered: the checkpoints' fast test.
+    pub(crate) must_cancel: AtomicBool,
+    pub(crate) inner: Mutex<Inner>,
+    /// Every `Cancelled` delivered to this task holds a clone; if one is still alive when
+    /// the future returns, the task propagated its cancellation and ended cancelled.
+    pub(crate) token: Arc<()>,
+    /// The cancel scope the task was spawned inside, inherited from its parent; set at
+    /// spawn, before the task is published, and never changed.
+    pub(crate) scope: std::sync::OnceLock<Arc<ScopeCore>>,
+    /// Set on the task that drives `block_on` (see scheduler/root.rs).
+    pub(crate) root: AtomicBool,
+}
+
+#[derive(Default)]
+pub(crate) struct Inner {
+    pub(crate) name: Option<Arc<str>>,
+    /// asyncio's `cancelling()`: requests not yet undone by `uncancel()`.
+    pub(crate) requested: u32,
+    pub(crate) message: Option<Arc<str>>,
+    /// Task-locals (the structured crate's map), copied to children at spawn.
+    pub(crate) locals: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Extras {
+    pub(crate) fn get(header: &Header) -> Option<&Extras> {
+        let ptr = header.extras.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer was published by get_or_init and lives until the
+        // task is freed, which outlives the `&Header` borrow.
+        unsafe { ptr.as_ref() }
+    }
+
+    pub(crate) fn get_or_init(header: &Header) -> &Extras {
+        if let Some(e) = Extras::get(header) {
+            return e;
+        }
+        let fresh = Box::into_raw(Box::new(Extras {
+            must_cancel: AtomicBool::new(false),
+            inner: Mutex::new(Inner::default()),
+            token: Arc::new(()),
+            scope: std::sync::OnceLock::new(),
+            root: AtomicBool::new(false),
+        }));
+        match header.extras.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // SAFETY: we just published `fresh`; it lives as long as the task.
+            Ok(_) => unsafe { &*fresh },
+            Err(existing) => {
+                // SAFETY: `fresh` was never shared; `existing` is published and lives as
+                // long as the task.
+                unsafe {
+                    drop(Box::from_raw(fresh));
+                    &*existing
+                }
+            }
+        }
+    }
+
+    /// asyncio's `Task.cancel`: count the request and mark one pending delivery.
+    pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> u32 {
+        let mut inner = self.inner.lock();
+        inner.requested += 1;
+        if message.is_some() {
+            inner.message = message;
+        }
+        self.must_cancel.store(true, Ordering::Release);
+        inner.requested
+    }
+
+    /// asyncio's `Task.uncancel`: undo one request; at zero, a pending delivery is dropped.
+    pub(crate) fn uncancel(&self) -> u32 {
+        let mut inner = self.inner.lock();
+        if inner.requested > 0 {
+            inner.requested -= 1;
+            if inner.requested == 0 {
+                self.must_cancel.store(false, Ordering::Release);
+            }
+        }
+        inner.requested
+    }
+
+    pub(crate) fn cancelling(&self) -> u32 {
+        self.inner.lock().requested
+    }
+
+    /// Takes the pending delivery, if any.
+    pub(crate) fn take_delivery(&self) -> Option<Cancelled> {
+        if !self.must_cancel.load(Ordering::Acquire) {
+            return None;
+        }
+        let inner = self.inner.lock();
+        if !self.must_cancel.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        Some(Cancelled::requested(inner.message.clone(), Some(self.token.clone())))
+    }
+
+    pub(crate) fn take_cancel_before_start(&self) -> Option<Cancelled> {
+        self.take_delivery()
+    }
+
+    pub(crate) fn delivered_cancellation_alive(&self) -> Option<Cancelled> {
+        if Arc::strong_count(&self.token) > 1 {
+            Some(Cancelled::requested(self.inner.lock().message.clone(), None))
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn on_complete(&self, id: super::Id) {
+        if let Some(scope) = self.scope.get() {
+            scope.forget_task(id);
+        }
+    }
+}

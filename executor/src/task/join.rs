@@ -1,0 +1,282 @@
+//! [`Task`]: the handle `spawn` returns, asyncio's `Task` object.
+
+use super::raw::RawTask;
+use super::task_ref::{Id, TaskRef};
+use crate::cancel::{self, Cancelled};
+use crate::coop;
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A spawned task: await it for its result, or cancel it.
+///
+/// `Task<T>` is a future of `Result<T, JoinError>`. Dropping it detaches the task (it runs
+/// on; its result is dropped). Awaiting it is a checkpoint for the awaiting task: if *that*
+/// task is cancelled while it waits, the await returns `Err(JoinError::Cancelled)` and the
+/// awaited task runs on (asyncio would cancel it too; weft leaves that to you:
+/// call [`Task::cancel`]).
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft_executor::spawn(async { 6 * 7 });
+/// assert_eq!(task.await.unwrap(), 42);
+/// # });
+/// ```
+pub struct Task<T> {
+    raw: RawTask,
+    joined: bool,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only moves the output (T) across threads; the rest is the Sync header.
+unsafe impl<T: Send> Send for Task<T> {}
+// SAFETY: &Task only reads the header.
+unsafe impl<T: Send> Sync for Task<T> {}
+impl<T> Unpin for Task<T> {}
+
+impl<T> Task<T> {
+    pub(crate) fn from_raw(raw: RawTask) -> Task<T> {
+        Task { raw, joined: false, _output: PhantomData }
+    }
+
+    /// The task's id, unique for the life of the process.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let a = weft_executor::spawn(async {});
+    /// let b = weft_executor::spawn(async {});
+    /// assert_ne!(a.id(), b.id());
+    /// # });
+    /// ```
+    pub fn id(&self) -> Id {
+        self.raw.id()
+    }
+
+    /// The task's name, if it was given one (see `Builder::name` / `spawn_named`).
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft_executor::spawn_named("worker-1", async {});
+    /// assert_eq!(t.name().as_deref(), Some("worker-1"));
+    /// # });
+    /// ```
+    pub fn name(&self) -> Option<std::sync::Arc<str>> {
+        self.task_ref_borrowed().name()
+    }
+
+    /// asyncio's `Task.cancel(msg)`: returns false if the task is done; otherwise counts
+    /// the request, marks one pending delivery and wakes the task. The checkpoint it is
+    /// suspended in, or the next one it reaches, returns `Err(Cancelled)` once. A task
+    /// cancelled before its first poll never runs.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft_executor::spawn(async { "ran" });
+    /// assert!(t.cancel(None));
+    /// assert!(t.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn cancel(&self, message: Option<&str>) -> bool {
+        self.task_ref_borrowed().cancel(message)
+    }
+
+    /// asyncio's `Task.uncancel()`: undoes one request; returns the remaining count.
+    pub fn uncancel(&self) -> u32 {
+        self.task_ref_borrowed().uncancel()
+    }
+
+    /// asyncio's `Task.cancelling()`: requests not yet undone.
+    pub fn cancelling(&self) -> u32 {
+        self.task_ref_borrowed().cancelling()
+    }
+
+    /// The hard cancel: the future is dropped at its next poll, without running any more
+    /// of it (tokio's `abort`). The join result is `JoinError::Cancelled`.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft_executor::spawn(std::future::pending::<()>());
+    /// t.abort();
+    /// assert!(t.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn abort(&self) {
+        self.task_ref_borrowed().abort()
+    }
+
+    /// Whether the task has finished (returned, was cancelled, or panicked).
+    pub fn is_finished(&self) -> bool {
+        self.task_ref_borrowed().is_finished()
+    }
+
+    /// Whether the task finished cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.task_ref_borrowed().is_cancelled()
+    }
+
+    /// A handle without the result, that can be cloned and kept (asyncio's task object
+    /// as `all_tasks()` returns it).
+    pub fn task_ref(&self) -> TaskRef {
+        self.raw.ref_inc();
+        TaskRef::from_raw(self.raw)
+    }
+
+    fn task_ref_borrowed(&self) -> std::mem::ManuallyDrop<TaskRef> {
+        std::mem::ManuallyDrop::new(TaskRef::from_raw(self.raw))
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.joined {
+            return Poll::Ready(Err(JoinError::AlreadyJoined));
+        }
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: `out` has the task's output type and this is its handle.
+        unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), cx.waker()) };
+        if out.is_ready() {
+            self.joined = true;
+            return out;
+        }
+        match cancel::check() {
+            Err(c) => Poll::Ready(Err(JoinError::Cancelled(c))),
+            Ok(()) => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.raw.drop_join_handle_slow();
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task").field("id", &self.id()).field("finished", &self.is_finished()).finish()
+    }
+}
+
+/// Why awaiting a [`Task`] gave no value.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The task ended cancelled (a delivered `Cancelled` propagated out of it, it was
+    /// aborted, cancelled before it started, or the runtime shut down); or the awaiting
+    /// task itself was cancelled while it waited.
+    Cancelled(Cancelled),
+    /// The task panicked; the worker thread survived.
+    Panicked(Panicked),
+    /// The task's result was already taken by an earlier await of this handle.
+    AlreadyJoined,
+}
+
+impl JoinError {
+    /// Whether this is a cancellation.
+    ///
+    /// ```
+    /// use weft_executor::{Cancelled, JoinError};
+    /// assert!(JoinError::Cancelled(Cancelled::new(None)).is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, JoinError::Cancelled(_))
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// ```
+    /// assert!(!weft_executor::JoinError::AlreadyJoined.is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self, JoinError::Panicked(_))
+    }
+
+    /// The panic message, if the task panicked.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft_executor::spawn(async { panic!("boom") });
+    /// assert_eq!(t.await.unwrap_err().panic_message(), Some("boom"));
+    /// # });
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            JoinError::Panicked(p) => Some(p.message()),
+            _ => None,
+        }
+    }
+
+    /// The cancellation, if this is one.
+    pub fn as_cancelled(&self) -> Option<&Cancelled> {
+        match self {
+            JoinError::Cancelled(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Cancelled(c) => write!(f, "{c}"),
+            JoinError::Panicked(p) => write!(f, "{p}"),
+            JoinError::AlreadyJoined => {
+                f.write_str("the task's result was already taken: a Task can be awaited to completion once")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<Cancelled> for JoinError {
+    fn from(c: Cancelled) -> Self {
+        JoinError::Cancelled(c)
+    }
+}
+
+/// A panic caught at a task's poll boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panicked {
+    message: String,
+}
+
+impl Panicked {
+    pub(crate) fn new(message: String) -> Panicked {
+        Panicked { message }
+    }
+
+    pub(crate) fn from_payload(payload: Box<dyn Any + Send>) -> Panicked {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "Box<dyn Any>".to_string()
+        };
+        // The payload's own destructor may panic; do not let it escape the runtime.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
+        Panicked { message }
+    }
+
+    /// The panic message (`"Box<dyn Any>"` for a payload that is not a string).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Panicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task panicked: {}", self.message)
+    }
+}
+
+impl std::error::Error for Panicked {}

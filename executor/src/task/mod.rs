@@ -1,0 +1,105 @@
+//! Tasks: one allocation each, a state word, wakers that point straight at them.
+//!
+//! # Life cycle
+//!
+//! ```text
+//!                 spawn
+//!                   │  (refs: owned list, queue entry, Task handle)
+//!                   ▼
+//!   ┌────────► NOTIFIED ──(1) transition_to_running──► RUNNING ──(3) complete──► COMPLETE
+//!   │          (queued)                                 │   ▲                    (output stored,
+//!   │              ▲                                    │   │                     handle woken,
+//!   │              │ (4) wake: transition_to_notified   │   │ (4) wake while      list released)
+//!   │              │                                    │   │     running: sets
+//!   │            IDLE ◄──(2) transition_to_idle─────────┘   │     NOTIFIED only
+//!   │                                                       │
+//!   └──(2) transition_to_idle finds NOTIFIED: re-submit ────┘
+//!
+//!   (5) abort():    sets ABORTED, submits an idle task; its next (1) drops the future.
+//!   (6) shutdown:   claims an idle task (sets RUNNING) and drops its future in place.
+//! ```
+//!
+//! | transition | function | file |
+//! |---|---|---|
+//! | (1) | `State::transition_to_running`, called by `harness::poll` | state.rs, harness.rs |
+//! | (2) | `State::transition_to_idle`, in `harness::poll_future` | state.rs, harness.rs |
+//! | (3) | `State::transition_to_complete`, in `harness::complete` | state.rs, harness.rs |
+//! | (4) | `State::transition_to_notified_by_{ref,val}`, from the waker | state.rs, waker.rs |
+//! | (5) | `State::transition_to_aborted`, from `Task::abort` | state.rs, task_ref.rs |
+//! | (6) | `State::transition_to_shutdown`, from `OwnedTasks::close_and_shutdown_all` | state.rs, list.rs |
+//!
+//! The bits of the state word and the reference-count rules are tabulated in
+//! `state.rs`; the memory layout is drawn in `raw.rs`.
+
+mod extras;
+mod harness;
+mod join;
+mod list;
+mod raw;
+pub(crate) mod state;
+mod task_ref;
+pub(crate) mod waker;
+
+pub use join::{JoinError, Panicked, Task};
+pub use task_ref::{Id, TaskRef};
+
+pub(crate) use list::OwnedTasks;
+pub(crate) use raw::{Header, Notified, RawTask};
+
+use crate::error::SpawnError;
+use std::future::Future;
+use std::sync::Arc;
+
+/// What a task needs from its scheduler.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Submits a task that was woken.
+    fn schedule(&self, task: Notified);
+    /// Re-submits a task that woke itself while it ran: it yields, so it goes to the back
+    /// of the queue.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task)
+    }
+    /// The task finished: unlink it from the owned list. True if it was linked.
+    fn release(&self, task: &Header) -> bool;
+}
+
+/// Creates a task, gives it what it inherits from the spawning task (the cancel scope
+/// it is spawned inside, its task-locals) and a name, and links it into `owned`.
+/// Returns the handle and the first queue entry for the caller to submit.
+pub(crate) fn spawn_into<F, S>(
+    owned: &OwnedTasks,
+    future: F,
+    scheduler: S,
+    name: Option<Arc<str>>,
+) -> Result<(Task<F::Output>, Notified), SpawnError>
+where
+    F: Future,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler, Id::next());
+    let scope = crate::context::current_scope_arc();
+    let locals =
+        crate::context::current_task().and_then(|t| t.extras()).and_then(|e| e.inner.lock().locals.clone());
+    if name.is_some() || scope.is_some() || locals.is_some() {
+        let extras = raw.extras_or_init();
+        let mut inner = extras.inner.lock();
+        inner.name = name;
+        inner.locals = locals;
+        if let Some(scope) = &scope {
+            let _ = extras.scope.set(scope.clone());
+        }
+    }
+    // SAFETY: the new task's first reference and NOTIFIED bit are this entry's.
+    let notified = unsafe { Notified::from_raw(raw) };
+    let task = Task::from_raw(raw);
+    if owned.bind(raw).is_err() {
+        raw.shutdown(); // drops the future; uses the list's reference
+        drop(notified);
+        drop(task);
+        return Err(SpawnError::Shutdown);
+    }
+    if let Some(scope) = scope {
+        scope.register_task(raw.id(), waker::waker(raw));
+    }
+    Ok((task, notified))
+}

@@ -1,0 +1,243 @@
+//! The task's single allocation and the type-erased pointer the scheduler moves around.
+//!
+//! ```text
+//! Box<Cell<F, S>>   (#[repr(C)], so a *Header is a *Cell)
+//! +------------------------------+
+//! | Header                       |  state word, vtable, owned-list links, id, extras
+//! +------------------------------+
+//! | scheduler: S                 |  where to submit the task when it is woken
+//! | stage: Running(F)            |  the future; later Finished(output), then Consumed
+//! | join_waker: Option<Waker>    |  the Task handle's waker (see state.rs, JOIN_WAKER)
+//! +------------------------------+
+//! ```
+//!
+//! Queues, wakers and handles all hold a [`RawTask`] (a `NonNull<Header>`) and reach the
+//! typed code through the header's [`Vtable`], so the scheduler is not generic over the
+//! future.
+
+use super::extras::Extras;
+use super::harness;
+use super::state::State;
+use super::{Id, Schedule};
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicPtr;
+use std::task::Waker;
+
+/// The part of every task that the scheduler reads without knowing the future's type.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    /// Links of the intrusive owned-task list (see list.rs); guarded by that list's lock.
+    pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) id: Id,
+    /// Name, cancellation state, scopes, task-locals: allocated on first use, so that a
+    /// plain task pays one null pointer for all of them.
+    pub(crate) extras: AtomicPtr<Extras>,
+}
+
+// SAFETY: the header's interior-mutable fields are the atomic state, the atomic extras
+// pointer, and the owned-list links, which are only touched with the list's lock held.
+unsafe impl Send for Header {}
+// SAFETY: as above.
+unsafe impl Sync for Header {}
+
+/// Typed entry points, one table per (future, scheduler) pair.
+pub(crate) struct Vtable {
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+}
+
+pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
+    &Vtable {
+        poll: harness::poll::<F, S>,
+        schedule: harness::schedule::<F, S>,
+        dealloc: harness::dealloc::<F, S>,
+        try_read_output: harness::try_read_output::<F, S>,
+        drop_join_handle_slow: harness::drop_join_handle_slow::<F, S>,
+        shutdown: harness::shutdown::<F, S>,
+    }
+}
+
+/// Where the future lives, then its output.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, super::JoinError>),
+    Consumed,
+}
+
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+impl<F: Future, S> Drop for Cell<F, S> {
+    fn drop(&mut self) {
+        let extras = *self.header.extras.get_mut();
+        if !extras.is_null() {
+            // SAFETY: the pointer came from Box::into_raw in Extras::get_or_init and is
+            // freed only here, when the last reference to the task is gone.
+            drop(unsafe { Box::from_raw(extras) });
+        }
+    }
+}
+
+/// A pointer to a task, without ownership of a reference. The types that own one
+/// ([`Notified`], `TaskRef`, the `Task` handle, wakers) build on it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a RawTask only exposes the Sync header; access to the typed stage is
+// serialized by the state word (RUNNING / COMPLETE / JOIN_WAKER).
+unsafe impl Send for RawTask {}
+// SAFETY: as above.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    pub(crate) fn new<F: Future, S: Schedule>(future: F, scheduler: S, id: Id) -> RawTask {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: vtable::<F, S>(),
+                owned_prev: UnsafeCell::new(None),
+                owned_next: UnsafeCell::new(None),
+                id,
+                extras: AtomicPtr::new(std::ptr::null_mut()),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+            join_waker: UnsafeCell::new(None),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    /// # Safety
+    /// `ptr` must point to a live task header.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(crate) fn header_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header<'a>(self) -> &'a Header {
+        // SAFETY: every RawTask in circulation is backed by a reference that keeps the
+        // allocation alive for as long as the caller uses it (the caller's own reference).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn state<'a>(self) -> &'a State {
+        &self.header().state
+    }
+
+    pub(crate) fn id(self) -> Id {
+        self.header().id
+    }
+
+    /// Polls the task, consuming the queue entry's reference.
+    pub(crate) fn poll(self) {
+        // SAFETY: the vtable matches the cell's types; poll is called with a queue entry's
+        // reference, which `harness::poll` takes over.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Submits the task to its scheduler, handing over one reference.
+    pub(crate) fn schedule(self) {
+        // SAFETY: as above; the caller holds the reference being handed over.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    pub(crate) fn dealloc(self) {
+        // SAFETY: called once, by whoever dropped the last reference.
+        unsafe { (self.header().vtable.dealloc)(self.ptr) }
+    }
+
+    /// # Safety
+    /// `dst` must point to a `Poll<Result<F::Output, JoinError>>` of this task's output type,
+    /// and the caller must be the task's `Task` handle.
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        (self.header().vtable.try_read_output)(self.ptr, dst, waker)
+    }
+
+    pub(crate) fn drop_join_handle_slow(self) {
+        // SAFETY: called once, by the Task handle's drop, which owns a reference.
+        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+    }
+
+    pub(crate) fn shutdown(self) {
+        // SAFETY: called by the owned list with the reference it held for the task.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    pub(crate) fn ref_inc(self) {
+        self.state().ref_inc();
+    }
+
+    pub(crate) fn ref_dec(self) {
+        if self.state().ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    pub(crate) fn extras<'a>(self) -> Option<&'a Extras> {
+        Extras::get(self.header())
+    }
+
+    pub(crate) fn extras_or_init<'a>(self) -> &'a Extras {
+        Extras::get_or_init(self.header())
+    }
+}
+
+/// A queue entry: one reference to a task whose `NOTIFIED` bit this entry stands for.
+/// Running it consumes it; dropping it (at shutdown) drops the reference.
+pub(crate) struct Notified(RawTask);
+
+impl Notified {
+    /// # Safety
+    /// The caller hands over one reference and the task's `NOTIFIED` bit.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
+        Notified(raw)
+    }
+
+    pub(crate) fn run(self) {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw.poll();
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.0
+    }
+
+    pub(crate) fn into_raw(self) -> RawTask {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        self.0.ref_dec();
+    }
+}
+
+impl std::fmt::Debug for Notified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Notified({:?})", self.0.id())
+    }
+}

@@ -1,0 +1,190 @@
+//! [`TaskRef`]: a task without its result: identity, name, cancellation.
+
+use super::raw::RawTask;
+use super::state::{ToNotified, CANCELLED, COMPLETE};
+use std::fmt;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A task's id: unique for the life of the process, never reused.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(pub(crate) NonZeroU64);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Id(NonZeroU64::new(NEXT.fetch_add(1, Ordering::Relaxed)).expect("task ids exhausted"))
+    }
+
+    /// The id as a number.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// assert!(weft_executor::spawn(async {}).id().as_u64() > 0);
+    /// # });
+    /// ```
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A shareable reference to a task, without its result: what
+/// [`current_task`](crate::current_task) and [`all_tasks`](crate::all_tasks) return.
+/// Cloning it is cheap; it keeps the task's memory, not the task, alive.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft_executor::spawn_named("sleeper", async {
+///     weft_executor::time::sleep(std::time::Duration::from_secs(60)).await
+/// });
+/// weft_executor::yield_now().await.unwrap();
+/// let r = t.task_ref();
+/// assert_eq!(r.name().as_deref(), Some("sleeper"));
+/// assert!(r.cancel(Some("enough")));
+/// assert_eq!(r.cancelling(), 1);
+/// assert!(t.await.unwrap_err().is_cancelled());
+/// assert!(r.is_finished() && r.is_cancelled());
+/// # });
+/// ```
+pub struct TaskRef {
+    raw: RawTask,
+}
+
+impl TaskRef {
+    /// Takes over one reference the caller holds.
+    pub(crate) fn from_raw(raw: RawTask) -> TaskRef {
+        TaskRef { raw }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.raw.id()
+    }
+
+    /// The task's name, if it has one.
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.raw.extras().and_then(|e| e.inner.lock().name.clone())
+    }
+
+    /// Gives the task a name (asyncio's `Task.set_name`).
+    pub fn set_name(&self, name: &str) {
+        self.raw.extras_or_init().inner.lock().name = Some(Arc::from(name));
+    }
+
+    /// asyncio's `Task.cancel(msg)`; see [`Task::cancel`](crate::Task::cancel).
+    pub fn cancel(&self, message: Option<&str>) -> bool {
+        if self.is_finished() {
+            return false;
+        }
+        self.raw.extras_or_init().request_cancel(message.map(Arc::from));
+        wake(self.raw);
+        true
+    }
+
+    /// asyncio's `Task.uncancel()`: undoes one request; returns the remaining count.
+    pub fn uncancel(&self) -> u32 {
+        self.raw.extras().map_or(0, |e| e.uncancel())
+    }
+
+    /// asyncio's `Task.cancelling()`.
+    pub fn cancelling(&self) -> u32 {
+        self.raw.extras().map_or(0, |e| e.cancelling())
+    }
+
+    /// The hard cancel; see [`Task::abort`](crate::Task::abort). On the task that drives
+    /// `block_on`, which cannot be dropped from inside, this is a `cancel(None)`.
+    pub fn abort(&self) {
+        if crate::scheduler::root::is_root(self.raw) {
+            self.cancel(None);
+            return;
+        }
+        if self.raw.state().transition_to_aborted() == ToNotified::Submit {
+            self.raw.schedule();
+        }
+    }
+
+    /// Whether the task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.raw.state().load().is(COMPLETE)
+    }
+
+    /// Whether the task finished cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.raw.state().load().is(COMPLETE | CANCELLED)
+    }
+
+    /// Wakes the task (it polls its future again; checkpoints re-check cancellation).
+    pub fn wake(&self) {
+        wake(self.raw)
+    }
+
+    /// Runs `f` with the task's locals map (the structured crate keeps its task-locals
+    /// there), creating it with `init` if the task has none.
+    #[doc(hidden)]
+    pub fn with_locals<R>(
+        &self,
+        f: impl FnOnce(&mut Option<Arc<dyn std::any::Any + Send + Sync>>) -> R,
+    ) -> R {
+        f(&mut self.raw.extras_or_init().inner.lock().locals)
+    }
+}
+
+pub(crate) fn wake(raw: RawTask) {
+    if raw.state().transition_to_notified_by_ref() == ToNotified::Submit {
+        raw.schedule();
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> Self {
+        self.raw.ref_inc();
+        TaskRef { raw: self.raw }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        self.raw.ref_dec();
+    }
+}
+
+impl PartialEq for TaskRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl std::hash::Hash for TaskRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskRef")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

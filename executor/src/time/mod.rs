@@ -1,0 +1,217 @@
+//! Timers: [`sleep`], [`sleep_until`], [`interval`], [`now`].
+//!
+//! Every pending timer of a runtime lives in one hierarchical timing wheel
+//! ([`wheel`](self::wheel)) behind a mutex, with millisecond ticks. A [`Sleep`] costs
+//! nothing until it is first polled: creating one only records its deadline; the first
+//! poll that finds the deadline still ahead registers it in the wheel. The thread that
+//! holds the driver (see `driver.rs`) sleeps until the earliest deadline; a new timer that
+//! is due earlier than that wakes it, so nothing fires late by more than a tick.
+//!
+//! All waits here are checkpoints: they return `Err(Cancelled)` if the task is cancelled
+//! while it sleeps.
+
+mod interval;
+mod sleep;
+mod wheel;
+
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use sleep::{sleep, sleep_secs, sleep_until, Sleep};
+
+use crate::driver::Driver;
+use parking_lot::Mutex;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+use wheel::{TimerKey, TimerWheel};
+
+/// The runtime's clock: asyncio's `loop.time()`, as an `Instant`.
+///
+/// ```
+/// let t = weft_executor::time::now();
+/// assert!(weft_executor::time::now() >= t);
+/// ```
+pub fn now() -> Instant {
+    Instant::now()
+}
+
+/// asyncio's `loop.time()` as seconds: monotonic, from an arbitrary origin fixed for the
+/// life of the process.
+///
+/// ```
+/// let a = weft_executor::time::monotonic();
+/// assert!(weft_executor::time::monotonic() >= a);
+/// ```
+pub fn monotonic() -> f64 {
+    static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
+
+/// A number of seconds that cannot be a duration: negative, NaN, or too large.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InvalidDuration(pub f64);
+
+impl std::fmt::Display for InvalidDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid duration: {} seconds (expected a finite, non-negative number)", self.0)
+    }
+}
+
+impl std::error::Error for InvalidDuration {}
+
+/// Converts seconds, asyncio-style, into a `Duration`, refusing what is not one.
+///
+/// ```
+/// use weft_executor::time::secs;
+/// assert_eq!(secs(1.5).unwrap(), std::time::Duration::from_millis(1500));
+/// assert!(secs(-1.0).is_err());
+/// assert!(secs(f64::NAN).is_err());
+/// ```
+pub fn secs(seconds: f64) -> Result<Duration, InvalidDuration> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| InvalidDuration(seconds))
+}
+
+pub(crate) struct TimeDriver {
+    start: Instant,
+    inner: Mutex<Inner>,
+    shut_down: std::sync::atomic::AtomicBool,
+}
+
+struct Inner {
+    wheel: TimerWheel,
+    /// The tick the driver's holder sleeps until: 0 when nobody sleeps on the driver,
+    /// `u64::MAX` for no timeout. Read and written under the lock together with the
+    /// wheel, so a timer inserted after the holder computed its timeout sees it.
+    parked_until: u64,
+}
+
+impl TimeDriver {
+    pub(crate) fn new() -> TimeDriver {
+        TimeDriver {
+            start: Instant::now(),
+            inner: Mutex::new(Inner { wheel: TimerWheel::new(), parked_until: 0 }),
+            shut_down: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The first tick at or after `t` (a timer never fires early).
+    fn tick_ceil(&self, t: Instant) -> u64 {
+        let d = t.saturating_duration_since(self.start);
+        let ms = d.as_millis() as u64;
+        if d > Duration::from_millis(ms) {
+            ms + 1
+        } else {
+            ms
+        }
+    }
+
+    fn tick_floor(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.start).as_millis() as u64
+    }
+
+    /// Registers a timer; returns whether the driver's holder must be woken because it
+    /// sleeps past the new deadline.
+    pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> (TimerKey, bool) {
+        let tick = self.tick_ceil(deadline);
+        let mut inner = self.inner.lock();
+        let key = inner.wheel.insert(tick, waker);
+        let unpark = inner.parked_until != 0 && tick < inner.parked_until;
+        if unpark {
+            inner.parked_until = tick;
+        }
+        (key, unpark)
+    }
+
+    /// Updates a pending timer's waker; false if it already fired.
+    pub(crate) fn set_waker(&self, key: TimerKey, waker: &Waker) -> bool {
+        self.inner.lock().wheel.set_waker(key, waker)
+    }
+
+    pub(crate) fn remove(&self, key: TimerKey) -> bool {
+        self.inner.lock().wheel.remove(key)
+    }
+
+    pub(crate) fn reset(&self, key: TimerKey, deadline: Instant) -> (bool, bool) {
+        let tick = self.tick_ceil(deadline);
+        let mut inner = self.inner.lock();
+        let ok = inner.wheel.reset(key, tick);
+        let unpark = ok && inner.parked_until != 0 && tick < inner.parked_until;
+        (ok, unpark)
+    }
+
+    /// Called by the driver's holder before it sleeps: the timeout until the next timer.
+    pub(crate) fn prepare_park(&self, timeout: Option<Duration>) -> Option<Duration> {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let next = inner.wheel.next_expiration();
+        let timer_timeout = next.map(|tick| {
+            let due = self.start + Duration::from_millis(tick);
+            due.saturating_duration_since(now)
+        });
+        let t = match (timeout, timer_timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        inner.parked_until = match t {
+            Some(d) if d.is_zero() => 0,
+            Some(d) => self.tick_ceil(now + d).max(1),
+            None => u64::MAX,
+        };
+        t
+    }
+
+    pub(crate) fn end_park(&self) {
+        self.inner.lock().parked_until = 0;
+    }
+
+    /// Fires every timer that is due.
+    pub(crate) fn process(&self, fired: &mut Vec<Waker>) {
+        let now = self.tick_floor(Instant::now());
+        let mut inner = self.inner.lock();
+        if inner.wheel.len() > 0 {
+            inner.wheel.advance(now, fired);
+        }
+    }
+
+    pub(crate) fn shutdown(&self, fired: &mut Vec<Waker>) {
+        self.shut_down.store(true, Ordering::Release);
+        self.inner.lock().wheel.advance(u64::MAX, fired);
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+}
+
+/// A timer registered with a callback waker, owned by something other than a future
+/// (a cancel scope's deadline). Dropping it does not cancel it; [`TimerHandle::cancel`]
+/// does.
+pub(crate) struct TimerHandle {
+    driver: Arc<Driver>,
+    key: TimerKey,
+}
+
+impl TimerHandle {
+    /// Registers in the current runtime's wheel; None outside a runtime.
+    pub(crate) fn register(deadline: Instant, waker: Waker) -> Option<TimerHandle> {
+        let driver = crate::context::handle()?.driver().clone();
+        let (key, unpark) = driver.time.insert(deadline, waker);
+        if unpark {
+            driver.unpark();
+        }
+        Some(TimerHandle { driver, key })
+    }
+
+    /// Moves the timer; false if it already fired (register a new one then).
+    pub(crate) fn reset(&self, deadline: Instant) -> bool {
+        let (ok, unpark) = self.driver.time.reset(self.key, deadline);
+        if unpark {
+            self.driver.unpark();
+        }
+        ok
+    }
+
+    pub(crate) fn cancel(self) {
+        self.driver.time.remove(self.key);
+    }
+}

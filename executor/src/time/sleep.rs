@@ -1,0 +1,165 @@
+//! [`sleep`] and [`sleep_until`]: asyncio's `asyncio.sleep`.
+
+use super::wheel::TimerKey;
+use super::InvalidDuration;
+use crate::cancel::{self, Cancelled};
+use crate::driver::Driver;
+use crate::{context, coop};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Waits until `duration` has passed: asyncio's `await asyncio.sleep(seconds)`.
+///
+/// A checkpoint: a cancellation of the task ends the sleep with `Err(Cancelled)`. A zero
+/// duration completes at once (call [`yield_now`](crate::yield_now) to let others run).
+///
+/// # Panics
+///
+/// When polled outside a weft runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let start = Instant::now();
+/// weft_executor::time::sleep(Duration::from_millis(20)).await?;
+/// assert!(start.elapsed() >= Duration::from_millis(20));
+/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future))
+}
+
+/// Sleeps for a number of seconds given as `f64`, as asyncio does; negative or NaN
+/// seconds are refused with [`InvalidDuration`] instead of sleeping for no time.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// weft_executor::time::sleep_secs(0.01).unwrap().await.unwrap();
+/// assert!(weft_executor::time::sleep_secs(-1.0).is_err());
+/// # });
+/// ```
+pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
+    super::secs(seconds).map(sleep)
+}
+
+/// Waits until `deadline`: asyncio's `loop.call_at` as a future.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let deadline = Instant::now() + Duration::from_millis(10);
+/// weft_executor::time::sleep_until(deadline).await.unwrap();
+/// assert!(Instant::now() >= deadline);
+/// # });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep { deadline, entry: None }
+}
+
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86400 * 365 * 30)
+}
+
+/// Future returned by [`sleep`] and [`sleep_until`]. Registers its timer on first poll;
+/// dropping it cancels the timer.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    entry: Option<(Arc<Driver>, TimerKey)>,
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+    }
+}
+
+impl Sleep {
+    /// When the sleep ends.
+    ///
+    /// ```
+    /// let s = weft_executor::time::sleep(std::time::Duration::from_secs(1));
+    /// assert!(s.deadline() > std::time::Instant::now());
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline; the sleep stays registered if it was.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let mut s = weft_executor::time::sleep(Duration::from_secs(60));
+    /// let soon = Instant::now();
+    /// s.reset(soon);
+    /// assert_eq!(s.deadline(), soon);
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some((driver, key)) = &self.entry {
+            let (ok, unpark) = driver.time.reset(*key, deadline);
+            if unpark {
+                driver.unpark();
+            }
+            if !ok {
+                self.entry = None;
+            }
+        }
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// assert!(weft_executor::time::sleep(std::time::Duration::ZERO).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Polls the timer without the cancellation check (for the runtime's own timeouts).
+    pub(crate) fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some((driver, key)) = &self.entry {
+            if driver.time.set_waker(*key, cx.waker()) {
+                return Poll::Pending;
+            }
+            self.entry = None;
+            return coop::poll_proceed(cx);
+        }
+        if Instant::now() >= self.deadline {
+            return coop::poll_proceed(cx);
+        }
+        let driver = context::with_handle(|h| {
+            h.map(|h| h.driver().clone())
+                .expect("weft: a timer was polled outside a weft runtime; run it inside Runtime::block_on or a spawned task")
+        });
+        if driver.time.is_shut_down() {
+            return Poll::Ready(());
+        }
+        let (key, unpark) = driver.time.insert(self.deadline, cx.waker().clone());
+        if unpark {
+            driver.unpark();
+        }
+        self.entry = Some((driver, key));
+        Poll::Pending
+    }
+}
+
+impl Future for Sleep {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        cancel::check()?;
+        self.get_mut().poll_timer(cx).map(Ok)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some((driver, key)) = self.entry.take() {
+            driver.time.remove(key);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The timer wheel: every pending timer of a runtime, in a hierarchical timing wheel.
+//!
+//! A runtime may hold a million pending timers (one per sleeping task, per timeout, per
+//! interval), and must do three things with them quickly: register one, cancel one, and
+//! find and fire the ones that are due. A sorted structure (a heap, a B-tree) pays
+//! `O(log n)` for the first two. A timing wheel pays `O(1)`, by giving up exact order
+//! for the distant future: far deadlines are only sorted into coarse buckets, and refined
+//! as the clock gets close to them.
+//!
+//! # Ticks
+//!
+//! The wheel counts time in *ticks*: milliseconds since the `Instant` the driver started
+//! it at. The driver converts, rounding a deadline **up** to the next tick, so a timer can
+//! fire late by up to a tick and never early. The wheel itself only ever sees `u64`s:
+//! [`TimerWheel::elapsed`] is the tick it has advanced to, and a timer with deadline `d`
+//! fires in the first [`TimerWheel::advance`] whose `now` is at least `d`.
+//!
+//! # Structure
+//!
+//! Six levels of 64 slots each. A slot of level `L` covers `64^L` ticks, so each level is
+//! 64 times coarser than the one below, and the whole wheel covers `64^6 = 2^36` ticks.
+//!
+//! ```text
+//!              slot width     level span
+//!   level 5    ~12.4 days     ~2.2 years   [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 4     ~4.7 h        ~12.4 days   [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 3     ~4.4 min       ~4.7 h      [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 2     ~4.1 s         ~4.4 min    [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 1     64 ms          ~4.1 s      [ 0 | 1 |*2*| ........ | 63 ]
+//!   level 0      1 ms          64 ms       [ 0 | 1 | 2 | ...*37*. | 63 ]
+//!   overflow   deadlines in a later 2^36-tick block than `elapsed`: one list
+//!
+//!   a tick in binary, 6 bits per level:
+//!   | ...overflow... | L5 | L4 | L3 | L2 | L1 | L0 |
+//! ```
+//!
+//! Read a tick as a number in base 64: digit `L` is its slot at level `L`. A timer goes to
+//! the level of the **highest digit in which its deadline differs from `elapsed`** (level 0
+//! if none differs), into the slot named by the deadline's digit there. In the picture, a
+//! wheel at `elapsed = 37` holds a timer due at 37 in level 0 slot 37, and a timer due at
+//! 150 (digits 2, 22) in level 1 slot 2, because 150 and 37 first differ in digit 1.
+//!
+//! Each slot is an intrusive doubly-linked list through the entries, which live in a slab
+//! (see [`list`]): inserting and cancelling are `O(1)` and, once the slab has grown to the
+//! peak number of timers, allocate nothing. Each level keeps a `u64` *occupancy bitmap*
+//! whose bit `S` says whether slot `S` is non-empty, so the earliest non-empty slot of a
+//! level is one `trailing_zeros`, however sparse the wheel is.
+//!
+//! # Cascading
+//!
+//! A level-0 slot holds timers with one exact deadline; when the clock reaches it they
+//! fire. A slot of a higher level holds timers whose deadlines share all digits from its
+//! level up, but may differ below: when the clock reaches the slot's first tick, they are
+//! not all due, but they now share that digit with `elapsed` too. So the wheel takes the
+//! slot's list and places each timer again by the same rule; each lands on a lower level.
+//! This *cascade* happens at most five times per timer (plus, for a timer more than
+//! ~2.2 years away, once each time the clock reaches a `2^36`-tick block where an overflow
+//! timer may be due), which keeps every operation `O(1)` amortised. In the picture, when
+//! the clock reaches 128 (digits 2, 0), level 1 slot 2 cascades, and the timer due at 150
+//! moves to level 0 slot 22.
+//!
+//! [`TimerWheel::advance`] jumps from one due slot to the next: it never walks tick by tick,
+//! so `advance(now)` costs the number of non-empty slots passed plus the timers fired or
+//! moved, even when `now` is years ahead.
+//!
+//! # Invariants
+//!
+//! With `e` the elapsed tick and `d` the (stored) deadline of a pending timer:
+//!
+//! 1. `d >= e`. A timer set in the past is stored with `d = e`, and `advance` fires every
+//!    timer with `d <= now` before it sets `e = now`.
+//! 2. The timer is in level `L` slot `S` exactly when `L < 6` is the highest base-64 digit
+//!    in which `d` and `e` differ (0 if `d == e`) and `S` is digit `L` of `d`. Equivalently,
+//!    `d` lies in `[start, start + 64^L)`, where `start` is slot `S`'s first tick in the
+//!    level-`(L + 1)` block that holds `e`, and for `L > 0`, `S` lies after `e`'s own digit.
+//! 3. The timer is in the overflow list exactly when `d` and `e` differ in a bit above
+//!    bit 35 (`d` is in a later `2^36`-tick block than `e`).
+//! 4. Bit `S` of level `L`'s bitmap is set exactly when level `L` slot `S` is non-empty.
+//!
+//! So a timer's list is a function of `d` and `e` alone: entries do not store it, and
+//! [`TimerWheel::remove`] recomputes it. `advance` keeps invariant 2 by never moving `e`
+//! past the first tick of a non-empty slot without processing that slot: it sets `e` to
+//! that tick, fires or cascades the slot, and repeats, and only then sets `e = now`.
+//!
+//! **Architecture Invariant:** the wheel is single-threaded state: the driver holds a lock
+//! around it, and wakes the wakers that [`TimerWheel::advance`] returns after releasing it.
+
+mod list;
+mod slots;
+
+#[cfg(test)]
+mod tests;
+
+use std::task::Waker;
+
+use slab::Slab;
+
+use self::list::{Entry, NIL};
+use self::slots::{Place, Slots};
+
+/// Every pending timer of one runtime, sorted into a hierarchical timing wheel.
+///
+/// Ticks are milliseconds since the wheel's start `Instant`; the driver converts, and
+/// rounds deadlines **up** to the next tick so that a timer never fires early. See the
+/// [module docs](self) for the structure and its invariants.
+///
+/// The wheel is plain single-threaded state: the caller holds a lock around it. It never
+/// wakes a waker itself; [`advance`](TimerWheel::advance) hands the due ones back so that
+/// the caller can wake them after releasing the lock.
+pub(crate) struct TimerWheel {
+    /// The pending timers; the slot lists thread through them.
+    entries: Slab<Entry>,
+    /// The slot lists, their occupancy bitmaps and the overflow list.
+    slots: Slots,
+    /// The tick the wheel has advanced to.
+    elapsed: u64,
+    /// The generation the next inserted timer gets; never reused.
+    next_generation: u64,
+}
+
+/// Names one timer registered with [`TimerWheel::insert`].
+///
+/// A key stays valid until its timer fires or is removed; after that every operation
+/// with it returns `false` and does nothing, even if a new timer reuses the same slab
+/// slot, because the generation will differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    /// The timer's index in the slab.
+    index: u32,
+    /// The generation of the insertion that created it.
+    generation: u64,
+}
+
+impl TimerWheel {
+    /// An empty wheel at tick 0.
+    pub(crate) fn new() -> Self {
+        TimerWheel { entries: Slab::new(), slots: Slots::new(), elapsed: 0, next_generation: 0 }
+    }
+
+    /// The tick the wheel has advanced to: the largest `now` given to
+    /// [`advance`](TimerWheel::advance) so far (0 before the first).
+    pub(crate) fn elapsed(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// The number of pending timers: inserted, and neither fired nor removed.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Registers a timer that wakes `waker` at tick `deadline`, and returns its key. O(1).
+    ///
+    /// A `deadline` at or before [`elapsed`](TimerWheel::elapsed) fires at the next
+    /// [`advance`](TimerWheel::advance), whatever its `now`.
+    ///
+    /// # Panics
+    ///
+    /// If `u32::MAX - 1` timers are already pending.
+    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> TimerKey {
+        let deadline = deadline.max(self.elapsed);
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        // Checked before inserting, so that a panic leaves the wheel consistent.
+        let index = match u32::try_from(self.entries.vacant_key()) {
+            Ok(index) if index != NIL => index,
+            _ => panic!("weft timer wheel: more than {} pending timers", NIL - 1),
+        };
+        self.entries.insert(Entry::new(waker, deadline, generation));
+        let place = Place::of(deadline, self.elapsed);
+        self.slots.push(&mut self.entries, place, index, deadline);
+        TimerKey { index, generation }
+    }
+
+    /// Makes a pending timer wake `waker` instead of the waker it had; returns `false` and
+    /// does nothing if the timer already fired or was removed.
+    ///
+    /// When `waker` [`will_wake`](Waker::will_wake) the same task as the stored one (the
+    /// common case: a future polled again by the same task), nothing is cloned.
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
+        let Some(entry) = self.entry_mut(key) else {
+            return false;
+        };
+        if !entry.waker.will_wake(waker) {
+            entry.waker.clone_from(waker);
+        }
+        true
+    }
+
+    /// Cancels a pending timer, dropping its waker; returns `false` and does nothing if it
+    /// already fired or was removed. O(1): it is unlinked from its slot, never searched for.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> bool {
+        let Some(entry) = self.entry_mut(key) else {
+            return false;
+        };
+        let place = Place::of(entry.deadline, self.elapsed);
+        self.slots.unlink(&mut self.entries, place, key.index);
+        self.entries.remove(key.index as usize);
+        true
+    }
+
+    /// Moves a pending timer to a new `deadline`, keeping its key and waker; returns `false`
+    /// and does nothing if it already fired or was removed. O(1).
+    ///
+    /// As with [`insert`](TimerWheel::insert), a deadline at or before
+    /// [`elapsed`](TimerWheel::elapsed) fires at the next advance. A moved timer fires
+    /// after timers that were already registered for the same tick, as if newly inserted.
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> bool {
+        let elapsed = self.elapsed;
+        let Some(entry) = self.entry_mut(key) else {
+            return false;
+        };
+        let deadline = deadline.max(elapsed);
+        let old_deadline = entry.deadline;
+        if deadline == old_deadline {
+            return true;
+        }
+        entry.deadline = deadline;
+        self.slots.unlink(&mut self.entries, Place::of(old_deadline, elapsed), key.index);
+        self.slots.push(&mut self.entries, Place::of(deadline, elapsed), key.index, deadline);
+        true
+    }
+
+    /// The tick of the earliest pending deadline, or `None` if no timer is pending: the
+    /// driver may sleep until then.
+    ///
+    /// It may be earlier than the true earliest deadline (the first tick of a higher-level
+    /// slot, where a cascade is due), but never later, and it is exact when the earliest
+    /// timer is within the current 64-tick block (on level 0). It is never before
+    /// [`elapsed`](TimerWheel::elapsed), and equal to it only when a timer is due now.
+    /// `advance` to the returned tick always makes progress: it fires or cascades.
+    pub(crate) fn next_expiration(&self) -> Option<u64> {
+        self.slots.next_due(self.elapsed).map(|due| due.tick)
+    }
+
+    /// Advances the wheel to tick `now`, pushing onto `fired` the waker of every timer with
+    /// a deadline at or before `now` and forgetting those timers (their keys become stale).
+    ///
+    /// Wakers come out in deadline order, and timers with equal deadlines in the order they
+    /// were inserted (or last [`reset`](TimerWheel::reset)). A `now` before
+    /// [`elapsed`](TimerWheel::elapsed) is taken as `elapsed`: the clock never runs
+    /// backwards, but timers due at `elapsed` still fire.
+    ///
+    /// The cost is the number of non-empty slots passed plus the number of timers fired or
+    /// cascaded; empty stretches are skipped with the occupancy bitmaps, so a jump of years
+    /// costs no more than a jump of a millisecond over the same timers.
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Waker>) {
+        let now = now.max(self.elapsed);
+        while let Some(due) = self.slots.next_due(self.elapsed) {
+            if due.tick > now {
+                break;
+            }
+            debug_assert!(due.tick >= self.elapsed, "the wheel would run backwards");
+            self.elapsed = due.tick;
+            match due.place {
+                Place::Slot { level: 0, .. } => self.fire(due.place, fired),
+                _ => self.cascade(due.place),
+            }
+        }
+        self.elapsed = now;
+    }
+
+    /// Fires every timer of the level-0 list at `place`, all due at exactly `elapsed`.
+    fn fire(&mut self, place: Place, fired: &mut Vec<Waker>) {
+        let mut index = self.slots.take(place);
+        while index != NIL {
+            let entry = self.entries.remove(index as usize);
+            debug_assert_eq!(entry.deadline, self.elapsed);
+            index = entry.next();
+            fired.push(entry.waker);
+        }
+    }
+
+    /// Places again, relative to the new `elapsed`, every timer of the list at `place`,
+    /// whose first tick the clock has just reached. Each one moves to a lower level (or,
+    /// from overflow, into the wheel or back to overflow).
+    fn cascade(&mut self, place: Place) {
+        let mut index = self.slots.take(place);
+        while index != NIL {
+            let entry = &self.entries[index as usize];
+            let (next, deadline) = (entry.next(), entry.deadline);
+            let new_place = Place::of(deadline, self.elapsed);
+            debug_assert!(
+                place == Place::Overflow || new_place != place,
+                "a cascade must move every timer down"
+            );
+            self.slots.push(&mut self.entries, new_place, index, deadline);
+            index = next;
+        }
+    }
+
+    /// The entry `key` names, if it is still pending.
+    fn entry_mut(&mut self, key: TimerKey) -> Option<&mut Entry> {
+        self.entries.get_mut(key.index as usize).filter(|entry| entry.generation == key.generation)
+    }
+}
+
+impl std::fmt::Debug for TimerWheel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TimerWheel")
+            .field("elapsed", &self.elapsed)
+            .field("len", &self.len())
+            .field("next_expiration", &self.next_expiration())
+            .finish()
+    }
+}
+
+impl Default for TimerWheel {
+    fn default() -> Self {
+        TimerWheel::new()
+    }
+}

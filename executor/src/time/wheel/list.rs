@@ -1,0 +1,133 @@
+//! The timer entry and the intrusive doubly-linked lists that thread entries into slots.
+//!
+//! Every pending timer is one [`Entry`] in the wheel's slab. A slot does not own a `Vec` of
+//! its timers; instead each entry carries the slab indices of its neighbours (`prev`,
+//! `next`), and a slot is only a [`List`]: the indices of its first and last entry.
+//!
+//! ```text
+//!   List { head: 7, tail: 2 }
+//!
+//!   slab[7]            slab[4]            slab[2]
+//!   prev: NIL  <----   prev: 7    <----   prev: 4
+//!   next: 4    ---->   next: 2    ---->   next: NIL
+//! ```
+//!
+//! **Rationale:** with the links inside the entries, moving a timer between slots or
+//! cancelling it is O(1) (no scan, no allocation), and a slot costs eight bytes, so the
+//! wheel's 385 lists fit in about three kilobytes. Appending at the tail keeps each slot
+//! in insertion order, which is how timers with equal deadlines fire in the order they
+//! were registered.
+
+use std::task::Waker;
+
+use slab::Slab;
+
+/// The "no entry" index: the end of a list, or the neighbour of an entry at either end.
+pub(super) const NIL: u32 = u32::MAX;
+
+/// One pending timer, as stored in the wheel's slab.
+///
+/// An entry does not record which slot holds it: the wheel's placement rule makes the
+/// slot a function of `deadline` and the wheel's elapsed tick (see the wheel's module
+/// docs), so storing it would only cost memory. This keeps an entry at 40 bytes.
+pub(super) struct Entry {
+    /// Woken when the timer fires.
+    pub(super) waker: Waker,
+    /// The tick at which the timer fires: the requested deadline, raised to the wheel's
+    /// elapsed tick if it was already in the past when it was set.
+    pub(super) deadline: u64,
+    /// Unique to the insertion that created this entry; a `TimerKey` must carry the same
+    /// value to name it, which makes keys of fired or removed timers harmless.
+    pub(super) generation: u64,
+    /// Slab index of the previous entry in the same list, or [`NIL`].
+    prev: u32,
+    /// Slab index of the next entry in the same list, or [`NIL`].
+    next: u32,
+}
+
+impl Entry {
+    /// An entry not yet linked into any list.
+    pub(super) fn new(waker: Waker, deadline: u64, generation: u64) -> Self {
+        Entry { waker, deadline, generation, prev: NIL, next: NIL }
+    }
+
+    /// The slab index of the entry after this one in its list (or in a chain detached by
+    /// [`List::take`]), or [`NIL`].
+    pub(super) fn next(&self) -> u32 {
+        self.next
+    }
+}
+
+/// A list of entries threaded through the slab: the indices of its two ends.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct List {
+    head: u32,
+    tail: u32,
+}
+
+impl List {
+    /// The empty list.
+    pub(super) const EMPTY: List = List { head: NIL, tail: NIL };
+
+    /// Whether the list holds no entry.
+    pub(super) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    /// Links the entry at `index`, which must not be in any list, after the last entry.
+    pub(super) fn push_back(&mut self, entries: &mut Slab<Entry>, index: u32) {
+        let entry = &mut entries[index as usize];
+        entry.prev = self.tail;
+        entry.next = NIL;
+        if self.tail == NIL {
+            self.head = index;
+        } else {
+            entries[self.tail as usize].next = index;
+        }
+        self.tail = index;
+    }
+
+    /// Unlinks the entry at `index`, which must be in this list. O(1).
+    pub(super) fn unlink(&mut self, entries: &mut Slab<Entry>, index: u32) {
+        let entry = &entries[index as usize];
+        let (prev, next) = (entry.prev, entry.next);
+        if prev == NIL {
+            self.head = next;
+        } else {
+            entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            entries[next as usize].prev = prev;
+        }
+    }
+
+    /// Empties the list and returns the index of its first entry (or [`NIL`]).
+    ///
+    /// The detached entries still point at each other through [`Entry::next`], so the
+    /// caller walks the chain from the returned index, moving each entry to another list
+    /// with [`List::push_back`] (which rewrites both links) or out of the slab.
+    pub(super) fn take(&mut self) -> u32 {
+        let head = self.head;
+        *self = List::EMPTY;
+        head
+    }
+
+    /// The slab indices of the entries, first to last (for the tests' invariant checks).
+    #[cfg(test)]
+    pub(super) fn indices(&self, entries: &Slab<Entry>) -> Vec<u32> {
+        let mut indices = Vec::new();
+        let mut prev = NIL;
+        let mut index = self.head;
+        while index != NIL {
+            let entry = &entries[index as usize];
+            assert_eq!(entry.prev, prev, "entry {index}: prev link is not its predecessor");
+            indices.push(index);
+            prev = index;
+            index = entry.next;
+        }
+        assert_eq!(self.tail, prev, "list tail is not its last entry");
+        indices
+    }
+}

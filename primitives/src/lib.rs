@@ -1,0 +1,1 @@
+//! weft-primitives: Lock, Semaphore, Event, Condition, Barrier, queues (in progress).

@@ -1,0 +1,1 @@
+//! weft-structured: TaskGroup, CancelScope, timeouts, shield, gather (in progress).

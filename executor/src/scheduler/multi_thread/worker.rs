@@ -133,9 +133,10 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
 
 impl WorkerCx {
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
-        let shared = &self.shared;
         if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(t) = shared.inject.pop() {
+            // Remote spawns must not starve behind a queue that never empties (tasks that
+            // keep yielding): take a fair share of the injector, not just one task.
+            if let Some(t) = self.take_from_injector(core) {
                 return Some(t);
             }
         }
@@ -145,14 +146,19 @@ impl WorkerCx {
         if let Some(t) = core.run_queue.pop() {
             return Some(t);
         }
-        if shared.inject.is_empty() {
+        self.take_from_injector(core)
+    }
+
+    /// Moves a fair share of the injector into the ring and returns one task of it.
+    fn take_from_injector(&self, core: &mut Core) -> Option<Notified> {
+        let inject = &self.shared.inject;
+        if inject.is_empty() {
             return None;
         }
-        // Take a fair share of the injector into the ring.
-        let workers = shared.remotes.len();
-        let n = (shared.inject.len() / workers + 1).min(core.run_queue.remaining_slots()).min(128);
+        let workers = self.shared.remotes.len();
+        let n = (inject.len() / workers + 1).min(core.run_queue.remaining_slots()).min(128);
         let mut first = None;
-        shared.inject.pop_n(n, |batch| {
+        inject.pop_n(n.max(1), |batch| {
             first = batch.next();
             core.run_queue.push_back_batch(batch);
         });

@@ -45,31 +45,45 @@ pub enum CancelKind {
 /// assert!(err.is_cancelled());
 /// # });
 /// ```
+///
+/// It is one pointer wide, so that results holding it stay small.
 #[derive(Clone)]
-pub struct Cancelled {
+pub struct Cancelled(Arc<Inner>);
+
+struct Inner {
     kind: CancelKind,
     message: Option<Arc<str>>,
-    /// The delivering task's token: alive while this value is (see `task/extras.rs`).
-    task_token: Option<Arc<()>>,
+    /// The delivering task's token: alive while this value (or a clone) is (see
+    /// `task/extras.rs`).
+    _task_token: Option<Arc<()>>,
     /// The delivering scope's id and token.
     scope: Option<(u64, Arc<()>)>,
 }
 
 impl Cancelled {
+    fn make(
+        kind: CancelKind,
+        message: Option<Arc<str>>,
+        task_token: Option<Arc<()>>,
+        scope: Option<(u64, Arc<()>)>,
+    ) -> Self {
+        Cancelled(Arc::new(Inner { kind, message, _task_token: task_token, scope }))
+    }
+
     pub(crate) fn requested(message: Option<Arc<str>>, task_token: Option<Arc<()>>) -> Self {
-        Cancelled { kind: CancelKind::Requested, message, task_token, scope: None }
+        Cancelled::make(CancelKind::Requested, message, task_token, None)
     }
 
     pub(crate) fn from_scope(id: u64, scope_token: Arc<()>, task_token: Option<Arc<()>>) -> Self {
-        Cancelled { kind: CancelKind::Scope, message: None, task_token, scope: Some((id, scope_token)) }
+        Cancelled::make(CancelKind::Scope, None, task_token, Some((id, scope_token)))
     }
 
     pub(crate) fn aborted() -> Self {
-        Cancelled { kind: CancelKind::Aborted, message: None, task_token: None, scope: None }
+        Cancelled::make(CancelKind::Aborted, None, None, None)
     }
 
     pub(crate) fn shutdown() -> Self {
-        Cancelled { kind: CancelKind::Shutdown, message: None, task_token: None, scope: None }
+        Cancelled::make(CancelKind::Shutdown, None, None, None)
     }
 
     /// A cancellation made by hand, e.g. to end a task with a cancelled result or to
@@ -89,7 +103,7 @@ impl Cancelled {
     /// assert_eq!(weft_executor::Cancelled::new(None).message(), None);
     /// ```
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// What caused the cancellation.
@@ -99,7 +113,7 @@ impl Cancelled {
     /// assert_eq!(Cancelled::new(None).kind(), CancelKind::Requested);
     /// ```
     pub fn kind(&self) -> CancelKind {
-        self.kind
+        self.0.kind
     }
 
     /// The id of the scope that delivered this cancellation, if a scope did.
@@ -108,25 +122,18 @@ impl Cancelled {
     /// assert_eq!(weft_executor::Cancelled::new(None).scope_id(), None);
     /// ```
     pub fn scope_id(&self) -> Option<u64> {
-        self.scope.as_ref().map(|(id, _)| *id)
-    }
-
-    /// The same cancellation without its delivery marks: holding the result does not make
-    /// a task or scope count as cancelled (used when a cancellation is reported onwards,
-    /// e.g. inside a join error).
-    pub(crate) fn detached(&self) -> Cancelled {
-        Cancelled { kind: self.kind, message: self.message.clone(), task_token: None, scope: None }
+        self.0.scope.as_ref().map(|(id, _)| *id)
     }
 }
 
 impl fmt::Debug for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Cancelled");
-        d.field("kind", &self.kind);
-        if let Some(m) = &self.message {
+        d.field("kind", &self.0.kind);
+        if let Some(m) = &self.0.message {
             d.field("message", m);
         }
-        if let Some((id, _)) = &self.scope {
+        if let Some((id, _)) = &self.0.scope {
             d.field("scope", id);
         }
         d.finish()
@@ -135,13 +142,13 @@ impl fmt::Debug for Cancelled {
 
 impl fmt::Display for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
+        match self.0.kind {
             CancelKind::Requested => f.write_str("task was cancelled")?,
             CancelKind::Scope => f.write_str("cancelled by an enclosing cancel scope")?,
             CancelKind::Aborted => f.write_str("task was aborted")?,
             CancelKind::Shutdown => f.write_str("runtime shut down")?,
         }
-        if let Some(m) = &self.message {
+        if let Some(m) = &self.0.message {
             write!(f, ": {m}")?;
         }
         Ok(())
@@ -152,7 +159,9 @@ impl std::error::Error for Cancelled {}
 
 impl PartialEq for Cancelled {
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.message == other.message && self.scope_id() == other.scope_id()
+        self.kind() == other.kind()
+            && self.message() == other.message()
+            && self.scope_id() == other.scope_id()
     }
 }
 

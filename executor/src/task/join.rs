@@ -246,12 +246,12 @@ impl From<Cancelled> for JoinError {
 /// A panic caught at a task's poll boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Panicked {
-    message: String,
+    message: Box<str>,
 }
 
 impl Panicked {
     pub(crate) fn new(message: String) -> Panicked {
-        Panicked { message }
+        Panicked { message: message.into_boxed_str() }
     }
 
     pub(crate) fn from_payload(payload: Box<dyn Any + Send>) -> Panicked {
@@ -264,7 +264,7 @@ impl Panicked {
         };
         // The payload's own destructor may panic; do not let it escape the runtime.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
-        Panicked { message }
+        Panicked::new(message)
     }
 
     /// The panic message (`"Box<dyn Any>"` for a payload that is not a string).

@@ -295,6 +295,7 @@ impl BlockingPool {
 
     /// Threads with no job to run: live threads not claimed by an unfinished job. They wait
     /// for one, or are about to retire.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn idle_count(&self) -> usize {
         let state = self.shared.state.lock();
         state.threads.saturating_sub(state.unfinished)

@@ -150,8 +150,17 @@ impl Runtime {
         self.handle.common().owned.len()
     }
 
-    pub(crate) fn handle(&self) -> &Handle {
-        &self.handle
+    /// Threads in the blocking pool right now (it grows on demand and retires idle
+    /// threads).
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// assert_eq!(rt.blocking_threads(), 0);
+    /// rt.block_on(weft_executor::spawn_blocking(|| ())).unwrap();
+    /// assert!(rt.blocking_threads() >= 1);
+    /// ```
+    pub fn blocking_threads(&self) -> usize {
+        self.handle.common().blocking.thread_count()
     }
 }
 

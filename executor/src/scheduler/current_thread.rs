@@ -130,12 +130,6 @@ impl Schedule for Arc<Shared> {
     }
 }
 
-impl Shared {
-    pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::Acquire)
-    }
-}
-
 /// Runs the loop until `future` completes.
 ///
 /// # Panics

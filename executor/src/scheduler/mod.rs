@@ -60,12 +60,4 @@ impl Handle {
             Handle::Current(s) => current_thread::spawn(s, future, name),
         }
     }
-
-    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
-        match (self, other) {
-            (Handle::Multi(a), Handle::Multi(b)) => Arc::ptr_eq(a, b),
-            (Handle::Current(a), Handle::Current(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
 }

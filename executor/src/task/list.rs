@@ -131,10 +131,6 @@ impl OwnedTasks {
         }
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Acquire)
     }

@@ -26,17 +26,6 @@ pub(crate) fn waker(raw: RawTask) -> Waker {
     ManuallyDrop::into_inner(waker_ref(raw))
 }
 
-/// The task a waker points to, if it is one of weft's task wakers.
-pub(crate) fn task_of(waker: &Waker) -> Option<RawTask> {
-    if *waker.vtable() == VTABLE {
-        let ptr = NonNull::new(waker.data() as *mut Header)?;
-        // SAFETY: our vtable means the data pointer is a live task header.
-        Some(unsafe { RawTask::from_raw(ptr) })
-    } else {
-        None
-    }
-}
-
 unsafe fn raw(ptr: *const ()) -> RawTask {
     RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header))
 }

@@ -139,6 +139,7 @@ impl TimerWheel {
 
     /// The tick the wheel has advanced to: the largest `now` given to
     /// [`advance`](TimerWheel::advance) so far (0 before the first).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }

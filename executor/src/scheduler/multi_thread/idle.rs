@@ -21,7 +21,7 @@
 
 use crate::sync::AtomicUsize;
 use parking_lot::Mutex;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, SeqCst};
+use std::sync::atomic::Ordering::{Acquire, SeqCst};
 
 const UNPARK_SHIFT: usize = 16;
 const UNPARK_ONE: usize = 1 << UNPARK_SHIFT;
@@ -100,33 +100,16 @@ impl Idle {
     /// A parked worker woke up: if it is no longer in the sleepers list it was notified
     /// (and already counted as unparked and searching); otherwise the wake was spurious or
     /// a timer's, and it counts itself back in.
-    pub(crate) fn transition_worker_from_parked(&self, worker: usize) -> Option<bool> {
+    /// Returns true if the worker was notified (then it is a searcher).
+    pub(crate) fn transition_worker_from_parked(&self, worker: usize) -> bool {
         let mut sleepers = self.sleepers.lock();
         match sleepers.iter().position(|&w| w == worker) {
-            None => Some(true),
+            None => true,
             Some(i) => {
                 sleepers.swap_remove(i);
                 self.state.fetch_add(UNPARK_ONE, SeqCst);
-                Some(false)
+                false
             }
         }
-    }
-
-    pub(crate) fn is_parked(&self, worker: usize) -> bool {
-        self.sleepers.lock().contains(&worker)
-    }
-
-    pub(crate) fn num_searching(&self) -> usize {
-        Self::searching(self.state.load(AcqRel.min_load()))
-    }
-}
-
-trait MinLoad {
-    fn min_load(self) -> std::sync::atomic::Ordering;
-}
-
-impl MinLoad for std::sync::atomic::Ordering {
-    fn min_load(self) -> std::sync::atomic::Ordering {
-        Acquire
     }
 }

@@ -226,20 +226,11 @@ impl WorkerCx {
         if last_searcher {
             shared.notify_if_work_pending();
         }
-        loop {
-            core = self.park_timeout(core, None);
-            if shared.is_shutdown() {
-                return core;
-            }
-            match shared.idle.transition_worker_from_parked(core.index) {
-                Some(true) => {
-                    core.is_searching = true;
-                    break;
-                }
-                Some(false) => break,
-                None => continue,
-            }
+        core = self.park_timeout(core, None);
+        if shared.is_shutdown() {
+            return core;
         }
+        core.is_searching = shared.idle.transition_worker_from_parked(core.index);
         if core.run_queue.len() > 1 {
             shared.notify_parked();
         }

@@ -1,0 +1,199 @@
+//! [`Event`]: asyncio's `Event`.
+//!
+//! A flag and a [`WaitList`] of tasks waiting for it. `set` hands a notification to every
+//! waiter present at that moment, so they all wake even if `clear` follows at once (the
+//! notification is in their slots, not in the flag). A waiter cancelled after it was
+//! notified has nothing to pass on: everyone was notified. The flag is mirrored in an
+//! atomic so that `is_set` and a `wait` on a set event never take the mutex.
+
+use crate::sync::{AtomicBool, Mutex};
+use crate::waitlist::{WaitList, WakeList};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::task::{ready, Context, Poll};
+use weft_executor::{cancel, coop, Cancelled};
+
+/// An event flag tasks can wait for (asyncio's `Event`).
+///
+/// ```
+/// use std::sync::Arc;
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let ev = Arc::new(weft_primitives::Event::new());
+/// let waiter = weft_executor::spawn({
+///     let ev = ev.clone();
+///     async move { ev.wait().await }
+/// });
+/// weft_executor::yield_now().await?;
+/// ev.set();
+/// waiter.await.unwrap()?;
+/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// ```
+pub struct Event {
+    /// The flag; written only under `waiters`' mutex, read anywhere.
+    flag: AtomicBool,
+    waiters: Mutex<WaitList<()>>,
+}
+
+impl Event {
+    /// A new event, not set.
+    ///
+    /// ```
+    /// assert!(!weft_primitives::Event::new().is_set());
+    /// ```
+    pub fn new() -> Self {
+        Event { flag: AtomicBool::new(false), waiters: Mutex::new(WaitList::default()) }
+    }
+
+    /// Whether the flag is set.
+    ///
+    /// ```
+    /// let ev = weft_primitives::Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Acquire)
+    }
+
+    /// Sets the flag and wakes every task waiting now; later `wait`s return at once until
+    /// [`clear`](Event::clear).
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let ev = weft_primitives::Event::new();
+    /// ev.set();
+    /// ev.wait().await?; // does not wait
+    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// ```
+    pub fn set(&self) {
+        if self.flag.load(Acquire) {
+            return;
+        }
+        let mut wakers = WakeList::new();
+        {
+            let mut waiters = self.waiters.lock();
+            if !self.flag.load(Relaxed) {
+                self.flag.store(true, Release);
+                waiters.notify_all(|| (), &mut wakers);
+            }
+        }
+        wakers.wake_all();
+    }
+
+    /// Clears the flag. Tasks already woken by a `set` still return from their `wait`.
+    ///
+    /// ```
+    /// let ev = weft_primitives::Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// ```
+    pub fn clear(&self) {
+        let _waiters = self.waiters.lock();
+        self.flag.store(false, Release);
+    }
+
+    /// Waits until the flag is set (a checkpoint). Returns at once if it is set now.
+    ///
+    /// ```
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let ev = weft_primitives::Event::new();
+    /// weft_executor::current_task().unwrap().cancel(None);
+    /// assert!(ev.wait().await.is_err(), "a cancelled task does not wait");
+    /// # });
+    /// ```
+    pub fn wait(&self) -> Wait<'_> {
+        Wait { event: self, key: None }
+    }
+
+    /// Tasks waiting now and not yet woken.
+    ///
+    /// ```
+    /// assert_eq!(weft_primitives::Event::new().waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.waiters.lock().waiting()
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event").field("set", &self.is_set()).field("waiters", &self.waiters()).finish()
+    }
+}
+
+/// Future of [`Event::wait`].
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let ev = weft_primitives::Event::new();
+/// ev.set();
+/// let wait: weft_primitives::event::Wait<'_> = ev.wait();
+/// wait.await?;
+/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Wait<'a> {
+    event: &'a Event,
+    key: Option<usize>,
+}
+
+impl Future for Wait<'_> {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Err(c) = cancel::check() {
+            this.abandon();
+            return Poll::Ready(Err(c));
+        }
+        ready!(coop::poll_proceed(cx));
+        if this.key.is_none() && this.event.flag.load(Acquire) {
+            return Poll::Ready(Ok(()));
+        }
+        let mut waiters = this.event.waiters.lock();
+        match this.key {
+            None if this.event.flag.load(Relaxed) => Poll::Ready(Ok(())),
+            None => {
+                this.key = Some(waiters.push(cx.waker()));
+                Poll::Pending
+            }
+            Some(k) => match waiters.poll(k, cx.waker()) {
+                Some(()) => {
+                    this.key = None;
+                    Poll::Ready(Ok(()))
+                }
+                None => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl Wait<'_> {
+    /// Leaves the list; a notification in the slot needs no passing on (set wakes all).
+    fn abandon(&mut self) {
+        if let Some(k) = self.key.take() {
+            let _ = self.event.waiters.lock().remove(k);
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+impl fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait").field("registered", &self.key.is_some()).finish()
+    }
+}

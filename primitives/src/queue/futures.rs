@@ -1,0 +1,246 @@
+//! The queue's three waiting futures. Each polls the same way: a checkpoint, the
+//! cooperative budget, then either the fast path (first poll) or its slot in a waiter
+//! list; when it gives up (an `Err(Cancelled)` or a drop), whatever its slot was handed
+//! goes back to the queue's state machine (`state.rs`) to be passed on.
+
+use super::error::{GetError, PutError, TryGetError, TryPutError};
+use super::order::Order;
+use super::Queue;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use weft_executor::{cancel, coop};
+
+/// Future of [`Queue::get`].
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft_primitives::Queue::new(0);
+/// q.put_nowait(1).unwrap();
+/// let get: weft_primitives::queue::Get<'_, i32, _> = q.get();
+/// assert_eq!(get.await, Ok(1));
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Get<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    key: Option<usize>,
+}
+
+impl<'a, T, O: Order<T>> Get<'a, T, O> {
+    pub(super) fn new(queue: &'a Queue<T, O>) -> Self {
+        Get { queue, key: None }
+    }
+
+    fn abandon(&mut self) {
+        let Some(k) = self.key.take() else { return };
+        self.queue.update(|st, wakers| {
+            let handed = st.getters.remove(k);
+            st.getter_gave_back(handed, wakers);
+        });
+    }
+}
+
+impl<T, O: Order<T>> Future for Get<'_, T, O> {
+    type Output = Result<T, GetError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Err(c) = cancel::check() {
+            this.abandon();
+            return Poll::Ready(Err(GetError::Cancelled(c)));
+        }
+        ready!(coop::poll_proceed(cx));
+        let key = &mut this.key;
+        this.queue.update(|st, wakers| match *key {
+            None => match st.try_get(wakers) {
+                Ok(item) => Poll::Ready(Ok(item)),
+                Err(TryGetError::ShutDown) => Poll::Ready(Err(GetError::ShutDown)),
+                Err(TryGetError::Empty) => {
+                    *key = Some(st.getters.push(cx.waker()));
+                    Poll::Pending
+                }
+            },
+            Some(k) => match st.getters.poll(k, cx.waker()) {
+                None => Poll::Pending,
+                Some(handed) => {
+                    *key = None;
+                    match handed {
+                        Some(item) => {
+                            st.getter_collected(wakers);
+                            Poll::Ready(Ok(item))
+                        }
+                        None => Poll::Ready(Err(GetError::ShutDown)),
+                    }
+                }
+            },
+        })
+    }
+}
+
+impl<T, O: Order<T>> Drop for Get<'_, T, O> {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+/// Future of [`Queue::put`]. The item stays in this future until the queue takes it, so a
+/// put that fails gives it back.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft_primitives::Queue::new(1);
+/// let put: weft_primitives::queue::Put<'_, &str, _> = q.put("a");
+/// put.await.unwrap();
+/// assert_eq!(q.qsize(), 1);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Put<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    key: Option<usize>,
+    item: Option<T>,
+}
+
+// The item is never pinned: it is only moved in and out by value.
+impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
+
+impl<'a, T, O: Order<T>> Put<'a, T, O> {
+    pub(super) fn new(queue: &'a Queue<T, O>, item: T) -> Self {
+        Put { queue, key: None, item: Some(item) }
+    }
+
+    fn abandon(&mut self) {
+        let Some(k) = self.key.take() else { return };
+        self.queue.update(|st, wakers| {
+            let handed = st.putters.remove(k);
+            st.putter_gave_back(handed, wakers);
+        });
+    }
+}
+
+impl<T, O: Order<T>> Future for Put<'_, T, O> {
+    type Output = Result<(), PutError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let item = this.item.take().expect("Put polled after it completed");
+        if let Err(c) = cancel::check() {
+            this.abandon();
+            return Poll::Ready(Err(PutError::Cancelled(c, item)));
+        }
+        if coop::poll_proceed(cx).is_pending() {
+            this.item = Some(item);
+            return Poll::Pending;
+        }
+        let (key, slot) = (&mut this.key, &mut this.item);
+        this.queue.update(|st, wakers| match *key {
+            None => match st.try_put(item, wakers) {
+                Ok(()) => Poll::Ready(Ok(())),
+                Err(TryPutError::ShutDown(item)) => Poll::Ready(Err(PutError::ShutDown(item))),
+                Err(TryPutError::Full(item)) => {
+                    *slot = Some(item);
+                    *key = Some(st.putters.push(cx.waker()));
+                    Poll::Pending
+                }
+            },
+            Some(k) => match st.putters.poll(k, cx.waker()) {
+                None => {
+                    *slot = Some(item);
+                    Poll::Pending
+                }
+                Some(reserved) => {
+                    *key = None;
+                    if reserved {
+                        st.putter_collected(item, wakers);
+                        Poll::Ready(Ok(()))
+                    } else {
+                        Poll::Ready(Err(PutError::ShutDown(item)))
+                    }
+                }
+            },
+        })
+    }
+}
+
+impl<T, O: Order<T>> Drop for Put<'_, T, O> {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+/// Future of [`Queue::join`].
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft_primitives::Queue::<u8>::new(0);
+/// let join: weft_primitives::queue::Join<'_, u8, _> = q.join();
+/// join.await?; // nothing unfinished
+/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    key: Option<usize>,
+}
+
+impl<'a, T, O: Order<T>> Join<'a, T, O> {
+    pub(super) fn new(queue: &'a Queue<T, O>) -> Self {
+        Join { queue, key: None }
+    }
+
+    fn abandon(&mut self) {
+        if let Some(k) = self.key.take() {
+            // A notification needs no passing on: every joiner is woken.
+            self.queue.update(|st, _| {
+                let _ = st.joiners.remove(k);
+            });
+        }
+    }
+}
+
+impl<T, O: Order<T>> Future for Join<'_, T, O> {
+    type Output = Result<(), weft_executor::Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Err(c) = cancel::check() {
+            this.abandon();
+            return Poll::Ready(Err(c));
+        }
+        ready!(coop::poll_proceed(cx));
+        let key = &mut this.key;
+        this.queue.update(|st, _| match *key {
+            None if st.unfinished == 0 => Poll::Ready(Ok(())),
+            None => {
+                *key = Some(st.joiners.push(cx.waker()));
+                Poll::Pending
+            }
+            Some(k) => match st.joiners.poll(k, cx.waker()) {
+                Some(()) => {
+                    *key = None;
+                    Poll::Ready(Ok(()))
+                }
+                None => Poll::Pending,
+            },
+        })
+    }
+}
+
+impl<T, O: Order<T>> Drop for Join<'_, T, O> {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+macro_rules! debug_future {
+    ($($name:ident),*) => {$(
+        impl<T, O: Order<T>> fmt::Debug for $name<'_, T, O> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("waiting", &self.key.is_some()).finish()
+            }
+        }
+    )*};
+}
+debug_future!(Get, Put, Join);

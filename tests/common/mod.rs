@@ -1,0 +1,145 @@
+//! Helpers shared by the executor's integration tests: runtimes of both flavours, a
+//! watchdog so that a hang fails the test instead of stalling the suite, a counter of
+//! live futures to prove shutdown leaks nothing, and small async waits.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// The deadline for one test body (per flavour). The machines are small and noisy; a
+/// body that needs this long has hung.
+pub const WATCHDOG: Duration = Duration::from_secs(30);
+
+pub fn current() -> weft::Runtime {
+    weft::Runtime::builder().current_thread().build().expect("current-thread runtime")
+}
+
+pub fn multi() -> weft::Runtime {
+    weft::Runtime::builder().multi_thread().worker_threads(2).build().expect("multi-thread runtime")
+}
+
+/// Runs `f` on a fresh thread and fails the test if it takes longer than `limit`; a panic
+/// in `f` is re-raised here with its message.
+pub fn watchdog<R: Send + 'static>(name: &str, limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name(format!("test-body-{name}"))
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .expect("spawn test body");
+    match rx.recv_timeout(limit) {
+        Ok(v) => {
+            handle.join().expect("test body thread");
+            v
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the body neither returned nor panicked"),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{name}: hung (no result after {limit:?})")
+        }
+    }
+}
+
+/// Runs `body` once on a current-thread runtime and once on a multi-thread runtime with
+/// two workers, each under the watchdog. The body gets the runtime and its flavour's name
+/// (for assertion messages).
+pub fn on_both(body: impl Fn(weft::Runtime, &'static str) + Send + Sync + 'static) {
+    let body = Arc::new(body);
+    let b = body.clone();
+    watchdog("current_thread", WATCHDOG, move || b(current(), "current_thread"));
+    watchdog("multi_thread", WATCHDOG, move || body(multi(), "multi_thread"));
+}
+
+/// `block_on` on both flavours: the future is built by `make` for each runtime.
+pub fn block_on_both<F, Fut>(make: F)
+where
+    F: Fn(&'static str) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()>,
+{
+    on_both(move |rt, flavour| rt.block_on(make(flavour)));
+}
+
+/// Counts live values: `Live::guard` adds one, dropping the guard removes it.
+#[derive(Clone, Default)]
+pub struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    pub fn new() -> Live {
+        Live::default()
+    }
+    pub fn guard(&self) -> LiveGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        LiveGuard(self.0.clone())
+    }
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct LiveGuard(Arc<AtomicUsize>);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` once with a no-op waker, outside any runtime.
+pub fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    let waker = futures_task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    Pin::new(fut).poll(&mut cx)
+}
+
+/// Waits (sleeping a millisecond at a time) until `cond` holds; panics after 10 s.
+pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting until {what}");
+        weft::time::sleep(Duration::from_millis(1)).await.expect("wait_until was cancelled");
+    }
+}
+
+/// A one-shot flag a task can await and anyone (any thread) can set: the smallest
+/// foreign (non-weft) future, to test wakes that do not come from weft's own primitives.
+#[derive(Clone, Default)]
+pub struct Flag(Arc<parking_lot::Mutex<(bool, Option<std::task::Waker>)>>);
+
+impl Flag {
+    pub fn new() -> Flag {
+        Flag::default()
+    }
+    pub fn set(&self) {
+        let waker = {
+            let mut g = self.0.lock();
+            g.0 = true;
+            g.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+    pub fn is_set(&self) -> bool {
+        self.0.lock().0
+    }
+    /// Resolves once the flag is set. Not a checkpoint (wrap it in `.cancellable()`).
+    pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
+        let flag = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut g = flag.0.lock();
+            if g.0 {
+                Poll::Ready(())
+            } else {
+                g.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+    }
+}

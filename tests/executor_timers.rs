@@ -1,0 +1,278 @@
+//! Timers: sleeps fire in deadline order (ties in FIFO order) on the current-thread
+//! runtime, never early, by the hundred thousand; intervals handle missed ticks as
+//! documented.
+
+mod common;
+
+use common::block_on_both;
+use parking_lot::Mutex;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use weft::time::{interval, interval_at, sleep, sleep_until, MissedTickBehavior};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Spawns one task per `(label, deadline)` that sleeps until its deadline and then logs
+/// its label; returns the log once all have fired.
+async fn fire_order(deadlines: Vec<(usize, Instant)>, block_for: Option<Duration>) -> Vec<usize> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let tasks: Vec<_> = deadlines
+        .into_iter()
+        .map(|(label, at)| {
+            let log = log.clone();
+            weft::spawn(async move {
+                sleep_until(at).await.unwrap();
+                log.lock().push(label);
+            })
+        })
+        .collect();
+    // Let every task register its timer, in spawn order.
+    weft::yield_now().await.unwrap();
+    if let Some(d) = block_for {
+        // Block the loop until every deadline has passed: they all fire in one batch.
+        std::thread::sleep(d);
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = log.lock().clone();
+    v
+}
+
+#[test]
+fn current_thread_sleeps_fire_in_deadline_order() {
+    common::watchdog("order", common::WATCHDOG, || {
+        common::current().block_on(async {
+            let base = Instant::now() + ms(20);
+            let offsets = [50u64, 10, 40, 0, 30, 20, 70, 5, 65];
+            let deadlines: Vec<_> = offsets.iter().map(|&o| (o as usize, base + ms(o))).collect();
+            let mut expected: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+            expected.sort();
+            assert_eq!(fire_order(deadlines.clone(), None).await, expected, "fired as they came due");
+        });
+    });
+}
+
+#[test]
+fn current_thread_timers_due_together_fire_in_deadline_order() {
+    common::watchdog("order", common::WATCHDOG, || {
+        common::current().block_on(async {
+            // Deadlines spread over several wheel levels' worth of ticks, all overdue by
+            // the time the loop looks: they still wake in deadline order.
+            let base = Instant::now() + ms(5);
+            let offsets = [130u64, 3, 64, 1, 200, 65, 0, 127, 63, 128];
+            let deadlines: Vec<_> = offsets.iter().map(|&o| (o as usize, base + ms(o))).collect();
+            let mut expected: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+            expected.sort();
+            assert_eq!(fire_order(deadlines, Some(ms(260))).await, expected);
+        });
+    });
+}
+
+#[test]
+fn current_thread_timers_with_the_same_deadline_fire_in_fifo_order() {
+    common::watchdog("ties", common::WATCHDOG, || {
+        common::current().block_on(async {
+            let at = Instant::now() + ms(15);
+            let deadlines: Vec<_> = (0..20).map(|i| (i, at)).collect();
+            assert_eq!(fire_order(deadlines, None).await, (0..20).collect::<Vec<_>>());
+            // Also when they are overdue together and far enough to start on a higher level.
+            let at = Instant::now() + ms(150);
+            let deadlines: Vec<_> = (0..20).map(|i| (i, at)).collect();
+            assert_eq!(fire_order(deadlines, Some(ms(170))).await, (0..20).collect::<Vec<_>>());
+        });
+    });
+}
+
+#[test]
+fn a_sleep_is_never_early() {
+    block_on_both(|flavour| async move {
+        let tasks: Vec<_> = (0..40u64)
+            .map(|i| {
+                weft::spawn(async move {
+                    let d = Duration::from_micros(i * 750);
+                    let start = Instant::now();
+                    sleep(d).await.unwrap();
+                    let slept = start.elapsed();
+                    assert!(slept >= d, "{flavour}: slept {slept:?} < {d:?}");
+                    let at = Instant::now() + Duration::from_micros(i * 333);
+                    sleep_until(at).await.unwrap();
+                    assert!(Instant::now() >= at, "{flavour}: sleep_until woke early");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_sleep_is_not_very_late_either() {
+    block_on_both(|flavour| async move {
+        let start = Instant::now();
+        sleep(ms(30)).await.unwrap();
+        let slept = start.elapsed();
+        // Generous: a loaded 2-core machine may be late, but not by seconds.
+        assert!(slept < ms(1_500), "{flavour}: a 30 ms sleep took {slept:?}");
+    });
+}
+
+#[test]
+fn a_zero_or_past_sleep_completes_at_once() {
+    block_on_both(|flavour| async move {
+        let start = Instant::now();
+        sleep(Duration::ZERO).await.unwrap();
+        sleep_until(Instant::now() - ms(100)).await.unwrap();
+        assert!(start.elapsed() < ms(500), "{flavour}");
+    });
+}
+
+#[test]
+fn a_hundred_thousand_concurrent_sleeps_all_finish() {
+    block_on_both(|flavour| async move {
+        const N: u64 = 100_000;
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                weft::spawn(async move {
+                    sleep(Duration::from_micros((i * 7919) % 50_000)).await.unwrap();
+                    1u64
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            done += t.await.unwrap();
+        }
+        assert_eq!(done, N);
+        assert!(start.elapsed() < Duration::from_secs(20), "{flavour}: took {:?}", start.elapsed());
+    });
+}
+
+#[test]
+fn reset_moves_a_pending_sleep_earlier_and_later() {
+    block_on_both(|flavour| async move {
+        let start = Instant::now();
+        let mut s = Box::pin(sleep(Duration::from_secs(3600)));
+        // Register the timer, then move it to 20 ms from now.
+        std::future::poll_fn(|cx| {
+            assert!(s.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        s.as_mut().reset(start + ms(20));
+        s.as_mut().await.unwrap();
+        let slept = start.elapsed();
+        assert!(slept >= ms(20) && slept < ms(2_000), "{flavour}: {slept:?}");
+
+        let start = Instant::now();
+        let mut s = Box::pin(sleep(ms(5)));
+        s.as_mut().reset(start + ms(40));
+        s.as_mut().await.unwrap();
+        assert!(start.elapsed() >= ms(40), "{flavour}: a sleep reset later woke early");
+    });
+}
+
+#[test]
+fn interval_ticks_on_schedule_and_the_first_tick_is_immediate() {
+    block_on_both(|flavour| async move {
+        let start = Instant::now();
+        let mut every = interval(ms(10));
+        let first = every.tick().await.unwrap();
+        assert!(first <= Instant::now() && first >= start, "{flavour}");
+        let mut prev = first;
+        for k in 1..=5u32 {
+            let t = every.tick().await.unwrap();
+            assert_eq!(t, first + ms(10) * k, "{flavour}: tick {k} off schedule");
+            assert!(Instant::now() >= t, "{flavour}: tick {k} early");
+            assert!(t > prev);
+            prev = t;
+        }
+    });
+}
+
+/// Ticks once, blocks the thread for 3.75 periods, then returns (when the missed tick
+/// fired, the scheduled instants of the next ticks).
+async fn after_a_stall(behavior: MissedTickBehavior, period: Duration) -> (Instant, Instant, Vec<Instant>) {
+    let t0 = Instant::now();
+    let mut i = interval_at(t0, period);
+    i.set_missed_tick_behavior(behavior);
+    assert_eq!(i.tick().await.unwrap(), t0);
+    std::thread::sleep(period * 15 / 4);
+    let mut ticks = Vec::new();
+    let mut fired_at = None;
+    for _ in 0..4 {
+        ticks.push(i.tick().await.unwrap());
+        fired_at.get_or_insert_with(Instant::now);
+    }
+    (t0, fired_at.unwrap(), ticks)
+}
+
+#[test]
+fn interval_burst_fires_missed_ticks_back_to_back_on_the_original_schedule() {
+    block_on_both(|flavour| async move {
+        let p = ms(20);
+        let (t0, _, ticks) = after_a_stall(MissedTickBehavior::Burst, p).await;
+        assert_eq!(ticks, vec![t0 + p, t0 + p * 2, t0 + p * 3, t0 + p * 4], "{flavour}");
+    });
+}
+
+#[test]
+fn interval_delay_fires_once_then_shifts_the_schedule() {
+    block_on_both(|flavour| async move {
+        let p = ms(20);
+        let (t0, fired_at, ticks) = after_a_stall(MissedTickBehavior::Delay, p).await;
+        assert_eq!(ticks[0], t0 + p, "{flavour}: the missed tick fires first");
+        // The next tick is one period after the late one fired, not on the old schedule.
+        assert!(ticks[1] >= fired_at + p - ms(1), "{flavour}: {:?}", ticks[1] - fired_at);
+        assert!(ticks[1] > t0 + p * 4, "{flavour}: the schedule did not shift");
+        assert_eq!(ticks[2], ticks[1] + p, "{flavour}: then every period");
+        assert_eq!(ticks[3], ticks[2] + p, "{flavour}");
+    });
+}
+
+#[test]
+fn interval_skip_fires_once_then_rejoins_the_original_schedule() {
+    block_on_both(|flavour| async move {
+        let p = ms(20);
+        let (t0, fired_at, ticks) = after_a_stall(MissedTickBehavior::Skip, p).await;
+        assert_eq!(ticks[0], t0 + p, "{flavour}: the missed tick fires first");
+        for w in ticks[1..].iter() {
+            let since = w.duration_since(t0);
+            assert_eq!(since.as_nanos() % p.as_nanos(), 0, "{flavour}: off the original schedule");
+        }
+        // Missed ticks are dropped: the next one is the first multiple after it fired.
+        assert!(ticks[1] > fired_at - ms(1) && ticks[1] <= fired_at + p, "{flavour}");
+        assert_eq!(ticks[2], ticks[1] + p, "{flavour}");
+    });
+}
+
+#[test]
+fn interval_tick_is_a_checkpoint() {
+    block_on_both(|flavour| async move {
+        let started = common::Flag::new();
+        let s2 = started.clone();
+        let t = weft::spawn(async move {
+            let mut i = interval(Duration::from_secs(3600));
+            i.tick().await?;
+            s2.set();
+            i.tick().await
+        });
+        started.wait().await;
+        t.cancel(None);
+        assert!(t.await.unwrap_err().is_cancelled(), "{flavour}");
+    });
+}
+
+#[test]
+fn now_and_monotonic_move_forward() {
+    let a = weft::time::now();
+    let m = weft::time::monotonic();
+    std::thread::sleep(ms(2));
+    assert!(weft::time::now() > a);
+    assert!(weft::time::monotonic() > m);
+}

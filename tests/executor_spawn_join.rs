@@ -185,3 +185,23 @@ fn run_returns_the_main_futures_value_on_both_flavours() {
         assert_eq!(weft::run_on(&rt, async { 7 }), Ok(7));
     });
 }
+
+#[test]
+fn a_joined_task_is_no_longer_listed_or_counted() {
+    // Once `await` returned a task's result, the task has left the runtime: all_tasks()
+    // and alive_tasks() must not still see it (a race with the worker that completed it).
+    on_both(|rt, flavour| {
+        for i in 0..300 {
+            let t = rt.spawn(async { weft::yield_now().await.unwrap() });
+            let id = t.id();
+            rt.block_on(async {
+                t.await.unwrap();
+                assert!(
+                    !weft::all_tasks().iter().any(|r| r.id() == id),
+                    "{flavour}: round {i}: still listed"
+                );
+            });
+            assert_eq!(rt.alive_tasks(), 0, "{flavour}: round {i}: still counted");
+        }
+    });
+}

@@ -94,8 +94,11 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: Ra
     complete(cell, raw, result, true);
 }
 
-/// Transition (3): stores the output, wakes the handle, leaves the owned list, and drops
+/// Transition (3): stores the output, leaves the owned list, wakes the handle, and drops
 /// the reference of the poll (and the list's, if it still held one).
+///
+/// The task leaves the owned list *before* its handle is woken: a joiner that got the
+/// result must not still find the task in `all_tasks()` or `alive_tasks()`.
 unsafe fn complete<F: Future, S: Schedule>(
     cell: &Cell<F, S>,
     raw: RawTask,
@@ -108,17 +111,19 @@ unsafe fn complete<F: Future, S: Schedule>(
     if !prev.is(JOIN_INTEREST) {
         // Nobody will read the output: drop it here (its destructor may panic).
         let _ = catch_unwind(AssertUnwindSafe(|| *cell.stage.get() = Stage::Consumed));
-    } else if prev.is(JOIN_WAKER) {
-        // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read, and COMPLETE
-        // now stops the handle from writing it again.
-        if let Some(w) = &*cell.join_waker.get() {
-            w.wake_by_ref();
-        }
     }
     if let Some(extras) = raw.extras() {
         extras.on_complete(raw.id());
     }
     let released = release && cell.scheduler.release(&cell.header);
+    if prev.is(JOIN_INTEREST | JOIN_WAKER) {
+        // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read, and COMPLETE
+        // now stops the handle from writing it again; the poll's reference, dropped
+        // below, keeps the cell alive.
+        if let Some(w) = &*cell.join_waker.get() {
+            w.wake_by_ref();
+        }
+    }
     if cell.header.state.ref_dec_n(1 + released as usize) {
         raw.dealloc();
     }

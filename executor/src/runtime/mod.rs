@@ -156,7 +156,7 @@ impl Runtime {
     /// ```
     /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
     /// assert_eq!(rt.blocking_threads(), 0);
-    /// rt.block_on(weft_executor::spawn_blocking(|| ())).unwrap();
+    /// rt.block_on(async { weft_executor::spawn_blocking(|| ()).await }).unwrap();
     /// assert!(rt.blocking_threads() >= 1);
     /// ```
     pub fn blocking_threads(&self) -> usize {

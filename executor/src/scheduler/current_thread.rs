@@ -35,6 +35,9 @@ pub(crate) struct Shared {
     inject: Inject<Notified>,
     core: Mutex<Option<Box<Core>>>,
     shutdown: AtomicBool,
+    /// True while the loop sleeps in the driver: only then does a remote wake need the
+    /// (costly) `mio::Waker`. See `block_on` for the handshake.
+    parked: AtomicBool,
     /// The thread that spawned `!Send` tasks, if any: they may only be dropped there.
     local_thread: Mutex<Option<std::thread::ThreadId>>,
 }
@@ -74,6 +77,7 @@ pub(crate) fn new(driver: Arc<Driver>, blocking: crate::blocking::BlockingPool) 
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64), tick: 0 }))),
         shutdown: AtomicBool::new(false),
+        parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
     })
 }
@@ -122,7 +126,12 @@ impl Schedule for Arc<Shared> {
             }
         }
         self.inject.push(task);
-        self.common.driver.unpark();
+        // Pairs with the fence in `block_on`: either the loop sees this task before it
+        // sleeps, or we see it asleep and wake it.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            self.common.driver.unpark();
+        }
     }
 
     fn release(&self, task: &Header) -> bool {

@@ -37,6 +37,8 @@ mod join;
 mod list;
 mod raw;
 pub(crate) mod state;
+#[cfg(all(test, loom))]
+mod loom_state;
 mod task_ref;
 pub(crate) mod waker;
 

@@ -2,8 +2,8 @@
 //! is built with `--cfg loom`, so the same source is model-checked.
 //!
 //! Only the structures that loom models cover go through this module (the task state word,
-//! the run-queue ring, the idle counters). Everything else uses `std` and `parking_lot`
-//! directly.
+//! the run-queue ring, the idle counters and sleepers list, the injector). Everything else
+//! uses `std` and `parking_lot` directly.
 
 #[cfg(loom)]
 pub(crate) use loom::{
@@ -34,5 +34,53 @@ impl<T> UnsafeCell<T> {
     #[inline(always)]
     pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())
+    }
+}
+
+/// A mutex with `parking_lot`'s API (`lock()` returns the guard), backed by loom's mutex
+/// under `--cfg loom` so that code holding it across atomic operations can be modelled.
+#[cfg(not(loom))]
+pub(crate) use parking_lot::Mutex;
+
+#[cfg(loom)]
+pub(crate) use self::loom_lock::Mutex;
+
+#[cfg(loom)]
+mod loom_lock {
+    use std::ops::{Deref, DerefMut};
+
+    /// loom's mutex behind `parking_lot`'s API.
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    /// The guard. (An `Option` inside, so that a condvar wrapper could hand it to loom's
+    /// condvar, which takes guards by value, through a `&mut` as `parking_lot`'s does.)
+    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Mutex<T> {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
+        }
+
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok().map(|g| MutexGuard(Some(g)))
+        }
+    }
+
+    impl<T> Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0.as_ref().expect("guard present")
+        }
+    }
+
+    impl<T> DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0.as_mut().expect("guard present")
+        }
     }
 }

@@ -3,9 +3,9 @@
 //! is empty without taking the lock.
 
 use super::ring::Overflow;
-use parking_lot::Mutex;
+use crate::sync::{AtomicUsize, Mutex};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 pub(crate) struct Inject<T> {
     queue: Mutex<VecDeque<T>>,

@@ -20,7 +20,7 @@
 //! | 16..   | number of unparked (awake) workers    |
 
 use crate::sync::AtomicUsize;
-use parking_lot::Mutex;
+use crate::sync::Mutex;
 use std::sync::atomic::Ordering::{Acquire, SeqCst};
 
 const UNPARK_SHIFT: usize = 16;
@@ -66,7 +66,10 @@ impl Idle {
     }
 
     fn notify_should_wakeup(&self) -> bool {
-        let s = self.state.load(SeqCst);
+        // A read-modify-write, not a load: it is ordered after the caller's push of the
+        // task in the single total order of SeqCst operations, which is what the
+        // "submit, then check" / "park, then re-check" handshake needs.
+        let s = self.state.fetch_add(0, SeqCst);
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
     }
 
@@ -113,3 +116,7 @@ impl Idle {
         }
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "loom_idle.rs"]
+mod loom_tests;

@@ -1,8 +1,9 @@
 //! The cooperative budget: one busy task cannot monopolise a worker.
 //!
-//! Each poll of a task starts with a budget of [`BUDGET`] units. Every await point weft
-//! provides spends one unit when it is ready; once the budget is spent, the next await
-//! point returns `Pending` and wakes its task at once, so the task goes to the back of the
+//! Each poll of a task starts with a budget of [`BUDGET`] units. Await points that can be
+//! ready again and again in a loop (a checkpoint, a timer that already fired, a join on a
+//! finished task, a primitive that is free) spend one unit; once the budget is spent, the
+//! next such await point returns `Pending` and wakes its task at once, so the task goes to the back of the
 //! run queue and everything queued before it runs first. A task that is always ready
 //! (a loop over a channel that never empties) would otherwise never yield. Outside a weft
 //! task the budget is unlimited.

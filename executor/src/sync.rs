@@ -40,10 +40,11 @@ impl<T> UnsafeCell<T> {
 /// A mutex with `parking_lot`'s API (`lock()` returns the guard), backed by loom's mutex
 /// under `--cfg loom` so that code holding it across atomic operations can be modelled.
 #[cfg(not(loom))]
-pub(crate) use parking_lot::Mutex;
+pub(crate) use parking_lot::{Condvar, Mutex};
 
 #[cfg(loom)]
-pub(crate) use self::loom_lock::Mutex;
+#[allow(unused_imports)] // MutexGuard: for the loom models' stand-ins only
+pub(crate) use self::loom_lock::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
 mod loom_lock {
@@ -53,8 +54,8 @@ mod loom_lock {
     #[derive(Debug)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
-    /// The guard. (An `Option` inside, so that a condvar wrapper could hand it to loom's
-    /// condvar, which takes guards by value, through a `&mut` as `parking_lot`'s does.)
+    /// The guard; an `Option` inside so that [`Condvar::wait`] can hand it to loom's
+    /// condvar (which takes guards by value) through a `&mut`, as `parking_lot`'s does.
     pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
 
     impl<T> Mutex<T> {
@@ -81,6 +82,33 @@ mod loom_lock {
     impl<T> DerefMut for MutexGuard<'_, T> {
         fn deref_mut(&mut self) -> &mut T {
             self.0.as_mut().expect("guard present")
+        }
+    }
+
+    /// loom's condvar behind `parking_lot`'s API.
+    #[derive(Debug)]
+    pub(crate) struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Condvar {
+            Condvar(loom::sync::Condvar::new())
+        }
+
+        pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+            let g = guard.0.take().expect("guard present");
+            guard.0 = Some(self.0.wait(g).expect("loom mutex poisoned"));
+        }
+
+        /// loom never times a wait out: it explores the wait ending by a notification
+        /// only (or spuriously).
+        pub(crate) fn wait_for<T>(&self, guard: &mut MutexGuard<'_, T>, timeout: std::time::Duration) {
+            let g = guard.0.take().expect("guard present");
+            guard.0 = Some(self.0.wait_timeout(g, timeout).expect("loom mutex poisoned").0);
+        }
+
+        pub(crate) fn notify_one(&self) -> bool {
+            self.0.notify_one();
+            true
         }
     }
 }

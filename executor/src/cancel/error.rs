@@ -86,6 +86,17 @@ impl Cancelled {
         Cancelled::make(CancelKind::Shutdown, None, None, None)
     }
 
+    /// The same cancellation without its delivery marks, to report it onwards (in a
+    /// join error) without making the holder count as cancelled.
+    pub(crate) fn detached(&self) -> Cancelled {
+        Cancelled::make(
+            self.kind(),
+            self.0.message.clone(),
+            None,
+            self.0.scope.as_ref().map(|(id, _)| (*id, Arc::new(()))),
+        )
+    }
+
     /// A cancellation made by hand, e.g. to end a task with a cancelled result or to
     /// test cancellation paths. It carries no delivery, so it does not mark the task.
     ///

@@ -18,8 +18,8 @@
 //!   shielded scope hides the scopes outside it and defers requests until it is left.
 //!
 //! While a task is polled, the thread knows which task it is and which scope the poll is
-//! inside (`context.rs`); a checkpoint's fast path is two thread-local reads and, for a
-//! task that was ever named or cancelled, one atomic load.
+//! inside (`context.rs`); a checkpoint's fast path is two thread-local reads, the load of
+//! the task's extras pointer and, for a task that has extras, one more atomic load.
 //!
 //! Futures that are not weft's are not checkpoints; [`CancellableExt::cancellable`]
 //! races one against the task's cancellation. `Task::abort()` is the hard cancel: the
@@ -72,8 +72,10 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     let mut shielded = false;
     while let Some(scope) = node {
         if scope.is_cancelled() {
-            let token = task.map(|t| t.extras_or_init().token.clone());
-            return Err(scope.delivery(token));
+            return Err(match task {
+                Some(t) => t.extras_or_init().record_scope_delivery(|token| scope.delivery(Some(token))),
+                None => scope.delivery(None),
+            });
         }
         if scope.is_shielded() {
             shielded = true;

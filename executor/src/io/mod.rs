@@ -149,6 +149,10 @@ impl ReadyEvent {
 
 /// A mio source registered with the current runtime's reactor.
 ///
+/// One waiter per direction: a reader and a writer may wait at the same time, but a
+/// second task waiting for the same direction replaces the first one's waker (share a
+/// registration between tasks through a lock, or give each its own source).
+///
 /// ```
 /// use std::io::{Read, Write};
 /// use weft_executor::io::{Direction, Registration};

@@ -34,7 +34,6 @@ pub(crate) struct Shared {
     pub(crate) common: Common,
     inject: Inject<Notified>,
     core: Mutex<Option<Box<Core>>>,
-    shutdown: AtomicBool,
     /// True while the loop sleeps in the driver: only then does a remote wake need the
     /// (costly) `mio::Waker`. See `block_on` for the handshake.
     parked: AtomicBool,
@@ -76,7 +75,6 @@ pub(crate) fn new(driver: Arc<Driver>, blocking: crate::blocking::BlockingPool) 
         common: Common { driver, owned: task::OwnedTasks::new(), blocking },
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64), tick: 0 }))),
-        shutdown: AtomicBool::new(false),
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
     })
@@ -189,8 +187,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         }
         let idle =
             cx.core.borrow().as_ref().is_some_and(|c| c.run_queue.is_empty()) && shared.inject.is_empty();
-        let timeout = if idle { None } else { Some(Duration::ZERO) };
-        shared.common.driver.try_park(timeout);
+        if idle {
+            // The handshake with `schedule` from other threads: announce the sleep, then
+            // look at the injector once more (see the fence there).
+            shared.parked.store(true, Ordering::SeqCst);
+            std::sync::atomic::fence(Ordering::SeqCst);
+            let timeout = if shared.inject.is_empty() { None } else { Some(Duration::ZERO) };
+            shared.common.driver.try_park(timeout);
+            shared.parked.store(false, Ordering::SeqCst);
+        } else {
+            shared.common.driver.try_park(Some(Duration::ZERO));
+        }
     }
 }
 
@@ -198,7 +205,6 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
 /// dropped on their thread: shutting down elsewhere leaks them (memory, not soundness)
 /// and says so on stderr.
 pub(crate) fn shutdown(shared: &Arc<Shared>) {
-    shared.shutdown.store(true, Ordering::Release);
     let local = *shared.local_thread.lock();
     if local.is_some_and(|t| t != std::thread::current().id()) {
         eprintln!(

@@ -14,8 +14,7 @@
 //! to park" and "asleep" is never lost.
 
 use crate::driver::Driver;
-use crate::sync::AtomicUsize;
-use parking_lot::{Condvar, Mutex};
+use crate::sync::{AtomicUsize, Condvar, Mutex};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,15 +24,48 @@ const PARKED_CONDVAR: usize = 1;
 const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
-pub(crate) struct Parker {
+/// What a [`Parker`] needs from the driver. The runtime's is [`Driver`]; the trait lets the
+/// loom models (`loom_park.rs`) check the parker's state machine with a stand-in for mio.
+pub(crate) trait ParkDriver: Send + Sync + 'static {
+    /// Proof of holding the driver.
+    type Guard<'a>
+    where
+        Self: 'a;
+    /// Takes the driver if nobody holds it.
+    fn try_lock(&self) -> Option<Self::Guard<'_>>;
+    /// Waits on the held driver until an unpark, an event or `timeout`.
+    fn park_core(&self, guard: &mut Self::Guard<'_>, timeout: Option<Duration>);
+    /// `try_lock` then `park_core`, if the driver is free.
+    fn try_park(&self, timeout: Option<Duration>) -> bool;
+    /// Wakes the thread parked on the driver (or makes its next park return).
+    fn unpark(&self);
+}
+
+impl ParkDriver for Driver {
+    type Guard<'a> = parking_lot::MutexGuard<'a, crate::driver::Core>;
+    fn try_lock(&self) -> Option<Self::Guard<'_>> {
+        Driver::try_lock(self)
+    }
+    fn park_core(&self, guard: &mut Self::Guard<'_>, timeout: Option<Duration>) {
+        Driver::park_core(self, guard, timeout)
+    }
+    fn try_park(&self, timeout: Option<Duration>) -> bool {
+        Driver::try_park(self, timeout)
+    }
+    fn unpark(&self) {
+        Driver::unpark(self)
+    }
+}
+
+pub(crate) struct Parker<D: ParkDriver = Driver> {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    driver: Arc<Driver>,
+    driver: Arc<D>,
 }
 
-impl Parker {
-    pub(crate) fn new(driver: Arc<Driver>) -> Parker {
+impl<D: ParkDriver> Parker<D> {
+    pub(crate) fn new(driver: Arc<D>) -> Parker<D> {
         Parker { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new(), driver }
     }
 
@@ -89,3 +121,7 @@ impl Parker {
         }
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "loom_park.rs"]
+mod loom_tests;

@@ -92,8 +92,9 @@ impl Root {
 
 impl Drop for Root {
     fn drop(&mut self) {
-        // The handle's and the owned list's references, and the poll's if a panic
-        // unwound out of `poll`.
+        // Two of the three references a task starts with (the root has no handle and is
+        // in no owned list: `block_on` holds them), and the poll's if a panic unwound
+        // out of `poll`.
         if self.raw.state().ref_dec_n(2 + self.polling as usize) {
             self.raw.dealloc();
         }

@@ -29,6 +29,9 @@ pub(crate) struct Inner {
     /// asyncio's `cancelling()`: requests not yet undone by `uncancel()`.
     pub(crate) requested: u32,
     pub(crate) message: Option<Arc<str>>,
+    /// The last cancellation delivered, detached from its tokens: what the join error
+    /// reports if the task ends cancelled.
+    pub(crate) last_delivery: Option<Cancelled>,
     /// Task-locals (the structured crate's map), copied to children at spawn.
     pub(crate) locals: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -99,11 +102,20 @@ impl Extras {
         if !self.must_cancel.load(Ordering::Acquire) {
             return None;
         }
-        let inner = self.inner.lock();
+        let mut inner = self.inner.lock();
         if !self.must_cancel.swap(false, Ordering::AcqRel) {
             return None;
         }
-        Some(Cancelled::requested(inner.message.clone(), Some(self.token.clone())))
+        let c = Cancelled::requested(inner.message.clone(), Some(self.token.clone()));
+        inner.last_delivery = Some(c.detached());
+        Some(c)
+    }
+
+    /// Records a scope's delivery to this task; returns the task's token for it.
+    pub(crate) fn record_scope_delivery(&self, make: impl FnOnce(Arc<()>) -> Cancelled) -> Cancelled {
+        let c = make(self.token.clone());
+        self.inner.lock().last_delivery = Some(c.detached());
+        c
     }
 
     pub(crate) fn take_cancel_before_start(&self) -> Option<Cancelled> {
@@ -112,7 +124,13 @@ impl Extras {
 
     pub(crate) fn delivered_cancellation_alive(&self) -> Option<Cancelled> {
         if Arc::strong_count(&self.token) > 1 {
-            Some(Cancelled::requested(self.inner.lock().message.clone(), None))
+            let inner = self.inner.lock();
+            Some(
+                inner
+                    .last_delivery
+                    .clone()
+                    .unwrap_or_else(|| Cancelled::requested(inner.message.clone(), None)),
+            )
         } else {
             None
         }

@@ -60,9 +60,9 @@ unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
         Ok(Poll::Ready(output)) => {
             let result = match drop_future(cell) {
                 Err(panic) => Err(panic),
-                // A task whose output still holds a `Cancelled` delivered to it ended by
-                // propagating its cancellation (the `raise` after `except
-                // CancelledError`): it is a cancelled task.
+                // A task that still holds (in its output, or anywhere else) a `Cancelled`
+                // delivered to it ended by propagating its cancellation (the `raise`
+                // after `except CancelledError`): it is a cancelled task.
                 Ok(()) => match raw.extras().and_then(|e| e.delivered_cancellation_alive()) {
                     Some(c) => {
                         drop(catch_unwind(AssertUnwindSafe(move || drop(output))));

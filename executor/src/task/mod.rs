@@ -16,7 +16,8 @@
 //!   └──(2) transition_to_idle finds NOTIFIED: re-submit ────┘
 //!
 //!   (5) abort():    sets ABORTED, submits an idle task; its next (1) drops the future.
-//!   (6) shutdown:   claims an idle task (sets RUNNING) and drops its future in place.
+//!   (6) shutdown:   claims a task that is not running (idle or queued), sets RUNNING,
+//!                   and drops its future in place.
 //! ```
 //!
 //! | transition | function | file |
@@ -35,10 +36,10 @@ mod extras;
 mod harness;
 mod join;
 mod list;
-mod raw;
-pub(crate) mod state;
 #[cfg(all(test, loom))]
 mod loom_state;
+mod raw;
+pub(crate) mod state;
 mod task_ref;
 pub(crate) mod waker;
 

@@ -135,8 +135,8 @@ impl TaskRef {
         wake(self.raw)
     }
 
-    /// Runs `f` with the task's locals map (the structured crate keeps its task-locals
-    /// there), creating it with `init` if the task has none.
+    /// Runs `f` with the task's locals slot (the structured crate keeps its task-locals
+    /// there). A child task starts with a clone of its parent's slot.
     #[doc(hidden)]
     pub fn with_locals<R>(
         &self,

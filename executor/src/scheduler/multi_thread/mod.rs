@@ -163,6 +163,8 @@ impl Shared {
 
     /// The last searcher goes to sleep: if any queue holds a task, make sure someone runs.
     fn notify_if_work_pending(&self) {
+        // Order the queue reads after our SeqCst park transition (see idle.rs).
+        std::sync::atomic::fence(Ordering::SeqCst);
         let pending = !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty());
         if pending {
             self.notify_parked();

@@ -43,8 +43,7 @@ impl<T> UnsafeCell<T> {
 pub(crate) use parking_lot::{Condvar, Mutex};
 
 #[cfg(loom)]
-#[allow(unused_imports)] // MutexGuard: for the loom models' stand-ins only
-pub(crate) use self::loom_lock::{Condvar, Mutex, MutexGuard};
+pub(crate) use self::loom_lock::{Condvar, Mutex};
 
 #[cfg(loom)]
 mod loom_lock {
@@ -65,10 +64,6 @@ mod loom_lock {
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
-        }
-
-        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-            self.0.try_lock().ok().map(|g| MutexGuard(Some(g)))
         }
     }
 

@@ -10,22 +10,35 @@
 
 use super::{ParkDriver, Parker};
 use crate::sync::{Condvar, Mutex};
+use loom::sync::atomic::AtomicBool;
 use loom::sync::Arc;
 use loom::thread;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
 
-/// The driver's stand-in: a lock to hold it, and a remembered wake-up flag.
+/// The driver's stand-in: a flag to hold it (workers only ever *try* to take the driver;
+/// a loom `Mutex::try_lock` would be mistaken for a blocking lock by loom 0.7), and a
+/// remembered wake-up.
 struct FakeDriver {
-    core: Mutex<()>,
+    held: AtomicBool,
     woken: Mutex<bool>,
     condvar: Condvar,
+}
+
+/// Holding the stand-in driver.
+struct Held<'a>(&'a AtomicBool);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Release);
+    }
 }
 
 impl FakeDriver {
     /// In a `std` Arc, as the parker holds its driver (loom's Arc wraps the parker).
     fn new() -> std::sync::Arc<FakeDriver> {
         std::sync::Arc::new(FakeDriver {
-            core: Mutex::new(()),
+            held: AtomicBool::new(false),
             woken: Mutex::new(false),
             condvar: Condvar::new(),
         })
@@ -33,10 +46,10 @@ impl FakeDriver {
 }
 
 impl ParkDriver for FakeDriver {
-    type Guard<'a> = crate::sync::MutexGuard<'a, ()>;
+    type Guard<'a> = Held<'a>;
 
     fn try_lock(&self) -> Option<Self::Guard<'_>> {
-        self.core.try_lock()
+        self.held.compare_exchange(false, true, Acquire, Relaxed).ok().map(|_| Held(&self.held))
     }
 
     fn park_core(&self, _guard: &mut Self::Guard<'_>, timeout: Option<Duration>) {
@@ -84,7 +97,7 @@ fn loom_unpark_reaches_a_worker_parked_on_the_driver() {
 fn loom_unpark_reaches_a_worker_parked_on_its_condvar() {
     loom::model(|| {
         let driver = FakeDriver::new();
-        let held = driver.core.lock(); // another worker is in the driver
+        let held = driver.try_lock().expect("free"); // another worker is in the driver
         let parker = Arc::new(Parker::new(driver.clone()));
         let p2 = parker.clone();
         let worker = thread::spawn(move || p2.park(None));

@@ -21,6 +21,11 @@ pub(crate) struct Core {
     lifo_enabled: bool,
     run_queue: Local<Notified>,
     is_searching: bool,
+    /// Tasks that yielded (woke themselves while running): they wait here until the ring
+    /// and the injector are empty, or the next maintenance tick, so that a task that
+    /// yields in a loop steps aside for everything else that is ready, remote spawns
+    /// included, not just for what happens to be in this worker's ring.
+    deferred: Vec<Notified>,
     /// True while the worker sleeps; wakes that land in its queue then need no notify,
     /// the worker will see them when it wakes.
     parked: bool,
@@ -33,6 +38,7 @@ impl Core {
             index,
             tick: 0,
             lifo_slot: None,
+            deferred: Vec::new(),
             lifo_enabled: lifo,
             run_queue,
             is_searching: false,
@@ -43,6 +49,17 @@ impl Core {
 
     pub(super) fn index(&self) -> usize {
         self.index
+    }
+
+    /// Moves the yielded tasks back into the ring. Returns true if there were any.
+    fn flush_deferred(&mut self, shared: &Arc<Shared>) -> bool {
+        if self.deferred.is_empty() {
+            return false;
+        }
+        for t in self.deferred.drain(..) {
+            self.run_queue.push_back_or_overflow(t, shared);
+        }
+        true
     }
 
     fn next_rand(&mut self) -> u32 {
@@ -58,7 +75,10 @@ impl Core {
     /// Pushes a task this worker spawned or woke. Returns true if another worker should
     /// be woken to help.
     pub(super) fn schedule_local(&mut self, shared: &Arc<Shared>, task: Notified, is_yield: bool) -> bool {
-        let spilled = if is_yield || !self.lifo_enabled {
+        let spilled = if is_yield {
+            self.deferred.push(task);
+            false
+        } else if !self.lifo_enabled {
             self.run_queue.push_back_or_overflow(task, shared);
             true
         } else {
@@ -111,6 +131,7 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
             core = cx.park_timeout(core, Some(Duration::ZERO));
+            core.flush_deferred(&shared);
             if core.run_queue.len() > 1 {
                 shared.notify_parked();
             }
@@ -125,9 +146,8 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         }
         core = cx.park(core);
     }
-    if let Some(t) = core.lifo_slot.take() {
-        drop(t);
-    }
+    drop(core.lifo_slot.take());
+    core.deferred.clear();
     shared.cores.lock().push(core);
 }
 
@@ -146,7 +166,16 @@ impl WorkerCx {
         if let Some(t) = core.run_queue.pop() {
             return Some(t);
         }
-        self.take_from_injector(core)
+        if let Some(t) = self.take_from_injector(core) {
+            return Some(t);
+        }
+        if core.flush_deferred(&self.shared) {
+            if core.run_queue.len() > 1 {
+                self.shared.notify_parked();
+            }
+            return core.run_queue.pop();
+        }
+        None
     }
 
     /// Moves a fair share of the injector into the ring and returns one task of it.

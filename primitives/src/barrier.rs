@@ -25,7 +25,7 @@
 //! next, before it lets go.
 
 use crate::condition::{Condition, ConditionGuard};
-use crate::error::WaitError;
+use crate::error::ConditionError;
 use crate::sync::Mutex;
 use std::fmt;
 use weft_executor::Cancelled;
@@ -136,11 +136,11 @@ struct Inner {
     pending_exits: usize,
 }
 
-fn wait_err(e: WaitError) -> BarrierError {
+fn wait_err(e: ConditionError) -> BarrierError {
     match e {
-        WaitError::Cancelled(c) => BarrierError::Cancelled(c),
+        ConditionError::Cancelled(c) => BarrierError::Cancelled(c),
         // Only this module's guards wait on this private condition.
-        WaitError::NotLocked => unreachable!("barrier waits hold the condition's lock"),
+        ConditionError::NotLocked => unreachable!("barrier waits hold the condition's lock"),
     }
 }
 

@@ -3,7 +3,7 @@
 //! A condition is a [`WaitList`] of notifications next to a lock. `wait`:
 //!
 //! 1. checks that the lock is held (asyncio's `RuntimeError` becomes
-//!    [`WaitError::NotLocked`]);
+//!    [`ConditionError::NotLocked`]);
 //! 2. joins the condition's waiter list, *then* releases the lock. In this order, a
 //!    `notify` made by whoever takes the lock next cannot miss it, on any thread;
 //! 3. waits for a notification (a checkpoint);
@@ -16,7 +16,7 @@
 //! the next waiter, so the wake-up is not lost: that is asyncio's
 //! `test_cancelled_wakeup`. A waiter cancelled before it was notified passes nothing on.
 
-use crate::error::{NotLocked, WaitError};
+use crate::error::{ConditionError, NotLocked};
 use crate::lock::Lock;
 use crate::permits::{Acquire, AcquireRaw, Sealed};
 use crate::sync::Mutex;
@@ -141,7 +141,7 @@ impl Condition {
 
     /// asyncio's `await cond.wait()` with the lock taken by `acquire_raw`: releases the
     /// lock, waits for a notification (a checkpoint), and re-acquires the lock before it
-    /// returns, also when it returns `Err(WaitError::Cancelled)`.
+    /// returns, also when it returns `Err(ConditionError::Cancelled)`.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -172,7 +172,7 @@ impl Condition {
     /// assert!(cond.wait_for(|| false).await.is_err(), "waiting needs the lock");
     /// # });
     /// ```
-    pub async fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<(), WaitError> {
+    pub async fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<(), ConditionError> {
         while !predicate() {
             self.wait().await?;
         }
@@ -316,7 +316,7 @@ impl<'a> ConditionGuard<'a> {
     /// guard.wait_for(|| true).await.unwrap();
     /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
     /// ```
-    pub async fn wait_for(&mut self, mut predicate: impl FnMut() -> bool) -> Result<(), WaitError> {
+    pub async fn wait_for(&mut self, mut predicate: impl FnMut() -> bool) -> Result<(), ConditionError> {
         while !predicate() {
             self.wait().await?;
         }
@@ -379,7 +379,7 @@ enum Phase {
 /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let cond = weft_primitives::Condition::new();
 /// let wait: weft_primitives::condition::Wait<'_> = cond.wait();
-/// assert_eq!(wait.await, Err(weft_primitives::WaitError::NotLocked));
+/// assert_eq!(wait.await, Err(weft_primitives::ConditionError::NotLocked));
 /// # });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
@@ -415,7 +415,7 @@ impl<'a> Wait<'a> {
 }
 
 impl Future for Wait<'_> {
-    type Output = Result<(), WaitError>;
+    type Output = Result<(), ConditionError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -424,14 +424,14 @@ impl Future for Wait<'_> {
                 Phase::Start => {
                     if !this.cond.locked() {
                         this.phase = Phase::Done;
-                        return Poll::Ready(Err(WaitError::NotLocked));
+                        return Poll::Ready(Err(ConditionError::NotLocked));
                     }
                     this.key = Some(this.cond.waiters.lock().push(cx.waker()));
                     if this.cond.lock.release().is_err() {
                         // Released by someone else since `locked()`: a raw-API race.
                         this.leave_list();
                         this.phase = Phase::Done;
-                        return Poll::Ready(Err(WaitError::NotLocked));
+                        return Poll::Ready(Err(ConditionError::NotLocked));
                     }
                     this.set_held(false);
                     this.phase = Phase::Notify;
@@ -467,7 +467,7 @@ impl Future for Wait<'_> {
                             if this.notified {
                                 this.cond.notify_unchecked(1);
                             }
-                            Err(WaitError::Cancelled(c))
+                            Err(ConditionError::Cancelled(c))
                         }
                     });
                 }

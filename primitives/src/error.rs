@@ -46,38 +46,38 @@ impl std::error::Error for ReleasedTooManyTimes {}
 /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let cond = weft_primitives::Condition::new();
 /// let err = cond.wait().await.unwrap_err();
-/// assert_eq!(err, weft_primitives::WaitError::NotLocked);
+/// assert_eq!(err, weft_primitives::ConditionError::NotLocked);
 /// # });
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum WaitError {
+pub enum ConditionError {
     /// The task was cancelled. The lock is held again, as asyncio guarantees.
     Cancelled(Cancelled),
     /// `wait` was called without holding the condition's lock.
     NotLocked,
 }
 
-impl From<Cancelled> for WaitError {
+impl From<Cancelled> for ConditionError {
     fn from(c: Cancelled) -> Self {
-        WaitError::Cancelled(c)
+        ConditionError::Cancelled(c)
     }
 }
 
-impl fmt::Display for WaitError {
+impl fmt::Display for ConditionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WaitError::Cancelled(c) => write!(f, "condition wait cancelled: {c}"),
-            WaitError::NotLocked => f.write_str("cannot wait on un-acquired lock"),
+            ConditionError::Cancelled(c) => write!(f, "condition wait cancelled: {c}"),
+            ConditionError::NotLocked => f.write_str("cannot wait on un-acquired lock"),
         }
     }
 }
 
-impl std::error::Error for WaitError {
+impl std::error::Error for ConditionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            WaitError::Cancelled(c) => Some(c),
-            WaitError::NotLocked => None,
+            ConditionError::Cancelled(c) => Some(c),
+            ConditionError::NotLocked => None,
         }
     }
 }

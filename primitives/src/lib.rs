@@ -60,7 +60,7 @@ mod waitlist;
 
 pub use barrier::{Barrier, BarrierError, BarrierState, InvalidParties};
 pub use condition::{Condition, ConditionGuard};
-pub use error::{NotLocked, ReleasedTooManyTimes, WaitError};
+pub use error::{ConditionError, NotLocked, ReleasedTooManyTimes};
 pub use event::Event;
 pub use lock::{Lock, LockGuard, OwnedLockGuard};
 pub use queue::{

@@ -1,0 +1,116 @@
+//! CPython 3.13 `test_asyncio/test_locks.py`, class `EventTests`, ported.
+
+mod common;
+
+use common::*;
+use std::sync::Arc;
+use weft_primitives::Event;
+
+#[test]
+fn cpython_test_locks_event_test_repr() {
+    let ev = Event::new();
+    assert!(format!("{ev:?}").contains("set: false"));
+    ev.set();
+    assert!(format!("{ev:?}").contains("set: true"));
+    assert!(format!("{ev:?}").contains("waiters: 0"));
+}
+
+#[test]
+fn cpython_test_locks_event_test_wait() {
+    run(async {
+        let ev = Arc::new(Event::new());
+        assert!(!ev.is_set());
+        let result = Log::new();
+        let c = |n: u32| {
+            let (ev, result) = (ev.clone(), result.clone());
+            spawn(async move {
+                ev.wait().await?;
+                result.push(n);
+                Ok::<_, weft_executor::Cancelled>(())
+            })
+        };
+        let t1 = c(1);
+        let t2 = c(2);
+        tick().await;
+        assert!(result.get().is_empty());
+
+        let t3 = c(3);
+        ev.set();
+        tick().await;
+        assert_eq!(result.get(), [3, 1, 2]);
+        for t in [t1, t2, t3] {
+            assert!(t.is_finished());
+            t.await.unwrap().unwrap();
+        }
+    });
+}
+
+#[test]
+fn cpython_test_locks_event_test_wait_on_set() {
+    run(async {
+        let ev = Event::new();
+        ev.set();
+        assert!(ev.wait().await.is_ok());
+    });
+}
+
+#[test]
+fn cpython_test_locks_event_test_wait_cancel() {
+    run(async {
+        let ev = Arc::new(Event::new());
+        let wait = spawn({
+            let ev = ev.clone();
+            async move { ev.wait().await }
+        });
+        let w = wait.task_ref();
+        call_soon(move || {
+            w.cancel(None);
+        });
+        assert!(wait.await.unwrap_err().is_cancelled());
+        assert_eq!(ev.waiters(), 0);
+    });
+}
+
+#[test]
+fn cpython_test_locks_event_test_clear() {
+    let ev = Event::new();
+    assert!(!ev.is_set());
+    ev.set();
+    assert!(ev.is_set());
+    ev.clear();
+    assert!(!ev.is_set());
+}
+
+/// Deliberately different detail: asyncio still lists the woken waiter in `_waiters`
+/// until it runs (`len == 1`); weft's `waiters()` counts tasks not yet woken (0).
+#[test]
+fn cpython_test_locks_event_test_clear_with_waiters() {
+    run(async {
+        let ev = Arc::new(Event::new());
+        let result = Log::new();
+        let t = spawn({
+            let (ev, result) = (ev.clone(), result.clone());
+            async move {
+                ev.wait().await?;
+                result.push(1);
+                Ok::<_, weft_executor::Cancelled>(true)
+            }
+        });
+        tick().await;
+        assert!(result.get().is_empty());
+
+        ev.set();
+        ev.clear();
+        assert!(!ev.is_set());
+
+        ev.set();
+        ev.set();
+        assert_eq!(ev.waiters(), 0, "woken, not yet run (asyncio: still listed)");
+
+        tick().await;
+        assert_eq!(result.get(), [1]);
+        assert_eq!(ev.waiters(), 0);
+        assert!(t.is_finished());
+        assert!(t.await.unwrap().unwrap());
+    });
+}

@@ -1,0 +1,394 @@
+//! `sync/*`: weft's primitives against `tokio::sync`'s nearest equivalents, in the shapes of
+//! tokio's own benches (`sync_mutex.rs`, `sync_semaphore.rs`, `sync_notify.rs`,
+//! `sync_mpsc.rs`, `sync_mpsc_oneshot.rs`).
+//!
+//! The two sides need different code (different primitives), so each workload is a pair of
+//! setup functions, `weft_*` and `tokio_*`, written side by side with the same shape: same
+//! task count, same iterations, same multi-thread runtime ([`WORKERS`] workers). A round
+//! runs inside `block_on` and ends when every task it spawned has been joined.
+//!
+//! | workload | weft | tokio |
+//! |---|---|---|
+//! | lock_contended | `Lock` guard around a counter | `Mutex<u64>` |
+//! | semaphore | `Semaphore(5)`, 6 tasks | `Semaphore(5)`, 6 tasks |
+//! | event_broadcast | `Event::set` wakes 1000 waiters | `Notify::notify_waiters` |
+//! | queue_spsc | `Queue(128)`, 1 producer, 1 consumer | `mpsc::channel(128)` |
+//! | queue_mpmc | `Queue(128)`, 4 producers, **4 consumers** | `mpsc::channel(128)`, 4 producers, **1 consumer** |
+//! | oneshot_request_reply | `Queue(10)` of requests + `oneshot` replies | `mpsc(10)` + `oneshot` |
+//!
+//! tokio's mpsc has exactly one consumer: there is no multi-consumer channel in tokio, so
+//! `queue_mpmc` compares weft's four consumers with tokio's one, the nearest it offers.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::time::Duration;
+
+use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
+use crate::{timed, Workload};
+
+/// A hand-built entry: `$weft` and `$tokio` are the two sides' setup functions.
+macro_rules! pair {
+    ($name:literal, $weft:ident, $tokio:ident) => {
+        Workload {
+            name: $name,
+            run: |ctx| ctx.alternate($weft(Weft::build(MultiThread)), $tokio(Tokio::build(MultiThread))),
+        }
+    };
+}
+
+pub const WORKLOADS: &[Workload] = &[
+    pair!("sync/lock_contended", weft_lock_contended, tokio_lock_contended),
+    pair!("sync/semaphore", weft_semaphore, tokio_semaphore),
+    pair!("sync/event_broadcast", weft_event_broadcast, tokio_event_broadcast),
+    pair!("sync/queue_spsc", weft_queue_spsc, tokio_queue_spsc),
+    pair!("sync/queue_mpmc", weft_queue_mpmc, tokio_queue_mpmc),
+    pair!("sync/oneshot_request_reply", weft_request_reply, tokio_request_reply),
+];
+
+const _: usize = WORKERS; // both sides' runtimes are built with the same worker count
+
+/// Tasks and iterations of `lock_contended` (tokio's `sync_mutex` contended shape).
+const LOCK_TASKS: usize = 8;
+const LOCK_ITERS: usize = 1_000;
+
+fn weft_lock_contended(rt: Weft) -> impl FnMut() -> Duration {
+    let lock = Arc::new(weft::Lock::new());
+    let counter = Arc::new(AtomicU64::new(0));
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..LOCK_TASKS)
+                    .map(|_| {
+                        let (lock, counter) = (lock.clone(), counter.clone());
+                        weft::spawn(async move {
+                            for _ in 0..LOCK_ITERS {
+                                let _guard = lock.acquire().await.unwrap();
+                                // A plain read-modify-write: the lock makes it exclusive.
+                                counter.store(counter.load(Relaxed) + 1, Relaxed);
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    }
+}
+
+fn tokio_lock_contended(rt: Tokio) -> impl FnMut() -> Duration {
+    let counter = Arc::new(tokio::sync::Mutex::new(0u64));
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..LOCK_TASKS)
+                    .map(|_| {
+                        let counter = counter.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..LOCK_ITERS {
+                                *counter.lock().await += 1;
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    }
+}
+
+/// tokio's `sync_semaphore` "contended_concurrent_multi": 5 permits, 6 tasks; each task
+/// acquires and releases SEM_ITERS times.
+const SEM_PERMITS: usize = 5;
+const SEM_TASKS: usize = 6;
+const SEM_ITERS: usize = 1_000;
+
+fn weft_semaphore(rt: Weft) -> impl FnMut() -> Duration {
+    let sem = Arc::new(weft::Semaphore::new(SEM_PERMITS));
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SEM_TASKS)
+                    .map(|_| {
+                        let sem = sem.clone();
+                        weft::spawn(async move {
+                            for _ in 0..SEM_ITERS {
+                                drop(sem.acquire().await.unwrap());
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    }
+}
+
+fn tokio_semaphore(rt: Tokio) -> impl FnMut() -> Duration {
+    let sem = Arc::new(tokio::sync::Semaphore::new(SEM_PERMITS));
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SEM_TASKS)
+                    .map(|_| {
+                        let sem = sem.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..SEM_ITERS {
+                                drop(sem.acquire().await.unwrap());
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    }
+}
+
+/// Waiters woken by one broadcast (tokio's `sync_notify` "notify_waiters" shape).
+const WAITERS: usize = 1_000;
+
+/// Each round: WAITERS tasks wait, the caller broadcasts once every one has started
+/// waiting, and the round ends when the last one has woken (it signals a std channel).
+fn weft_event_broadcast(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        let event = Arc::new(weft::Event::new());
+        let started = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std_mpsc::sync_channel(1);
+        let woken = Arc::new(AtomicUsize::new(WAITERS));
+        rt.block_on(async {
+            for _ in 0..WAITERS {
+                let (event, started, woken, tx) = (event.clone(), started.clone(), woken.clone(), tx.clone());
+                drop(weft::spawn(async move {
+                    started.fetch_add(1, Relaxed);
+                    event.wait().await.unwrap();
+                    if woken.fetch_sub(1, Relaxed) == 1 {
+                        tx.send(()).unwrap();
+                    }
+                }));
+            }
+            while event.waiters() < WAITERS {
+                let _ = weft::yield_now().await;
+            }
+        });
+        timed(|| {
+            event.set();
+            rx.recv().unwrap();
+        })
+    }
+}
+
+fn tokio_event_broadcast(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let started = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std_mpsc::sync_channel(1);
+        let woken = Arc::new(AtomicUsize::new(WAITERS));
+        rt.block_on(async {
+            for _ in 0..WAITERS {
+                let (notify, started, woken, tx) =
+                    (notify.clone(), started.clone(), woken.clone(), tx.clone());
+                drop(tokio::spawn(async move {
+                    let notified = notify.notified();
+                    tokio::pin!(notified);
+                    notified.as_mut().enable(); // registered: notify_waiters will see it
+                    started.fetch_add(1, Relaxed);
+                    notified.await;
+                    if woken.fetch_sub(1, Relaxed) == 1 {
+                        tx.send(()).unwrap();
+                    }
+                }));
+            }
+            while started.load(Relaxed) < WAITERS {
+                tokio::task::yield_now().await;
+            }
+        });
+        timed(|| {
+            notify.notify_waiters();
+            rx.recv().unwrap();
+        })
+    }
+}
+
+/// Items per round of the queue workloads, and the queue's capacity.
+const ITEMS: usize = 10_000;
+const CAPACITY: usize = 128;
+
+fn weft_queue_spsc(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let q = Arc::new(weft::Queue::new(CAPACITY));
+                let producer = weft::spawn({
+                    let q = q.clone();
+                    async move {
+                        for i in 0..ITEMS {
+                            q.put(i).await.unwrap();
+                        }
+                    }
+                });
+                let consumer = weft::spawn(async move {
+                    for _ in 0..ITEMS {
+                        q.get().await.unwrap();
+                    }
+                });
+                producer.await.unwrap();
+                consumer.await.unwrap();
+            })
+        })
+    }
+}
+
+fn tokio_queue_spsc(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
+                let producer = tokio::spawn(async move {
+                    for i in 0..ITEMS {
+                        tx.send(i).await.unwrap();
+                    }
+                });
+                let consumer = tokio::spawn(async move {
+                    for _ in 0..ITEMS {
+                        rx.recv().await.unwrap();
+                    }
+                });
+                producer.await.unwrap();
+                consumer.await.unwrap();
+            })
+        })
+    }
+}
+
+/// Producers (and, on weft's side, consumers) of `queue_mpmc`.
+const PRODUCERS: usize = 4;
+const CONSUMERS: usize = 4;
+
+fn weft_queue_mpmc(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let q = Arc::new(weft::Queue::new(CAPACITY));
+                let producers: Vec<_> = (0..PRODUCERS)
+                    .map(|_| {
+                        let q = q.clone();
+                        weft::spawn(async move {
+                            for i in 0..ITEMS / PRODUCERS {
+                                q.put(i).await.unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                let consumers: Vec<_> = (0..CONSUMERS)
+                    .map(|_| {
+                        let q = q.clone();
+                        weft::spawn(async move {
+                            let mut n = 0usize;
+                            // Ends with GetError::ShutDown once the queue is shut and empty.
+                            while q.get().await.is_ok() {
+                                n += 1;
+                            }
+                            n
+                        })
+                    })
+                    .collect();
+                for p in producers {
+                    p.await.unwrap();
+                }
+                q.shutdown(false);
+                let mut total = 0;
+                for c in consumers {
+                    total += c.await.unwrap();
+                }
+                assert_eq!(total, ITEMS);
+            })
+        })
+    }
+}
+
+/// tokio's mpsc has a single consumer: four producers, one consumer.
+fn tokio_queue_mpmc(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
+                let producers: Vec<_> = (0..PRODUCERS)
+                    .map(|_| {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            for i in 0..ITEMS / PRODUCERS {
+                                tx.send(i).await.unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                drop(tx);
+                let consumer = tokio::spawn(async move {
+                    let mut n = 0usize;
+                    while rx.recv().await.is_some() {
+                        n += 1;
+                    }
+                    n
+                });
+                for p in producers {
+                    p.await.unwrap();
+                }
+                assert_eq!(consumer.await.unwrap(), ITEMS);
+            })
+        })
+    }
+}
+
+/// Requests per round of `oneshot_request_reply` (tokio's `sync_mpsc_oneshot`).
+const REQUESTS: u32 = 1_000;
+
+fn weft_request_reply(rt: Weft) -> impl FnMut() -> Duration {
+    let requests: Arc<weft::Queue<(u32, weft::oneshot::Sender<u32>)>> = Arc::new(weft::Queue::new(10));
+    rt.block_on(async {
+        let requests = requests.clone();
+        drop(weft::spawn(async move {
+            while let Ok((v, reply)) = requests.get().await {
+                reply.send(v).unwrap();
+            }
+        }));
+    });
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                for i in 0..REQUESTS {
+                    let (tx, rx) = weft::oneshot::channel();
+                    requests.put((i, tx)).await.unwrap();
+                    assert_eq!(rx.await.unwrap(), i);
+                }
+            })
+        })
+    }
+}
+
+fn tokio_request_reply(rt: Tokio) -> impl FnMut() -> Duration {
+    let (requests, mut server) = tokio::sync::mpsc::channel::<(u32, tokio::sync::oneshot::Sender<u32>)>(10);
+    rt.spawn(async move {
+        while let Some((v, reply)) = server.recv().await {
+            reply.send(v).unwrap();
+        }
+    });
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                for i in 0..REQUESTS {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    requests.send((i, tx)).await.unwrap();
+                    assert_eq!(rx.await.unwrap(), i);
+                }
+            })
+        })
+    }
+}

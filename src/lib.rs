@@ -36,3 +36,8 @@
 pub use weft_executor::*;
 pub use weft_primitives::*;
 pub use weft_structured::*;
+
+/// The README's examples, compiled and run as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

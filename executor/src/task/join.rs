@@ -136,13 +136,16 @@ impl<T> Future for Task<T> {
         if self.joined {
             return Poll::Ready(Err(JoinError::AlreadyJoined));
         }
-        if coop::poll_proceed(cx).is_pending() {
-            return Poll::Pending;
+        if !coop::has_budget_remaining() {
+            // Out of budget: yield first (poll_proceed wakes the task and says Pending).
+            return coop::poll_proceed(cx).map(|()| unreachable!());
         }
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: `out` has the task's output type and this is its handle.
         unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), cx.waker()) };
         if out.is_ready() {
+            // Spends one unit: joining finished tasks in a loop still yields now and then.
+            let _ = coop::poll_proceed(cx);
             self.joined = true;
             return out;
         }

@@ -205,29 +205,37 @@ impl ScopeCore {
         if !inner.entered || inner.exited || self.is_cancelled() {
             return;
         }
-        self.arm(&mut inner);
+        if self.arm(&mut inner) {
+            drop(inner);
+            self.cancel();
+        }
     }
 
-    fn arm(self: &Arc<Self>, inner: &mut Inner) {
+    /// Arms (or disarms) the deadline timer. Returns true if the deadline has already
+    /// passed: the caller must then `cancel()` the scope once it has released `inner`
+    /// (`cancel` takes the lock).
+    #[must_use]
+    fn arm(self: &Arc<Self>, inner: &mut Inner) -> bool {
         match inner.deadline {
             None => {
                 if let Some(t) = inner.timer.take() {
                     t.cancel();
                 }
+                false
             }
             Some(d) if d <= Instant::now() => {
                 if let Some(t) = inner.timer.take() {
                     t.cancel();
                 }
-                // Cancel outside the lock (cancel takes it); wake through a waker.
-                Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self)))).wake();
+                true
             }
             Some(d) => {
                 if inner.timer.as_ref().is_some_and(|t| t.reset(d)) {
-                    return;
+                    return false;
                 }
                 let waker = Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self))));
                 inner.timer = TimerHandle::register(d, waker);
+                false
             }
         }
     }
@@ -266,8 +274,9 @@ impl ScopeCore {
         if let Some(p) = &parent {
             p.inner.lock().children.push(Arc::downgrade(self));
         }
-        if !self.is_cancelled() && inner.deadline.is_some() {
-            self.arm(&mut inner);
+        if !self.is_cancelled() && inner.deadline.is_some() && self.arm(&mut inner) {
+            drop(inner);
+            self.cancel();
         }
         Ok(())
     }
@@ -327,7 +336,10 @@ impl Wake for DeadlineWaker {
             } else if !inner.exited && !scope.is_cancelled() {
                 // The deadline moved later after this timer fired: arm it again.
                 inner.timer = None;
-                scope.arm(&mut inner);
+                if scope.arm(&mut inner) {
+                    drop(inner);
+                    scope.cancel();
+                }
             }
         }
     }

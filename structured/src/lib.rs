@@ -1,1 +1,93 @@
-//! weft-structured: TaskGroup, CancelScope, timeouts, shield, gather (in progress).
+//! weft's structured layer: asyncio's task groups, timeouts, `wait_for`, `shield`,
+//! `gather`, `wait` and `as_completed` with CPython 3.13's semantics, beside Trio's
+//! cancel scopes, `move_on_after`, `fail_after` and nursery `start`; task-locals that
+//! behave like `contextvars`; and a retry helper.
+//!
+//! Everything here is built on the executor's cancellation core (`weft_executor::cancel`):
+//! asyncio's counted, edge-triggered requests (`cancel`, `uncancel`, `cancelling`) and
+//! Trio's level-triggered scopes (`ScopeCore`). This crate adds API, not mechanism.
+//!
+//! # Which tool for which job
+//!
+//! | you want | asyncio | weft |
+//! |---|---|---|
+//! | run children, wait for all, fail together | `async with TaskGroup() as tg` | [`task_group`], [`TaskGroup`] |
+//! | a deadline on a block, reported as an error | `async with timeout(s)` | [`timeout`], [`Timeout`] |
+//! | a deadline on a block, then just move on | — (Trio: `move_on_after`) | [`move_on_after`] |
+//! | cancel a block from elsewhere, level-triggered | — (Trio: `CancelScope`) | [`CancelScope`] |
+//! | let work finish although the caller is cancelled | `shield(aw)` | [`shield`], or a shielded [`CancelScope`] |
+//! | results of several futures in order | `gather(*aws)` | [`gather`], [`gather!`] |
+//!
+//! # Cancellation comes out as a value
+//!
+//! Every future here returns a `Result`, and a cancellation of the awaiting task is
+//! always distinguishable from a failure (see [`is_cancellation`]), so `?` propagates it
+//! the way an exception propagates in Python.
+//!
+//! ```
+//! use std::time::Duration;
+//! use weft_structured::{task_group, timeout, GroupSpawnError, Interrupted};
+//!
+//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! let fetched = task_group(|tg| async move {
+//!     let a = tg.spawn(timeout(Duration::from_secs(1), async {
+//!         weft_executor::time::sleep(Duration::from_millis(5)).await?;
+//!         Ok::<_, Interrupted>("a")
+//!     }))?;
+//!     let b = tg.spawn(async { Ok::<_, weft_executor::Cancelled>("b") })?;
+//!     Ok::<_, GroupSpawnError>((a, b))
+//! })
+//! .await
+//! .unwrap();
+//! assert_eq!(fetched.0.take_result().unwrap().unwrap(), "a");
+//! # });
+//! ```
+
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+
+mod await_task;
+mod gather;
+mod group;
+mod locals;
+mod outcome;
+mod retry;
+mod scope;
+mod shield;
+mod timeout;
+mod timer;
+mod wait;
+
+pub use await_task::{await_task, AwaitTask};
+#[doc(hidden)]
+pub use gather::__private;
+pub use gather::{gather, gather_settled, Gather, GatherSettled};
+pub use group::{
+    task_group, ChildError, ChildPanicked, ErrorGroup, Failure, GroupError, GroupSpawnError, GroupStateError,
+    GroupTask, Policy, Run, StartError, StartStatus, TaskGroup,
+};
+pub use locals::{LocalResetError, LocalToken, TaskLocal};
+pub use outcome::is_cancellation;
+pub use retry::{retry, RetryPolicy, RetryPolicyBuilder, RetryPolicyError};
+pub use scope::{
+    current_effective_deadline, fail_after, fail_at, move_on_after, move_on_at, CancelScope, FailAfter,
+    ScopeRun,
+};
+pub use shield::{shield, Shield, ShieldCancelled};
+pub use timeout::{
+    timeout, timeout_at, wait_for, wait_for_secs, Interrupted, Timeout, TimeoutError, TimeoutFuture,
+    TimeoutStateError,
+};
+pub use wait::{
+    as_completed, wait, AsCompleted, AsCompletedError, Finished, ReturnWhen, Wait, WaitError, WaitSets,
+};
+
+#[allow(dead_code)]
+fn _ensure_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<TaskGroup>();
+    is_send_sync::<CancelScope>();
+    is_send_sync::<Timeout>();
+    is_send_sync::<GroupError>();
+    is_send_sync::<GroupTask<u8>>();
+    is_send_sync::<RetryPolicy>();
+}

@@ -1,0 +1,99 @@
+//! [`await_task`]: asyncio's `await task`, where cancelling the waiter cancels the task.
+//!
+//! Awaiting a weft [`Task`] directly leaves the task alone when the waiting task is
+//! cancelled: the await returns at once and the task runs on. asyncio does otherwise:
+//! the cancellation is passed on to the awaited task, and the waiter keeps waiting for
+//! it to finish; if the task swallows the cancellation and returns a value, the waiter
+//! gets that value. `await_task` gives asyncio's behaviour, which is what `wait_for`
+//! around a task needs.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use weft_executor::{Cancelled, JoinError, Task};
+
+/// Waits for `task`; a cancellation of the waiting task is passed on to `task`
+/// (`task.cancel(msg)`), and the wait goes on until `task` has finished. If `task` ends
+/// cancelled, the result is `Err(JoinError::Cancelled)` holding the waiter's own
+/// cancellation (so it propagates with `?`); if it returns a value anyway, the value.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_structured::await_task;
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let waiter = weft_executor::spawn(async {
+///     let child = weft_executor::spawn(async {
+///         weft_executor::time::sleep(Duration::from_secs(60)).await
+///     });
+///     let probe = child.task_ref();
+///     let r = await_task(child).await;
+///     (r.unwrap_err().is_cancelled(), probe.is_cancelled())
+/// });
+/// weft_executor::yield_now().await.unwrap();
+/// waiter.cancel(None);
+/// // The waiter's cancellation reached the child, and came back to the waiter.
+/// assert_eq!(waiter.await.unwrap(), (true, true));
+/// # });
+/// ```
+pub fn await_task<T>(task: Task<T>) -> AwaitTask<T> {
+    AwaitTask { task, cancelled: None }
+}
+
+/// Future returned by [`await_task`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct AwaitTask<T> {
+    task: Task<T>,
+    /// The waiter's cancellation, once it was passed on.
+    cancelled: Option<Cancelled>,
+}
+
+impl<T> fmt::Debug for AwaitTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwaitTask").field("task", &self.task).finish()
+    }
+}
+
+impl<T> Future for AwaitTask<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match poll_join(&mut self.task, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Joined::Done(Err(JoinError::Cancelled(c)))) => {
+                    let c = self.cancelled.take().unwrap_or(c);
+                    return Poll::Ready(Err(JoinError::Cancelled(c)));
+                }
+                Poll::Ready(Joined::Done(r)) => {
+                    // The task swallowed the cancellation: so does the waiter.
+                    self.cancelled = None;
+                    return Poll::Ready(r);
+                }
+                Poll::Ready(Joined::WaiterCancelled(c)) => {
+                    self.task.cancel(c.message());
+                    if self.cancelled.is_none() {
+                        self.cancelled = Some(c);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The outcome of one poll of a task handle, telling the task's own end from the
+/// waiter's cancellation (`Task::poll` reports both as `JoinError::Cancelled`).
+pub(crate) enum Joined<T> {
+    Done(Result<T, JoinError>),
+    WaiterCancelled(Cancelled),
+}
+
+pub(crate) fn poll_join<T>(task: &mut Task<T>, cx: &mut Context<'_>) -> Poll<Joined<T>> {
+    match Pin::new(&mut *task).poll(cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Err(JoinError::Cancelled(c))) if !task.is_finished() => {
+            Poll::Ready(Joined::WaiterCancelled(c))
+        }
+        Poll::Ready(r) => Poll::Ready(Joined::Done(r)),
+    }
+}

@@ -1,0 +1,178 @@
+//! asyncio's `shield(aw)`: protect work from the caller's cancellation.
+//!
+//! `shield(fut)` runs `fut` as its own task and waits for it. If the caller is cancelled
+//! while it waits, the caller sees the cancellation at once, and the inner task runs on
+//! to completion, untouched: neither the caller's cancel request nor any cancel scope
+//! around the caller reaches it. Its result is not lost: the error the caller gets holds
+//! the inner [`Task`], which can be awaited later (or dropped, which detaches it).
+//!
+//! Compare a shielded [`CancelScope`](crate::CancelScope): that runs code *in* the
+//! current task and defers the caller's cancellation until the code is done, so the
+//! caller waits. `shield` does not wait.
+
+use crate::await_task::{poll_join, Joined};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use weft_executor::cancel::ScopeCore;
+use weft_executor::{Cancelled, Task};
+
+/// Runs `fut` as a task protected from the caller's cancellation (asyncio's
+/// `shield`). See the [module docs](self).
+///
+/// # Panics
+///
+/// The returned future panics when first polled outside a weft runtime, and resumes
+/// the inner task's panic if it panicked.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_structured::shield;
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let caller = weft_executor::spawn(async {
+///     let r = shield(async {
+///         weft_executor::time::sleep(Duration::from_millis(20)).await?;
+///         Ok::<_, weft_executor::Cancelled>("saved")
+///     }).await;
+///     // Cancelled at once; the inner work is still running. Keep its handle.
+///     r.unwrap_err().into_task()
+/// });
+/// weft_executor::yield_now().await.unwrap();
+/// caller.cancel(None);
+/// let inner = caller.await.unwrap().unwrap();
+/// assert_eq!(inner.await.unwrap().unwrap(), "saved");
+/// # });
+/// ```
+pub fn shield<F>(fut: F) -> Shield<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Shield { state: ShieldState::New(fut) }
+}
+
+/// The future of [`shield`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Shield<F: Future> {
+    state: ShieldState<F>,
+}
+
+enum ShieldState<F: Future> {
+    New(F),
+    Waiting(Task<F::Output>),
+    Done,
+}
+
+impl<F: Future> fmt::Debug for Shield<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Shield")
+    }
+}
+
+impl<F: Future> Unpin for Shield<F> {}
+
+impl<F> Future for Shield<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = Result<F::Output, ShieldCancelled<F::Output>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let ShieldState::New(_) = &self.state {
+            let ShieldState::New(fut) = std::mem::replace(&mut self.state, ShieldState::Done) else {
+                unreachable!()
+            };
+            // Spawned inside a private shielded scope, the task inherits that scope:
+            // the caller's scopes end their walk there and cannot cancel it.
+            let guard: Arc<ScopeCore> = ScopeCore::new();
+            guard.set_shield(true);
+            let task = guard.poll_inside(cx, |_| weft_executor::spawn(fut));
+            self.state = ShieldState::Waiting(task);
+        }
+        let ShieldState::Waiting(task) = &mut self.state else {
+            panic!("weft: a shield's future was polled after it completed")
+        };
+        match poll_join(task, cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Joined::Done(Ok(v))) => {
+                self.state = ShieldState::Done;
+                Poll::Ready(Ok(v))
+            }
+            Poll::Ready(Joined::Done(Err(e))) => {
+                self.state = ShieldState::Done;
+                match e {
+                    weft_executor::JoinError::Panicked(p) => {
+                        std::panic::resume_unwind(Box::new(p.message().to_string()))
+                    }
+                    e => {
+                        // The inner task was cancelled by someone else (asyncio: the
+                        // shield's outer future is cancelled too).
+                        let c = e.as_cancelled().cloned().unwrap_or_else(|| Cancelled::new(None));
+                        Poll::Ready(Err(ShieldCancelled { cancelled: c, task: None }))
+                    }
+                }
+            }
+            Poll::Ready(Joined::WaiterCancelled(c)) => {
+                let ShieldState::Waiting(task) = std::mem::replace(&mut self.state, ShieldState::Done) else {
+                    unreachable!()
+                };
+                Poll::Ready(Err(ShieldCancelled { cancelled: c, task: Some(task) }))
+            }
+        }
+    }
+}
+
+/// The caller of [`shield`] was cancelled (or the inner task itself was). Holds the
+/// inner task, still running, when there is one.
+pub struct ShieldCancelled<T> {
+    cancelled: Cancelled,
+    task: Option<Task<T>>,
+}
+
+impl<T> ShieldCancelled<T> {
+    /// The cancellation to propagate.
+    pub fn cancelled(&self) -> &Cancelled {
+        &self.cancelled
+    }
+
+    /// The inner task, running on (`None` if the inner task itself ended cancelled).
+    pub fn into_task(self) -> Option<Task<T>> {
+        self.task
+    }
+
+    /// The cancellation and the inner task.
+    pub fn into_parts(self) -> (Cancelled, Option<Task<T>>) {
+        (self.cancelled, self.task)
+    }
+}
+
+impl<T> fmt::Debug for ShieldCancelled<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShieldCancelled")
+            .field("cancelled", &self.cancelled)
+            .field("task", &self.task)
+            .finish()
+    }
+}
+
+impl<T> fmt::Display for ShieldCancelled<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (the shielded work runs on)", self.cancelled)
+    }
+}
+
+impl<T> std::error::Error for ShieldCancelled<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cancelled)
+    }
+}
+
+impl<T> From<ShieldCancelled<T>> for Cancelled {
+    /// `?` on a shield propagates the cancellation; the inner task is detached.
+    fn from(s: ShieldCancelled<T>) -> Cancelled {
+        s.cancelled
+    }
+}

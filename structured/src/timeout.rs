@@ -1,0 +1,568 @@
+//! asyncio's `timeout`, `timeout_at` and `wait_for`, with CPython 3.13's counting.
+//!
+//! A timeout does not cancel anything by itself: when its deadline passes while the body
+//! is waiting, it calls `cancel()` on the task that runs it (asyncio's `Task.cancel`),
+//! exactly once, and notes that it did. The body sees `Err(Cancelled)` at its checkpoint
+//! and propagates it with `?`. When the body ends, the timeout calls `uncancel()`: if no
+//! other cancel request is left over from *after* the timeout was entered, the
+//! cancellation was the timeout's own, and it becomes a [`TimeoutError`]. Otherwise
+//! someone else also cancelled the task, and the cancellation propagates: an outside
+//! cancellation is never mistaken for a timeout, and nested timeouts report at the one
+//! that fired.
+//!
+//! ```text
+//!  created ──run()──▶ entered ──deadline passes──▶ expiring ──body ends──▶ expired
+//!                        │                                                 (TimeoutError if the
+//!                        └──────────────body ends──────────────▶ finished    body was cancelled)
+//! ```
+//!
+//! The body's output is a `Result<T, E>` whose error type can hold a timeout
+//! (`E: From<TimeoutError>`); [`Interrupted`] is a ready-made one for bodies whose only
+//! error is a cancellation. Whether `E` is the cancellation is decided as everywhere in
+//! weft (see [`is_cancellation`](crate::is_cancellation)).
+//!
+//! ```
+//! use std::time::Duration;
+//! use weft_structured::{timeout, Interrupted};
+//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! let r = timeout(Duration::from_millis(10), async {
+//!     weft_executor::time::sleep(Duration::from_secs(60)).await?;
+//!     Ok::<_, Interrupted>("slept")
+//! })
+//! .await;
+//! assert!(matches!(r, Err(Interrupted::TimedOut(_))));
+//! # });
+//! ```
+
+use crate::timer::QuietTimer;
+use parking_lot::Mutex;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use weft_executor::time::InvalidDuration;
+use weft_executor::{Cancelled, TaskRef};
+
+/// The deadline of a timeout passed while its body was waiting: asyncio's `TimeoutError`.
+///
+/// ```
+/// let e = weft_structured::TimeoutError;
+/// assert_eq!(e.to_string(), "deadline exceeded");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeoutError;
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline exceeded")
+    }
+}
+
+impl Error for TimeoutError {}
+
+/// The error of a body that can only be cancelled or time out: what most timeout
+/// bodies return. `?` converts a [`Cancelled`] into it.
+///
+/// ```
+/// use weft_structured::{Interrupted, TimeoutError};
+/// let e: Interrupted = weft_executor::Cancelled::new(None).into();
+/// assert!(e.is_cancelled());
+/// assert!(Interrupted::from(TimeoutError).is_timeout());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interrupted {
+    /// The task was cancelled (not by this timeout).
+    Cancelled(Cancelled),
+    /// The deadline passed.
+    TimedOut(TimeoutError),
+}
+
+impl Interrupted {
+    /// Whether this is a cancellation.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Interrupted::Cancelled(_))
+    }
+    /// Whether this is a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Interrupted::TimedOut(_))
+    }
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Interrupted::Cancelled(c) => c.fmt(f),
+            Interrupted::TimedOut(t) => t.fmt(f),
+        }
+    }
+}
+
+impl Error for Interrupted {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Interrupted::Cancelled(c) => Some(c),
+            Interrupted::TimedOut(t) => Some(t),
+        }
+    }
+}
+
+impl From<Cancelled> for Interrupted {
+    fn from(c: Cancelled) -> Self {
+        Interrupted::Cancelled(c)
+    }
+}
+
+impl From<TimeoutError> for Interrupted {
+    fn from(t: TimeoutError) -> Self {
+        Interrupted::TimedOut(t)
+    }
+}
+
+/// A [`Timeout`] used in a state that does not allow it: asyncio's `RuntimeError`s.
+///
+/// ```
+/// let t = weft_structured::Timeout::after(None);
+/// assert_eq!(t.reschedule(None), Err(weft_structured::TimeoutStateError::NotEntered));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutStateError {
+    /// `reschedule` before the timeout was entered.
+    NotEntered,
+    /// `run` on a timeout that was already entered.
+    AlreadyEntered,
+    /// `reschedule` after the deadline passed (the body is being cancelled).
+    Expiring,
+    /// `reschedule` after the timeout expired and its body ended.
+    Expired,
+    /// `reschedule` after the body ended in time.
+    Finished,
+}
+
+impl fmt::Display for TimeoutStateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutStateError::NotEntered => "the timeout has not been entered",
+            TimeoutStateError::AlreadyEntered => "the timeout has already been entered; create a new one",
+            TimeoutStateError::Expiring => "cannot change the deadline of an expiring timeout",
+            TimeoutStateError::Expired => "cannot change the deadline of an expired timeout",
+            TimeoutStateError::Finished => "cannot change the deadline of a finished timeout",
+        })
+    }
+}
+
+impl Error for TimeoutStateError {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Created,
+    Entered,
+    Expiring,
+    Expired,
+    Exited,
+}
+
+struct Shared {
+    state: State,
+    when: Option<Instant>,
+    /// The task running the body (set on entry).
+    task: Option<TaskRef>,
+    /// `task.cancelling()` when the timeout was entered.
+    cancelling: u32,
+}
+
+/// asyncio's `Timeout` object: a deadline for a block of code, which can be read and
+/// moved from inside it. Cloning gives another handle to the same timeout.
+///
+/// [`timeout`] and [`timeout_at`] cover the usual case; make a `Timeout` when the body
+/// needs to reschedule its own deadline.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use weft_structured::{Interrupted, Timeout};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cm = Timeout::after(Some(Duration::from_millis(10)));
+/// let inside = cm.clone();
+/// let r = cm.run(async move {
+///     // Plenty of work arrived: give the block more time.
+///     inside.reschedule(Some(Instant::now() + Duration::from_secs(5))).unwrap();
+///     weft_executor::time::sleep(Duration::from_millis(30)).await?;
+///     Ok::<_, Interrupted>(1)
+/// }).unwrap().await;
+/// assert_eq!(r, Ok(1));
+/// assert!(!cm.expired());
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Timeout {
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl fmt::Debug for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.shared.lock();
+        f.debug_struct("Timeout").field("state", &s.state).field("when", &s.when).finish()
+    }
+}
+
+impl Timeout {
+    /// A timeout with an absolute deadline (`None`: never), not yet entered.
+    ///
+    /// ```
+    /// let t = weft_structured::Timeout::at(None);
+    /// assert_eq!(t.when(), None);
+    /// ```
+    pub fn at(when: Option<Instant>) -> Timeout {
+        Timeout {
+            shared: Arc::new(Mutex::new(Shared { state: State::Created, when, task: None, cancelling: 0 })),
+        }
+    }
+
+    /// A timeout `delay` from now (`None`: never).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t = weft_structured::Timeout::after(Some(Duration::from_secs(1)));
+    /// assert!(t.when().unwrap() > Instant::now());
+    /// ```
+    pub fn after(delay: Option<Duration>) -> Timeout {
+        Timeout::at(delay.map(deadline_after))
+    }
+
+    /// A timeout `seconds` from now, given as asyncio does; negative or NaN seconds are
+    /// refused.
+    ///
+    /// ```
+    /// assert!(weft_structured::Timeout::after_secs(0.5).is_ok());
+    /// assert!(weft_structured::Timeout::after_secs(-1.0).is_err());
+    /// assert!(weft_structured::Timeout::after_secs(f64::NAN).is_err());
+    /// ```
+    pub fn after_secs(seconds: f64) -> Result<Timeout, InvalidDuration> {
+        weft_executor::time::secs(seconds).map(|d| Timeout::after(Some(d)))
+    }
+
+    /// The current deadline.
+    ///
+    /// ```
+    /// assert_eq!(weft_structured::Timeout::at(None).when(), None);
+    /// ```
+    pub fn when(&self) -> Option<Instant> {
+        self.shared.lock().when
+    }
+
+    /// Whether the deadline passed while the body was running (asyncio's `expired()`).
+    ///
+    /// ```
+    /// assert!(!weft_structured::Timeout::at(None).expired());
+    /// ```
+    pub fn expired(&self) -> bool {
+        matches!(self.shared.lock().state, State::Expiring | State::Expired)
+    }
+
+    /// Moves the deadline (`None` disables it). A deadline that already passed fires at
+    /// the body's next wait. Only an entered, running timeout can be rescheduled.
+    ///
+    /// ```
+    /// use weft_structured::{Timeout, TimeoutStateError};
+    /// let t = Timeout::at(None);
+    /// assert_eq!(t.reschedule(None), Err(TimeoutStateError::NotEntered));
+    /// ```
+    pub fn reschedule(&self, when: Option<Instant>) -> Result<(), TimeoutStateError> {
+        let mut s = self.shared.lock();
+        match s.state {
+            State::Entered => {}
+            State::Created => return Err(TimeoutStateError::NotEntered),
+            State::Expiring => return Err(TimeoutStateError::Expiring),
+            State::Expired => return Err(TimeoutStateError::Expired),
+            State::Exited => return Err(TimeoutStateError::Finished),
+        }
+        s.when = when;
+        // The running future re-arms its timer at its next poll; make sure there is one.
+        if let Some(t) = &s.task {
+            let me = weft_executor::current_task();
+            if me.as_ref() != Some(t) {
+                t.wake();
+            }
+        }
+        Ok(())
+    }
+
+    /// Enters the timeout around `body` (asyncio's `async with cm:`). A timeout is
+    /// entered once.
+    ///
+    /// ```
+    /// use weft_structured::{Interrupted, Timeout, TimeoutStateError};
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cm = Timeout::at(None);
+    /// cm.run(async { Ok::<_, Interrupted>(()) }).unwrap().await.unwrap();
+    /// let again = cm.run(async { Ok::<_, Interrupted>(()) });
+    /// assert_eq!(again.err(), Some(TimeoutStateError::AlreadyEntered));
+    /// # });
+    /// ```
+    pub fn run<F, T, E>(&self, body: F) -> Result<TimeoutFuture<F>, TimeoutStateError>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: Error + From<TimeoutError> + 'static,
+    {
+        let mut s = self.shared.lock();
+        if s.state != State::Created {
+            return Err(TimeoutStateError::AlreadyEntered);
+        }
+        // Entered for good at the first poll; until then nobody else may enter it.
+        s.state = State::Entered;
+        drop(s);
+        Ok(TimeoutFuture { body, timeout: self.clone(), timer: None, started: false })
+    }
+}
+
+fn deadline_after(delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(delay).unwrap_or_else(|| now + Duration::from_secs(86400 * 365 * 30))
+}
+
+/// asyncio's `async with asyncio.timeout(delay): body`: runs `body`; if `delay` passes
+/// while it waits, cancels it and returns `TimeoutError` (converted into the body's
+/// error type).
+///
+/// # Panics
+///
+/// When polled outside a weft task (asyncio: "Timeout should be used inside a task").
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_structured::{timeout, Interrupted};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let fast = timeout(Duration::from_secs(5), async { Ok::<_, Interrupted>(7) }).await;
+/// assert_eq!(fast, Ok(7));
+/// # });
+/// ```
+pub fn timeout<F, T, E>(delay: Duration, body: F) -> TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Error + From<TimeoutError> + 'static,
+{
+    timeout_at(deadline_after(delay), body)
+}
+
+/// [`timeout`] with an absolute deadline (asyncio's `timeout_at`).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use weft_structured::{timeout_at, Interrupted};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let r = timeout_at(Instant::now(), async {
+///     weft_executor::yield_now().await?;
+///     Ok::<_, Interrupted>(())
+/// }).await;
+/// assert!(r.unwrap_err().is_timeout());
+/// # });
+/// ```
+pub fn timeout_at<F, T, E>(deadline: Instant, body: F) -> TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Error + From<TimeoutError> + 'static,
+{
+    Timeout::at(Some(deadline)).run(body).expect("a new timeout is not entered")
+}
+
+/// asyncio's `wait_for(aw, timeout)` with 3.12+ semantics: exactly [`timeout`] around
+/// `fut`. A zero delay times out at the first checkpoint `fut` waits in; a future that
+/// completes without waiting returns its value.
+///
+/// To wait for a spawned [`Task`](weft_executor::Task) and cancel it when the time is
+/// up (asyncio's behaviour for tasks), wrap it in [`await_task`](crate::await_task).
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_structured::{await_task, wait_for, Interrupted};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft_executor::spawn(async {
+///     weft_executor::time::sleep(Duration::from_secs(60)).await
+/// });
+/// let probe = task.task_ref();
+/// let r = wait_for(
+///     async {
+///         match await_task(task).await {
+///             Ok(v) => Ok(v),
+///             Err(e) => Err(Interrupted::Cancelled(e.as_cancelled().cloned().unwrap())),
+///         }
+///     },
+///     Duration::from_millis(10),
+/// )
+/// .await;
+/// assert!(r.unwrap_err().is_timeout());
+/// assert!(probe.is_finished() && probe.is_cancelled());
+/// # });
+/// ```
+pub fn wait_for<F, T, E>(fut: F, delay: Duration) -> TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Error + From<TimeoutError> + 'static,
+{
+    timeout(delay, fut)
+}
+
+/// [`wait_for`] with the delay in seconds, as asyncio takes it; negative or NaN
+/// seconds are refused. asyncio times out at once for a negative delay; weft treats it
+/// as the caller's mistake. Use `0.0` for "at the first checkpoint".
+///
+/// ```
+/// use weft_structured::{wait_for_secs, Interrupted};
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// assert!(wait_for_secs(async { Ok::<_, Interrupted>(()) }, -1.0).is_err());
+/// assert_eq!(wait_for_secs(async { Ok::<_, Interrupted>(3) }, 1.0).unwrap().await, Ok(3));
+/// # });
+/// ```
+pub fn wait_for_secs<F, T, E>(fut: F, seconds: f64) -> Result<TimeoutFuture<F>, InvalidDuration>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Error + From<TimeoutError> + 'static,
+{
+    weft_executor::time::secs(seconds).map(|d| timeout(d, fut))
+}
+
+/// The future of a timeout around a body; see [`timeout`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct TimeoutFuture<F> {
+    body: F,
+    timeout: Timeout,
+    timer: Option<QuietTimer>,
+    started: bool,
+}
+
+impl<F> fmt::Debug for TimeoutFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutFuture").field("timeout", &self.timeout).finish()
+    }
+}
+
+impl<F> TimeoutFuture<F> {
+    /// The timeout's handle (to reschedule it or ask whether it expired).
+    ///
+    /// ```
+    /// use weft_structured::{timeout, Interrupted};
+    /// let f = timeout(std::time::Duration::from_secs(1), async { Ok::<_, Interrupted>(()) });
+    /// assert!(!f.handle().expired());
+    /// ```
+    pub fn handle(&self) -> Timeout {
+        self.timeout.clone()
+    }
+}
+
+impl<F, T, E> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Error + From<TimeoutError> + 'static,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `body` is structurally pinned (never moved out of `self`); the other
+        // fields are not pinned and are only used through `&mut`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if !this.started {
+            this.started = true;
+            let task = weft_executor::current_task()
+                .expect("weft: a timeout must be awaited inside a weft task (spawn it or use block_on)");
+            let mut s = this.timeout.shared.lock();
+            s.cancelling = task.cancelling();
+            s.task = Some(task);
+        }
+        // SAFETY: see above.
+        let body = unsafe { Pin::new_unchecked(&mut this.body) };
+        match body.poll(cx) {
+            Poll::Ready(out) => Poll::Ready(this.exit(out)),
+            Poll::Pending => {
+                // As in asyncio, the deadline is looked at after the body has run its step:
+                // a body that finishes without waiting is never cancelled.
+                this.poll_deadline(cx);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F> TimeoutFuture<F> {
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) {
+        let when = {
+            let s = self.timeout.shared.lock();
+            if s.state != State::Entered {
+                return;
+            }
+            s.when
+        };
+        let Some(when) = when else {
+            self.timer = None;
+            return;
+        };
+        let timer = match &mut self.timer {
+            Some(t) => {
+                if t.deadline() != when {
+                    t.reset(when);
+                }
+                t
+            }
+            None => self.timer.insert(QuietTimer::new(when)),
+        };
+        if timer.poll_elapsed(cx).is_ready() {
+            self.timer = None;
+            let mut s = self.timeout.shared.lock();
+            if s.state == State::Entered {
+                s.state = State::Expiring;
+                // asyncio's `_on_timeout`: one cancel request on the task running the body.
+                if let Some(t) = &s.task {
+                    t.cancel(None);
+                }
+            }
+        }
+    }
+
+    fn exit<T, E>(&mut self, out: Result<T, E>) -> Result<T, E>
+    where
+        E: Error + From<TimeoutError> + 'static,
+    {
+        self.timer = None;
+        let mut s = self.timeout.shared.lock();
+        match s.state {
+            State::Expiring => {
+                s.state = State::Expired;
+                let task = s.task.as_ref().expect("entered");
+                // No cancel request left from after entry: the cancellation is ours.
+                if task.uncancel() <= s.cancelling {
+                    if let Err(e) = &out {
+                        if crate::is_cancellation(e) {
+                            drop(s);
+                            drop(out);
+                            return Err(E::from(TimeoutError));
+                        }
+                    }
+                }
+                out
+            }
+            State::Entered => {
+                s.state = State::Exited;
+                out
+            }
+            _ => out,
+        }
+    }
+}
+
+impl<F> Drop for TimeoutFuture<F> {
+    fn drop(&mut self) {
+        // Dropped mid-way after firing: take back the request, or the task would see a
+        // cancellation nobody is left to turn into a timeout.
+        let mut s = self.timeout.shared.lock();
+        if s.state == State::Expiring {
+            s.state = State::Expired;
+            if let Some(t) = &s.task {
+                t.uncancel();
+            }
+        } else if s.state == State::Entered && self.started {
+            s.state = State::Exited;
+        }
+    }
+}

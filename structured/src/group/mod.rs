@@ -107,6 +107,9 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
+    /// `run` was called (a group runs once).
+    claimed: bool,
+    /// The group's future was first polled inside a task: children may be spawned.
     entered: bool,
     exiting: bool,
     aborting: bool,
@@ -239,10 +242,10 @@ impl TaskGroup {
     {
         {
             let mut s = self.shared.state.lock();
-            if s.entered {
+            if s.claimed {
                 return Err(GroupStateError::AlreadyEntered);
             }
-            s.entered = true;
+            s.claimed = true;
         }
         let body = body(self.clone());
         Ok(Run { group: self.clone(), body, phase: Phase::Start, outcome: None, propagate: None })
@@ -508,7 +511,10 @@ where
         if this.phase == Phase::Start {
             let parent = weft_executor::current_task()
                 .expect("weft: a task group must be awaited inside a weft task (spawn it or use block_on)");
-            this.group.shared.state.lock().parent = Some(parent);
+            let mut s = this.group.shared.state.lock();
+            s.parent = Some(parent);
+            s.entered = true;
+            drop(s);
             this.phase = Phase::Body;
         }
         if this.phase == Phase::Body {

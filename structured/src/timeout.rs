@@ -167,6 +167,9 @@ enum State {
 
 struct Shared {
     state: State,
+    /// `run` was called (a timeout is entered once); `state` leaves `Created` at the
+    /// first poll, inside the task.
+    claimed: bool,
     when: Option<Instant>,
     /// The task running the body (set on entry).
     task: Option<TaskRef>,
@@ -217,7 +220,13 @@ impl Timeout {
     /// ```
     pub fn at(when: Option<Instant>) -> Timeout {
         Timeout {
-            shared: Arc::new(Mutex::new(Shared { state: State::Created, when, task: None, cancelling: 0 })),
+            shared: Arc::new(Mutex::new(Shared {
+                state: State::Created,
+                claimed: false,
+                when,
+                task: None,
+                cancelling: 0,
+            })),
         }
     }
 
@@ -308,11 +317,10 @@ impl Timeout {
         E: Error + From<TimeoutError> + 'static,
     {
         let mut s = self.shared.lock();
-        if s.state != State::Created {
+        if s.claimed {
             return Err(TimeoutStateError::AlreadyEntered);
         }
-        // Entered for good at the first poll; until then nobody else may enter it.
-        s.state = State::Entered;
+        s.claimed = true;
         drop(s);
         Ok(TimeoutFuture { body, timeout: self.clone(), timer: None, started: false })
     }
@@ -470,6 +478,7 @@ where
             let mut s = this.timeout.shared.lock();
             s.cancelling = task.cancelling();
             s.task = Some(task);
+            s.state = State::Entered;
         }
         // SAFETY: see above.
         let body = unsafe { Pin::new_unchecked(&mut this.body) };

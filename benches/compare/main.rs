@@ -74,6 +74,7 @@ macro_rules! timed {
     };
 }
 
+mod group;
 mod mem;
 mod rt;
 mod runtimes;
@@ -81,7 +82,7 @@ mod sync;
 mod time;
 
 /// Every workload, group by group, in running order.
-const GROUPS: &[&[Workload]] = &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, mem::WORKLOADS];
+const GROUPS: &[&[Workload]] = &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, mem::WORKLOADS];
 
 /// A run aborts when no round finishes for this long (a hang, not a slow round).
 const HANG_LIMIT: Duration = Duration::from_secs(60);

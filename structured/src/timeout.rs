@@ -177,6 +177,12 @@ struct Shared {
     cancelling: u32,
 }
 
+impl Shared {
+    fn new(when: Option<Instant>) -> Shared {
+        Shared { state: State::Created, claimed: false, when, task: None, cancelling: 0 }
+    }
+}
+
 /// asyncio's `Timeout` object: a deadline for a block of code, which can be read and
 /// moved from inside it. Cloning gives another handle to the same timeout.
 ///
@@ -322,7 +328,13 @@ impl Timeout {
         }
         s.claimed = true;
         drop(s);
-        Ok(TimeoutFuture { body, timeout: self.clone(), timer: None, started: false })
+        Ok(TimeoutFuture {
+            body,
+            shared: Some(self.clone()),
+            inline: Shared::new(None),
+            timer: None,
+            started: false,
+        })
     }
 }
 
@@ -373,7 +385,9 @@ where
     F: Future<Output = Result<T, E>>,
     E: Error + From<TimeoutError> + 'static,
 {
-    Timeout::at(Some(deadline)).run(body).expect("a new timeout is not entered")
+    let mut inline = Shared::new(Some(deadline));
+    inline.claimed = true;
+    TimeoutFuture { body, shared: None, inline, timer: None, started: false }
 }
 
 /// asyncio's `wait_for(aw, timeout)` with 3.12+ semantics: exactly [`timeout`] around
@@ -436,27 +450,42 @@ where
 #[must_use = "futures do nothing unless awaited"]
 pub struct TimeoutFuture<F> {
     body: F,
-    timeout: Timeout,
+    /// The shared state, when a [`Timeout`] handle exists; otherwise `inline` is the
+    /// state (the common `timeout(d, fut)` allocates nothing until it must wait).
+    shared: Option<Timeout>,
+    inline: Shared,
     timer: Option<QuietTimer>,
     started: bool,
 }
 
 impl<F> fmt::Debug for TimeoutFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimeoutFuture").field("timeout", &self.timeout).finish()
+        f.debug_struct("TimeoutFuture").field("shared", &self.shared).finish()
     }
 }
 
 impl<F> TimeoutFuture<F> {
-    /// The timeout's handle (to reschedule it or ask whether it expired).
+    /// The timeout's handle (to reschedule it or ask whether it expired). Take it
+    /// before awaiting the future.
     ///
     /// ```
     /// use weft_structured::{timeout, Interrupted};
-    /// let f = timeout(std::time::Duration::from_secs(1), async { Ok::<_, Interrupted>(()) });
+    /// let mut f = timeout(std::time::Duration::from_secs(1), async { Ok::<_, Interrupted>(()) });
     /// assert!(!f.handle().expired());
     /// ```
-    pub fn handle(&self) -> Timeout {
-        self.timeout.clone()
+    pub fn handle(&mut self) -> Timeout {
+        if self.shared.is_none() {
+            let state = std::mem::replace(&mut self.inline, Shared::new(None));
+            self.shared = Some(Timeout { shared: Arc::new(Mutex::new(state)) });
+        }
+        self.shared.clone().expect("just made")
+    }
+
+    fn with_state<R>(&mut self, f: impl FnOnce(&mut Shared) -> R) -> R {
+        match &self.shared {
+            Some(t) => f(&mut t.shared.lock()),
+            None => f(&mut self.inline),
+        }
     }
 }
 
@@ -475,10 +504,11 @@ where
             this.started = true;
             let task = weft_executor::current_task()
                 .expect("weft: a timeout must be awaited inside a weft task (spawn it or use block_on)");
-            let mut s = this.timeout.shared.lock();
-            s.cancelling = task.cancelling();
-            s.task = Some(task);
-            s.state = State::Entered;
+            this.with_state(|s| {
+                s.cancelling = task.cancelling();
+                s.task = Some(task);
+                s.state = State::Entered;
+            });
         }
         // SAFETY: see above.
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
@@ -496,14 +526,7 @@ where
 
 impl<F> TimeoutFuture<F> {
     fn poll_deadline(&mut self, cx: &mut Context<'_>) {
-        let when = {
-            let s = self.timeout.shared.lock();
-            if s.state != State::Entered {
-                return;
-            }
-            s.when
-        };
-        let Some(when) = when else {
+        let Some(when) = self.with_state(|s| if s.state == State::Entered { s.when } else { None }) else {
             self.timer = None;
             return;
         };
@@ -518,14 +541,15 @@ impl<F> TimeoutFuture<F> {
         };
         if timer.poll_elapsed(cx).is_ready() {
             self.timer = None;
-            let mut s = self.timeout.shared.lock();
-            if s.state == State::Entered {
-                s.state = State::Expiring;
-                // asyncio's `_on_timeout`: one cancel request on the task running the body.
-                if let Some(t) = &s.task {
-                    t.cancel(None);
+            self.with_state(|s| {
+                if s.state == State::Entered {
+                    s.state = State::Expiring;
+                    // asyncio's `_on_timeout`: one cancel request on the task running the body.
+                    if let Some(t) = &s.task {
+                        t.cancel(None);
+                    }
                 }
-            }
+            });
         }
     }
 
@@ -534,28 +558,25 @@ impl<F> TimeoutFuture<F> {
         E: Error + From<TimeoutError> + 'static,
     {
         self.timer = None;
-        let mut s = self.timeout.shared.lock();
-        match s.state {
+        let ours = self.with_state(|s| match s.state {
             State::Expiring => {
                 s.state = State::Expired;
                 let task = s.task.as_ref().expect("entered");
                 // No cancel request left from after entry: the cancellation is ours.
-                if task.uncancel() <= s.cancelling {
-                    if let Err(e) = &out {
-                        if crate::is_cancellation(e) {
-                            drop(s);
-                            drop(out);
-                            return Err(E::from(TimeoutError));
-                        }
-                    }
-                }
-                out
+                task.uncancel() <= s.cancelling
             }
             State::Entered => {
                 s.state = State::Exited;
-                out
+                false
             }
-            _ => out,
+            _ => false,
+        });
+        match out {
+            Err(e) if ours && crate::is_cancellation(&e) => {
+                drop(e);
+                Err(E::from(TimeoutError))
+            }
+            out => out,
         }
     }
 }
@@ -564,14 +585,18 @@ impl<F> Drop for TimeoutFuture<F> {
     fn drop(&mut self) {
         // Dropped mid-way after firing: take back the request, or the task would see a
         // cancellation nobody is left to turn into a timeout.
-        let mut s = self.timeout.shared.lock();
-        if s.state == State::Expiring {
-            s.state = State::Expired;
-            if let Some(t) = &s.task {
-                t.uncancel();
+        let started = self.started;
+        self.with_state(|s| {
+            if s.state == State::Expiring {
+                s.state = State::Expired;
+                if let Some(t) = &s.task {
+                    t.uncancel();
+                }
+            } else if s.state == State::Entered && started {
+                s.state = State::Exited;
             }
-        } else if s.state == State::Entered && self.started {
-            s.state = State::Exited;
-        }
+            // The task reference is not needed any more.
+            s.task = None;
+        });
     }
 }

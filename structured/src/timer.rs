@@ -1,30 +1,25 @@
 //! A timer that is not a checkpoint.
 //!
 //! weft's [`Sleep`] is a checkpoint: its `poll` first asks whether the task must see a
-//! cancellation, and consumes a pending delivery if so. A timeout's own timer must not do
-//! that: the delivery belongs to the body the timeout runs. [`QuietTimer`] polls its
-//! `Sleep` inside a private, shielded, never-cancelled cancel scope: a checkpoint's walk
-//! stops at a shield, and a shield defers asyncio-style deliveries, so the poll only
-//! looks at the clock.
+//! cancellation, and consumes a pending delivery if so. A timeout's own timer must not
+//! keep that delivery: it belongs to the body the timeout runs. [`QuietTimer`] polls its
+//! `Sleep` after the body has had its turn (so a pending delivery is normally already
+//! taken), and in the rare case the sleep does take one, puts it back.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
-use weft_executor::cancel::ScopeCore;
 use weft_executor::time::{sleep_until, Sleep};
 
 pub(crate) struct QuietTimer {
     sleep: Sleep,
-    quiet: Arc<ScopeCore>,
 }
 
 impl QuietTimer {
     pub(crate) fn new(deadline: Instant) -> QuietTimer {
-        let quiet = ScopeCore::new();
-        quiet.set_shield(true);
-        QuietTimer { sleep: sleep_until(deadline), quiet }
+        QuietTimer { sleep: sleep_until(deadline) }
     }
 
     pub(crate) fn deadline(&self) -> Instant {
@@ -35,13 +30,30 @@ impl QuietTimer {
         self.sleep.reset(deadline);
     }
 
-    /// Ready once the deadline has passed; never consumes a cancellation.
+    /// Ready once the deadline has passed; never takes a cancellation away from the task.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= self.sleep.deadline() {
             return Poll::Ready(());
         }
-        let sleep = &mut self.sleep;
-        self.quiet.poll_inside(cx, |cx| Pin::new(sleep).poll(cx)).map(|_| ())
+        match Pin::new(&mut self.sleep).poll(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(c)) => {
+                // The sleep's checkpoint took a delivery meant for the body. A scope's
+                // cancellation is level-triggered (the body sees it again); a request is
+                // put back: `cancel` + `uncancel` re-marks the delivery and leaves the
+                // count as it was (it is at least 1 while a request is pending).
+                if c.kind() == weft_executor::CancelKind::Requested {
+                    if let Some(me) = weft_executor::current_task() {
+                        me.cancel(c.message());
+                        me.uncancel();
+                    }
+                }
+                // The timer is not registered on this path; make sure we are polled again.
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
     }
 }
 

@@ -29,7 +29,7 @@ fn cpython_test_timeouts_test_timeout_basic() {
 fn cpython_test_timeouts_test_timeout_at_basic() {
     run(async {
         let deadline = Instant::now() + ms(10);
-        let f = timeout_at(deadline, async { Ok::<_, E>(sleep_ms(10_000).await?) });
+        let mut f = timeout_at(deadline, async { Ok::<_, E>(sleep_ms(10_000).await?) });
         let cm = f.handle();
         let r = f.await;
         assert!(is_timeout(&r));

@@ -1,0 +1,180 @@
+//! `group/*` and `time/timeout_*`: weft's structured layer against tokio's nearest
+//! equivalents (`JoinSet`, `tokio::time::timeout`).
+//!
+//! | workload | weft | tokio |
+//! |---|---|---|
+//! | group/spawn_join_10k | `task_group` spawning 10k trivial children | `JoinSet`, 10k `spawn` + `join_next` until empty |
+//! | group/cancel_100k | 100k sleeping children, `TaskGroup::cancel`, group joins | `JoinSet`, 100k sleeping tasks, `shutdown().await` |
+//! | time/timeout_ready | 10k `timeout(1 s, ready)` in a row | 10k `tokio::time::timeout(1 s, ready)` |
+//! | time/timeout_fires | 1k tasks, each `timeout(1 ms, sleep(1 h))`, joined | same with tokio |
+//!
+//! All on the multi-thread runtime ([`WORKERS`] workers on both sides). weft's group does
+//! more than a `JoinSet` (fail-fast bookkeeping, a result slot per child), which is what
+//! a user of either pays for "spawn many, wait for all".
+
+use std::time::Duration;
+
+use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
+use crate::{timed, Workload};
+
+macro_rules! pair {
+    ($name:literal, $weft:ident, $tokio:ident) => {
+        Workload {
+            name: $name,
+            run: |ctx| ctx.alternate($weft(Weft::build(MultiThread)), $tokio(Tokio::build(MultiThread))),
+        }
+    };
+}
+
+pub const WORKLOADS: &[Workload] = &[
+    pair!("group/spawn_join_10k", weft_spawn_join, tokio_spawn_join),
+    pair!("group/cancel_100k", weft_cancel_many, tokio_cancel_many),
+    pair!("time/timeout_ready", weft_timeout_ready, tokio_timeout_ready),
+    pair!("time/timeout_fires", weft_timeout_fires, tokio_timeout_fires),
+];
+
+const _: usize = WORKERS;
+
+const SPAWN_JOIN: usize = 10_000;
+const CANCEL: usize = 100_000;
+const READY: usize = 10_000;
+const FIRES: usize = 1_000;
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn weft_spawn_join(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                weft::task_group(|tg| async move {
+                    for _ in 0..SPAWN_JOIN {
+                        tg.spawn(async { Ok::<_, weft::Cancelled>(()) })?;
+                    }
+                    Ok::<_, weft::GroupSpawnError>(())
+                })
+                .await
+                .unwrap();
+            })
+        })
+    }
+}
+
+fn tokio_spawn_join(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..SPAWN_JOIN {
+                    set.spawn(async {});
+                }
+                while let Some(r) = set.join_next().await {
+                    r.unwrap();
+                }
+            })
+        })
+    }
+}
+
+fn weft_cancel_many(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let r = weft::task_group(|tg| async move {
+                    for _ in 0..CANCEL {
+                        tg.spawn(weft::time::sleep(HOUR))?;
+                    }
+                    let _ = weft::yield_now().await;
+                    tg.cancel();
+                    Ok::<_, weft::GroupSpawnError>(())
+                })
+                .await;
+                assert!(r.is_ok() || matches!(r, Err(weft::GroupError::Stopped)));
+            })
+        })
+    }
+}
+
+fn tokio_cancel_many(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..CANCEL {
+                    set.spawn(tokio::time::sleep(HOUR));
+                }
+                tokio::task::yield_now().await;
+                set.shutdown().await;
+            })
+        })
+    }
+}
+
+fn weft_timeout_ready(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let mut sum = 0u64;
+                for i in 0..READY as u64 {
+                    sum +=
+                        weft::timeout(Duration::from_secs(1), async move { Ok::<_, weft::Interrupted>(i) })
+                            .await
+                            .unwrap();
+                }
+                std::hint::black_box(sum);
+            })
+        })
+    }
+}
+
+fn tokio_timeout_ready(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let mut sum = 0u64;
+                for i in 0..READY as u64 {
+                    sum += tokio::time::timeout(Duration::from_secs(1), async move { i }).await.unwrap();
+                }
+                std::hint::black_box(sum);
+            })
+        })
+    }
+}
+
+fn weft_timeout_fires(rt: Weft) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..FIRES)
+                    .map(|_| {
+                        <Weft as Rt>::spawn(weft::timeout(Duration::from_millis(1), async {
+                            weft::time::sleep(HOUR).await?;
+                            Ok::<_, weft::Interrupted>(())
+                        }))
+                    })
+                    .collect();
+                for t in tasks {
+                    assert!(t.await.unwrap().unwrap_err().is_timeout());
+                }
+            })
+        })
+    }
+}
+
+fn tokio_timeout_fires(rt: Tokio) -> impl FnMut() -> Duration {
+    move || {
+        timed(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..FIRES)
+                    .map(|_| {
+                        <Tokio as Rt>::spawn(tokio::time::timeout(
+                            Duration::from_millis(1),
+                            tokio::time::sleep(HOUR),
+                        ))
+                    })
+                    .collect();
+                for t in tasks {
+                    assert!(t.await.unwrap().is_err());
+                }
+            })
+        })
+    }
+}

@@ -82,7 +82,8 @@ mod sync;
 mod time;
 
 /// Every workload, group by group, in running order.
-const GROUPS: &[&[Workload]] = &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, mem::WORKLOADS];
+const GROUPS: &[&[Workload]] =
+    &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, mem::WORKLOADS];
 
 /// A run aborts when no round finishes for this long (a hang, not a slow round).
 const HANG_LIMIT: Duration = Duration::from_secs(60);

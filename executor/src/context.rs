@@ -17,9 +17,9 @@ struct Context {
     budget: Cell<u16>,
     handle: RefCell<Option<scheduler::Handle>>,
     /// Set while this thread is a worker of a multi-thread runtime (its worker context),
-    /// or runs a current-thread runtime's loop (its core): lets `schedule` push to the
-    /// local queue without a lock.
-    worker: Cell<*const ()>,
+    /// or runs a current-thread runtime's loop: `(owner, context)`, where `owner` is the
+    /// scheduler's shared state. Lets `schedule` push to the local queue without a lock.
+    worker: Cell<(*const (), *const ())>,
 }
 
 thread_local! {
@@ -29,7 +29,7 @@ thread_local! {
             scope: Cell::new(std::ptr::null()),
             budget: Cell::new(UNCONSTRAINED),
             handle: RefCell::new(None),
-            worker: Cell::new(std::ptr::null()),
+            worker: Cell::new((std::ptr::null(), std::ptr::null())),
         }
     };
 }
@@ -125,10 +125,12 @@ pub(crate) fn with_handle<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) ->
 /// Marks the thread as inside a runtime until the guard drops.
 pub(crate) struct EnterGuard {
     prev: Option<scheduler::Handle>,
-    worker: *const (),
+    worker: (*const (), *const ()),
 }
 
-pub(crate) fn enter_runtime(handle: scheduler::Handle, worker: *const ()) -> EnterGuard {
+/// Enters `handle`'s runtime. `worker` is `(owner, context)` for a thread that runs the
+/// scheduler's loop (see [`worker_for`]), or two nulls.
+pub(crate) fn enter_runtime(handle: scheduler::Handle, worker: (*const (), *const ())) -> EnterGuard {
     CONTEXT.with(|c| EnterGuard { prev: c.handle.replace(Some(handle)), worker: c.worker.replace(worker) })
 }
 
@@ -141,6 +143,10 @@ impl Drop for EnterGuard {
     }
 }
 
-pub(crate) fn worker() -> *const () {
-    CONTEXT.try_with(|c| c.worker.get()).unwrap_or(std::ptr::null())
+/// The loop context this thread registered for the scheduler `owner`, or null.
+pub(crate) fn worker_for(owner: *const ()) -> *const () {
+    match CONTEXT.try_with(|c| c.worker.get()) {
+        Ok((o, cx)) if o == owner && !o.is_null() => cx,
+        _ => std::ptr::null(),
+    }
 }

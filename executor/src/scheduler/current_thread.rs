@@ -46,27 +46,17 @@ pub(crate) struct Core {
     tick: u32,
 }
 
-/// The thread-local face of the loop (`#[repr(C)]`, owner first: see
-/// `multi_thread::worker::WorkerCx::current`).
-#[repr(C)]
+/// The thread-local face of the loop.
 struct Cx {
-    owner: *const Shared,
     core: RefCell<Option<Box<Core>>>,
 }
 
 impl Cx {
     fn current(shared: &Arc<Shared>) -> Option<&Cx> {
-        let ptr = context::worker() as *const Cx;
-        if ptr.is_null() {
-            return None;
-        }
-        // SAFETY: as in WorkerCx::current: read the owner field first, then trust the type.
-        let owner = unsafe { *(ptr as *const *const Shared) };
-        if owner != Arc::as_ptr(shared) {
-            return None;
-        }
-        // SAFETY: owner matches: this is our Cx, alive for the whole block_on.
-        Some(unsafe { &*ptr })
+        let ptr = context::worker_for(Arc::as_ptr(shared) as *const ()) as *const Cx;
+        // SAFETY: a context registered under this runtime's owner pointer is a `Cx`
+        // (block_on and shutdown register it), alive until their guard unregisters it.
+        unsafe { ptr.as_ref() }
     }
 }
 
@@ -148,8 +138,11 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         .lock()
         .take()
         .expect("weft: this current-thread runtime is already running block_on on another thread");
-    let cx = Cx { owner: Arc::as_ptr(shared), core: RefCell::new(Some(core)) };
-    let _enter = context::enter_runtime(Handle::Current(shared.clone()), &cx as *const Cx as *const ());
+    let cx = Cx { core: RefCell::new(Some(core)) };
+    let _enter = context::enter_runtime(
+        Handle::Current(shared.clone()),
+        (Arc::as_ptr(shared) as *const (), &cx as *const Cx as *const ()),
+    );
     // Gives the core back even if a task's poll (or the future) panics out of block_on.
     struct PutBack<'a>(&'a Shared, &'a Cx);
     impl Drop for PutBack<'_> {
@@ -214,22 +207,16 @@ pub(crate) fn shutdown(shared: &Arc<Shared>) {
         return;
     }
     let core = shared.core.lock().take();
-    let cx = Cx { owner: Arc::as_ptr(shared), core: RefCell::new(core) };
+    let cx = Cx { core: RefCell::new(core) };
     {
-        let _enter = context::enter_runtime(Handle::Current(shared.clone()), &cx as *const Cx as *const ());
+        let _enter = context::enter_runtime(
+            Handle::Current(shared.clone()),
+            (Arc::as_ptr(shared) as *const (), &cx as *const Cx as *const ()),
+        );
         shared.common.owned.close_and_shutdown_all();
     }
     drop(cx);
     drop(shared.inject.drain());
     shared.common.driver.shutdown();
     drop(shared.inject.drain());
-}
-
-impl Overflow<Notified> for Arc<Shared> {
-    fn push(&self, task: Notified) {
-        self.inject.push(task);
-    }
-    fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
-        self.inject.push_batch(tasks);
-    }
 }

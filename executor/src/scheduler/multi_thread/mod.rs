@@ -203,7 +203,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         hook_signal.thread.unpark();
     }));
     *signal.entry.lock() = Some(first);
-    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), std::ptr::null());
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     let mut future = std::pin::pin!(future);
     loop {
         let entry = signal.entry.lock().take();
@@ -228,7 +228,7 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
     for t in threads {
         let _ = t.join();
     }
-    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), std::ptr::null());
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     shared.common.owned.close_and_shutdown_all();
     drop(std::mem::take(&mut *shared.cores.lock()));
     drop(shared.inject.drain());

@@ -94,11 +94,8 @@ impl Core {
     }
 }
 
-/// The thread-local face of a worker. `#[repr(C)]` with the owner first, so that
-/// `WorkerCx::current` can tell whether the thread is a worker of a given runtime.
-#[repr(C)]
+/// The thread-local face of a worker.
 pub(super) struct WorkerCx {
-    owner: *const Shared,
     shared: Arc<Shared>,
     pub(super) core: RefCell<Option<Box<Core>>>,
 }
@@ -106,26 +103,19 @@ pub(super) struct WorkerCx {
 impl WorkerCx {
     /// This thread's worker context, if it is a worker of `shared`.
     pub(super) fn current(shared: &Arc<Shared>) -> Option<&WorkerCx> {
-        let ptr = context::worker() as *const WorkerCx;
-        if ptr.is_null() {
-            return None;
-        }
-        // SAFETY: context::worker points to a live #[repr(C)] struct whose first field is
-        // its owner pointer (WorkerCx here, current_thread::Cx there); we read only that
-        // field before checking it is ours.
-        let owner = unsafe { *(ptr as *const *const Shared) };
-        if owner != Arc::as_ptr(shared) {
-            return None;
-        }
-        // SAFETY: the owner matches, so this is a WorkerCx of this runtime, alive for the
-        // whole worker loop on this thread.
-        Some(unsafe { &*ptr })
+        let ptr = context::worker_for(Arc::as_ptr(shared) as *const ()) as *const WorkerCx;
+        // SAFETY: a context registered under this runtime's owner pointer is a `WorkerCx`
+        // (only `run` registers one), alive for the whole worker loop on this thread.
+        unsafe { ptr.as_ref() }
     }
 }
 
 pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
-    let cx = WorkerCx { owner: Arc::as_ptr(&shared), shared: shared.clone(), core: RefCell::new(None) };
-    let _enter = context::enter_runtime(Handle::Multi(shared.clone()), &cx as *const WorkerCx as *const ());
+    let cx = WorkerCx { shared: shared.clone(), core: RefCell::new(None) };
+    let _enter = context::enter_runtime(
+        Handle::Multi(shared.clone()),
+        (Arc::as_ptr(&shared) as *const (), &cx as *const WorkerCx as *const ()),
+    );
     let mut core = core;
     while !shared.is_shutdown() {
         core.tick = core.tick.wrapping_add(1);

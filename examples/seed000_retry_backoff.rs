@@ -82,7 +82,11 @@ where
             Err(FetchError::Cancelled(c)) => return Err(FetchError::Cancelled(c)),
             Err(exc) => {
                 if attempt < max_retries - 1 {
-                    println!("attempt {} failed: {exc} (next try in {}ms)", attempt + 1, current_delay.as_millis());
+                    println!(
+                        "attempt {} failed: {exc} (next try in {}ms)",
+                        attempt + 1,
+                        current_delay.as_millis()
+                    );
                     weft::time::sleep(current_delay).await?;
                     current_delay = current_delay.mul_f64(backoff);
                 }
@@ -107,9 +111,13 @@ fn main() {
     weft::run(async {
         // Usage: the seed's call, with a server that fails twice.
         let failures = AtomicU32::new(2);
-        let result =
-            run_with_retries(|attempt| fetch_user("123", &failures, attempt), 3, Duration::from_millis(10), 2.0)
-                .await;
+        let result = run_with_retries(
+            |attempt| fetch_user("123", &failures, attempt),
+            3,
+            Duration::from_millis(10),
+            2.0,
+        )
+        .await;
         println!("result: {}", result.unwrap());
 
         // A server that never answers: the last exception is re-raised.

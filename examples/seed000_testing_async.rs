@@ -77,9 +77,7 @@ async fn test_concurrent_requests(async_client: Arc<AsyncClient>) -> Result<(), 
         let client = async_client.clone();
         async move { client.get(path).await }
     };
-    let results = gather(vec![get("/endpoint1"), get("/endpoint2")])
-    .await
-    .map_err(|e| e.to_string())?;
+    let results = gather(vec![get("/endpoint1"), get("/endpoint2")]).await.map_err(|e| e.to_string())?;
     let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
     println!("statuses: {statuses:?}");
     if !results.iter().all(|r| r.status == 200) {

@@ -37,7 +37,7 @@ async fn process_request(id: u32) -> Result<String, Cancelled> {
 
 /// Handle request and log asynchronously.
 async fn handle_request(id: u32, log_latency: Duration) -> Result<String, Cancelled> {
-    let _ = weft::spawn(log_request(id, log_latency)); // Fire and forget
+    drop(weft::spawn(log_request(id, log_latency))); // Fire and forget: the task runs on
     process_request(id).await // Don't wait for logging
 }
 

@@ -91,7 +91,7 @@ async fn main_() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("gather: {results:?}");
 
     // Fire and forget
-    let _ = weft::spawn(background_work());
+    drop(weft::spawn(background_work())); // dropping the handle detaches the task
     weft::time::sleep(Duration::from_millis(10)).await?; // (let it finish before the next line)
 
     // Timeout

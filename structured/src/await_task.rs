@@ -71,10 +71,13 @@ impl<T> Future for AwaitTask<T> {
                     return Poll::Ready(r);
                 }
                 Poll::Ready(Joined::WaiterCancelled(c)) => {
-                    self.task.cancel(c.message());
-                    if self.cancelled.is_none() {
-                        self.cancelled = Some(c);
+                    if self.cancelled.is_some() {
+                        // Passed on already (a cancelled scope fails every checkpoint):
+                        // the join waker is registered; wait for the task.
+                        return Poll::Pending;
                     }
+                    self.task.cancel(c.message());
+                    self.cancelled = Some(c);
                 }
             }
         }

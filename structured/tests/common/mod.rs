@@ -137,7 +137,7 @@ pub fn set(names: &[&'static str]) -> BTreeSet<&'static str> {
 pub fn nested(g: &ErrorGroup, i: usize) -> ErrorGroup {
     match g.failures()[i].downcast_ref::<GroupError>() {
         Some(GroupError::Failed(inner)) => inner.clone(),
-        Some(E2) => panic!("not a failed group: {E2:?}"),
+        Some(other) => panic!("not a failed group: {other:?}"),
         None => match g.failures()[i].downcast_ref::<E>() {
             Some(E::Group(GroupError::Failed(inner))) => inner.clone(),
             other => panic!("not a nested group: {other:?}"),

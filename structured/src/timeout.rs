@@ -502,11 +502,12 @@ where
         let this = unsafe { self.get_unchecked_mut() };
         if !this.started {
             this.started = true;
-            let task = weft_executor::current_task()
+            // asyncio's __aenter__ records the task's cancel count; the task itself is
+            // only needed once the body waits (a ready body never touches it).
+            let cancelling = weft_executor::cancel::current_cancelling()
                 .expect("weft: a timeout must be awaited inside a weft task (spawn it or use block_on)");
             this.with_state(|s| {
-                s.cancelling = task.cancelling();
-                s.task = Some(task);
+                s.cancelling = cancelling;
                 s.state = State::Entered;
             });
         }
@@ -526,7 +527,15 @@ where
 
 impl<F> TimeoutFuture<F> {
     fn poll_deadline(&mut self, cx: &mut Context<'_>) {
-        let Some(when) = self.with_state(|s| if s.state == State::Entered { s.when } else { None }) else {
+        let Some(when) = self.with_state(|s| {
+            if s.state != State::Entered {
+                return None;
+            }
+            if s.task.is_none() {
+                s.task = weft_executor::current_task();
+            }
+            s.when
+        }) else {
             self.timer = None;
             return;
         };

@@ -92,6 +92,23 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     }
 }
 
+/// The current task's `cancelling()` count, without taking a reference to the task
+/// (`None` outside a task): what asyncio's `timeout` and `TaskGroup` record on entry.
+///
+/// ```
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// assert_eq!(weft_executor::cancel::current_cancelling(), Some(0));
+/// weft_executor::current_task().unwrap().cancel(None);
+/// assert_eq!(weft_executor::cancel::current_cancelling(), Some(1));
+/// # let _ = weft_executor::cancel::check();
+/// # });
+/// assert_eq!(weft_executor::cancel::current_cancelling(), None);
+/// ```
+pub fn current_cancelling() -> Option<u32> {
+    let (task, _) = context::task_and_scope();
+    task.map(|t| t.extras().map_or(0, |e| e.cancelling()))
+}
+
 /// A checkpoint and nothing else: fails if the task is cancelled, and yields only when
 /// the task has used its cooperative budget (see [`crate::coop`]). Use
 /// [`yield_now`](crate::yield_now) to always yield, like `await asyncio.sleep(0)`.

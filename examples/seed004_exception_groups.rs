@@ -8,17 +8,16 @@
 //! splits out the failures of one error type. It runs on the current-thread runtime,
 //! asyncio's single loop, so that the order is asyncio's and the output is fixed.
 //!
-//! Deliberately noted difference: CPython 3.13 prints "Got 2 ValueError exceptions"
-//! (fail2 and fail3), weft prints 1. `process_item` never awaits; in asyncio the
-//! TaskGroup learns of fail2's failure through a done-callback that `call_soon` queues
-//! *behind* fail3's first step, so fail3 runs (and fails) before the group cancels it.
-//! weft's group is told synchronously when fail2 finishes and cancels fail3 before its
-//! first poll, so fail3 never runs. (On the multi-thread runtime the children run in
-//! parallel and either one, or rarely both, may be reported.)
+//! As in CPython 3.13 it prints "Got 2 ValueError exceptions" (fail2 and fail3), though
+//! `process_item` never awaits: the group reacts to fail2's failure in a scheduled step
+//! queued *behind* fail3's first poll (asyncio's done-callback, queued with
+//! `call_soon`), so fail3 runs, and fails, before the group cancels anything. (On the
+//! multi-thread runtime the children run in parallel and the order is not fixed.)
 //!
 //! ```text
-//! Got 1 ValueError exceptions
+//! Got 2 ValueError exceptions
 //!   - Failed: fail2
+//!   - Failed: fail3
 //! ```
 use std::fmt;
 use weft::{task_group, GroupError, GroupSpawnError};

@@ -11,16 +11,13 @@
 //! `ValueError` after the same 5 ms sleep. Fetches are simulated. The example runs on
 //! the current-thread runtime (asyncio's single loop), so its order is fixed.
 //!
-//! Deliberately noted difference: CPython 3.13 prints "Got 2 ValueError exceptions"
-//! here, weft prints 1. Both timers fire in the same tick; in asyncio both children
-//! resume and raise before the group's done-callback (queued with `call_soon`) cancels
-//! anything. In weft the group hears of the first failure synchronously and cancels
-//! the sibling, which is already woken but not yet polled, so its sleep returns
-//! `Err(Cancelled)` and it ends cancelled, which is not a failure.
+//! As in CPython 3.13 it prints "Got 2 ValueError exceptions": both timers fire in the
+//! same tick, so both children resume and fail before the group's reaction to the
+//! first failure (queued behind them, like asyncio's done-callback) cancels anything.
 //!
 //! ```text
 //! ["https://a.example: ok", "https://b.example: ok", "https://c.example: ok"]
-//! Got 1 ValueError exceptions
+//! Got 2 ValueError exceptions
 //! ```
 use std::fmt;
 use std::time::Duration;

@@ -21,6 +21,12 @@
 //!   parent task, so the body sees `Err(Cancelled)` at its next checkpoint). The group
 //!   returns [`GroupError::Failed`] with every failure in the order they happened, the
 //!   body's own error last. A child that ended cancelled is not a failure.
+//! * **When the group reacts**: as in asyncio, where the group hears of a child's end
+//!   through a done-callback that the loop queues with `call_soon`, the reaction to a
+//!   failure is a scheduled step of its own, queued *behind* the tasks that were
+//!   already ready when the child failed. Those run their next step first (and may fail
+//!   too: every such failure is reported). On the current-thread runtime this is
+//!   asyncio's exact order; a failed child counts as running until the reaction ran.
 //! * **External cancellation**: if the parent is cancelled from outside, the group
 //!   cancels every child, joins them, and returns [`GroupError::Cancelled`]: a
 //!   cancellation, not an error group (unless children failed meanwhile: failures win,
@@ -440,15 +446,45 @@ impl TaskGroup {
 }
 
 impl Shared {
-    /// CPython's `_on_task_done`.
-    fn child_done(&self, key: usize, seq: u64, failure: Option<Failure>) {
-        let mut s = self.state.lock();
+    /// A child failed. The failure is recorded now, so that failures keep the order in
+    /// which they happened on every runtime; the group's reaction (CPython's
+    /// `_on_task_done`) runs later, as a scheduled step: see [`Notify`].
+    ///
+    /// When the reaction cannot change anything any more (supervise policy, or a group
+    /// that is already aborting, has already cancelled its parent, or is finished), it
+    /// is done in place: it is only bookkeeping then, and costs no task.
+    fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) {
+        let mut s = this.state.lock();
+        s.errors.push(failure);
+        let may_react =
+            this.policy == Policy::FailFast && !s.finished && !s.aborting && !s.parent_cancel_requested;
+        if !may_react {
+            this.on_task_done(s, key, seq, false);
+            return;
+        }
+        drop(s);
+        // If the spawn fails (the runtime is shutting down), the notifier is dropped
+        // inside `try_spawn` and its `Drop` reacts in place.
+        if let Ok(task) = weft_executor::try_spawn(Notify { group: Some(this.clone()), key, seq }) {
+            drop(task); // detached: it finishes in one poll
+        }
+    }
+
+    /// A child ended with a value or cancelled: nothing to react to but the join.
+    fn child_done(&self, key: usize, seq: u64) {
+        let s = self.state.lock();
+        self.on_task_done(s, key, seq, false);
+    }
+
+    /// CPython's `_on_task_done` (the failure itself was already recorded): forgets the
+    /// child, reacts to its failure if `failed` (fail-fast: cancel the siblings and the
+    /// parent once), and wakes the parent if it waits for the last child.
+    fn on_task_done(&self, mut s: parking_lot::MutexGuard<'_, State>, key: usize, seq: u64, failed: bool) {
         if s.children.get(key).is_some_and(|e| e.0 == seq) {
             s.children.remove(key);
         }
-        if let Some(f) = failure {
-            s.errors.push(f);
-            let parent_done = s.parent.as_ref().map_or(true, |p| p.is_finished());
+        if failed {
+            let parent_done = s.finished || s.parent.as_ref().map_or(true, |p| p.is_finished());
             if self.policy == Policy::FailFast && !parent_done && !s.aborting && !s.parent_cancel_requested {
                 s.abort();
                 s.parent_cancel_requested = true;
@@ -463,6 +499,48 @@ impl Shared {
                 w.wake();
             }
         }
+    }
+}
+
+/// The group's reaction to a child's failure, run as a task of its own: asyncio's
+/// done-callback, which the loop runs with `call_soon`, *behind* every task that was
+/// already ready when the child finished. On the current-thread runtime the notifier
+/// lands at the back of the FIFO exactly as `call_soon` does, so siblings that were
+/// already ready run their next step (and may fail too) before the group cancels them.
+///
+/// Until it runs, the failed child still counts as a live child of the group (as the
+/// task stays in CPython's `_tasks` until its callback ran): the group does not return
+/// before its reaction, so a notifier never cancels a parent that already left the
+/// group. It never awaits, so it finishes at its first poll, even when the runtime
+/// cancels every task at shutdown; if it is dropped unpolled (runtime shut down,
+/// `abort()`), its `Drop` reacts in place, so the group is never left waiting.
+struct Notify {
+    group: Option<Arc<Shared>>,
+    key: usize,
+    seq: u64,
+}
+
+impl Notify {
+    fn fire(&mut self) {
+        if let Some(g) = self.group.take() {
+            let s = g.state.lock();
+            g.on_task_done(s, self.key, self.seq, true);
+        }
+    }
+}
+
+impl Future for Notify {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        self.fire();
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Notify {
+    fn drop(&mut self) {
+        self.fire();
     }
 }
 
@@ -657,8 +735,22 @@ struct Report<T> {
 
 impl<T> Report<T> {
     fn send(self, result: Result<T, ChildError>, failure: Option<Failure>) {
-        self.slot.fill(result);
-        self.group.child_done(self.key, self.seq, failure);
+        match failure {
+            None => {
+                self.slot.fill(result);
+                self.group.child_done(self.key, self.seq);
+            }
+            Some(f) => {
+                // asyncio runs a task's done-callbacks in the order they were added: the
+                // group's first (added at `create_task`), then those of tasks awaiting
+                // the child. So the group's notifier is queued before the awaiter wakes.
+                let waiter = self.slot.store(result);
+                Shared::child_failed(&self.group, self.key, self.seq, f);
+                if let Some(w) = waiter {
+                    w.wake();
+                }
+            }
+        }
     }
 }
 
@@ -732,15 +824,18 @@ impl<T> Slot<T> {
     }
 
     fn fill(&self, result: Result<T, ChildError>) {
+        if let Some(w) = self.store(result) {
+            w.wake();
+        }
+    }
+
+    /// Stores the result; returns the awaiter's waker, for the caller to wake.
+    fn store(&self, result: Result<T, ChildError>) -> Option<Waker> {
         let mut s = self.state.lock();
         s.cancelled = matches!(result, Err(ChildError::Cancelled(_)));
         s.result = Some(result);
         s.done = true;
-        let w = s.waker.take();
-        drop(s);
-        if let Some(w) = w {
-            w.wake();
-        }
+        s.waker.take()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `Cancelled` error every checkpoint can return.
 
+use crate::task::DeliveryMark;
 use std::fmt;
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ struct Inner {
     message: Option<Arc<str>>,
     /// The delivering task's token: alive while this value (or a clone) is (see
     /// `task/extras.rs`).
-    _task_token: Option<Arc<()>>,
+    _task_mark: Option<DeliveryMark>,
     /// The delivering scope's id and token.
     scope: Option<(u64, Arc<()>)>,
 }
@@ -64,18 +65,18 @@ impl Cancelled {
     fn make(
         kind: CancelKind,
         message: Option<Arc<str>>,
-        task_token: Option<Arc<()>>,
+        task_mark: Option<DeliveryMark>,
         scope: Option<(u64, Arc<()>)>,
     ) -> Self {
-        Cancelled(Arc::new(Inner { kind, message, _task_token: task_token, scope }))
+        Cancelled(Arc::new(Inner { kind, message, _task_mark: task_mark, scope }))
     }
 
-    pub(crate) fn requested(message: Option<Arc<str>>, task_token: Option<Arc<()>>) -> Self {
-        Cancelled::make(CancelKind::Requested, message, task_token, None)
+    pub(crate) fn requested(message: Option<Arc<str>>, task_mark: Option<DeliveryMark>) -> Self {
+        Cancelled::make(CancelKind::Requested, message, task_mark, None)
     }
 
-    pub(crate) fn from_scope(id: u64, scope_token: Arc<()>, task_token: Option<Arc<()>>) -> Self {
-        Cancelled::make(CancelKind::Scope, None, task_token, Some((id, scope_token)))
+    pub(crate) fn from_scope(id: u64, scope_token: Arc<()>, task_mark: Option<DeliveryMark>) -> Self {
+        Cancelled::make(CancelKind::Scope, None, task_mark, Some((id, scope_token)))
     }
 
     pub(crate) fn aborted() -> Self {

@@ -60,7 +60,7 @@ pub fn check() -> Result<(), Cancelled> {
     }
     match task.and_then(|t| t.extras()) {
         Some(extras) if extras.must_cancel.load(std::sync::atomic::Ordering::Acquire) => {
-            extras.take_delivery().map_or(Ok(()), Err)
+            extras.take_delivery(task.expect("extras belong to a task")).map_or(Ok(()), Err)
         }
         _ => Ok(()),
     }
@@ -73,7 +73,7 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     while let Some(scope) = node {
         if scope.is_cancelled() {
             return Err(match task {
-                Some(t) => t.extras_or_init().record_scope_delivery(|token| scope.delivery(Some(token))),
+                Some(t) => t.extras_or_init().record_scope_delivery(t, |mark| scope.delivery(Some(mark))),
                 None => scope.delivery(None),
             });
         }
@@ -86,8 +86,8 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     if shielded {
         return Ok(());
     }
-    match task.and_then(|t| t.extras()) {
-        Some(extras) => extras.take_delivery().map_or(Ok(()), Err),
+    match task.and_then(|t| Some((t, t.extras()?))) {
+        Some((t, extras)) => extras.take_delivery(t).map_or(Ok(()), Err),
         None => Ok(()),
     }
 }

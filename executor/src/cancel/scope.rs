@@ -120,8 +120,8 @@ impl ScopeCore {
         self.parent.get().and_then(|p| p.as_deref())
     }
 
-    pub(crate) fn delivery(&self, task_token: Option<Arc<()>>) -> Cancelled {
-        Cancelled::from_scope(self.id, self.token.clone(), task_token)
+    pub(crate) fn delivery(&self, task_mark: Option<crate::task::DeliveryMark>) -> Cancelled {
+        Cancelled::from_scope(self.id, self.token.clone(), task_mark)
     }
 
     /// Cancels the scope: from now on every checkpoint inside it fails. Idempotent.

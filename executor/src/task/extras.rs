@@ -2,20 +2,21 @@
 //! the cancel scope a child inherited, and task-locals. It is allocated on first use and
 //! hangs off the header by one atomic pointer.
 
-use super::raw::Header;
+use super::raw::{Header, RawTask};
 use crate::cancel::{Cancelled, ScopeCore};
 use parking_lot::Mutex;
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub(crate) struct Extras {
     /// True while a request (`cancel()`) waits to be delivered: the checkpoints' fast test.
     pub(crate) must_cancel: AtomicBool,
     pub(crate) inner: Mutex<Inner>,
-    /// Every `Cancelled` delivered to this task holds a clone; if one is still alive when
-    /// the future returns, the task propagated its cancellation and ended cancelled.
-    pub(crate) token: Arc<()>,
+    /// How many `Cancelled` values delivered to this task are alive (each holds a
+    /// [`DeliveryMark`]); if one still is when the future returns, the task propagated its
+    /// cancellation and ended cancelled.
+    pub(crate) live_deliveries: AtomicUsize,
     /// The cancel scope the task was spawned inside, inherited from its parent; set at
     /// spawn, before the task is published, and never changed.
     pub(crate) scope: std::sync::OnceLock<Arc<ScopeCore>>,
@@ -51,7 +52,7 @@ impl Extras {
         let fresh = Box::into_raw(Box::new(Extras {
             must_cancel: AtomicBool::new(false),
             inner: Mutex::new(Inner::default()),
-            token: Arc::new(()),
+            live_deliveries: AtomicUsize::new(0),
             scope: std::sync::OnceLock::new(),
             root: AtomicBool::new(false),
         }));
@@ -98,7 +99,7 @@ impl Extras {
     }
 
     /// Takes the pending delivery, if any.
-    pub(crate) fn take_delivery(&self) -> Option<Cancelled> {
+    pub(crate) fn take_delivery(&self, task: RawTask) -> Option<Cancelled> {
         if !self.must_cancel.load(Ordering::Acquire) {
             return None;
         }
@@ -106,24 +107,28 @@ impl Extras {
         if !self.must_cancel.swap(false, Ordering::AcqRel) {
             return None;
         }
-        let c = Cancelled::requested(inner.message.clone(), Some(self.token.clone()));
+        let c = Cancelled::requested(inner.message.clone(), Some(DeliveryMark::new(task, self)));
         inner.last_delivery = Some(c.detached());
         Some(c)
     }
 
     /// Records a scope's delivery to this task; returns the task's token for it.
-    pub(crate) fn record_scope_delivery(&self, make: impl FnOnce(Arc<()>) -> Cancelled) -> Cancelled {
-        let c = make(self.token.clone());
+    pub(crate) fn record_scope_delivery(
+        &self,
+        task: RawTask,
+        make: impl FnOnce(DeliveryMark) -> Cancelled,
+    ) -> Cancelled {
+        let c = make(DeliveryMark::new(task, self));
         self.inner.lock().last_delivery = Some(c.detached());
         c
     }
 
-    pub(crate) fn take_cancel_before_start(&self) -> Option<Cancelled> {
-        self.take_delivery()
+    pub(crate) fn take_cancel_before_start(&self, task: RawTask) -> Option<Cancelled> {
+        self.take_delivery(task)
     }
 
     pub(crate) fn delivered_cancellation_alive(&self) -> Option<Cancelled> {
-        if Arc::strong_count(&self.token) > 1 {
+        if self.live_deliveries.load(Ordering::Acquire) > 0 {
             let inner = self.inner.lock();
             Some(
                 inner
@@ -140,5 +145,27 @@ impl Extras {
         if let Some(scope) = self.scope.get() {
             scope.forget_task(id);
         }
+    }
+}
+
+/// Held by every `Cancelled` delivered to a task: while one lives, the task's
+/// `live_deliveries` count says so. It keeps a reference to the task (its memory, not
+/// its future), so the count can be reached wherever the `Cancelled` is dropped.
+pub(crate) struct DeliveryMark(RawTask);
+
+impl DeliveryMark {
+    fn new(task: RawTask, extras: &Extras) -> DeliveryMark {
+        extras.live_deliveries.fetch_add(1, Ordering::AcqRel);
+        task.ref_inc();
+        DeliveryMark(task)
+    }
+}
+
+impl Drop for DeliveryMark {
+    fn drop(&mut self) {
+        if let Some(e) = self.0.extras() {
+            e.live_deliveries.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.0.ref_dec();
     }
 }

@@ -32,7 +32,7 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             // A task cancelled before it ever ran ends cancelled without running, as an
             // asyncio coroutine that is cancelled before its first step never starts.
             if first {
-                if let Some(c) = raw.extras().and_then(|e| e.take_cancel_before_start()) {
+                if let Some(c) = raw.extras().and_then(|e| e.take_cancel_before_start(raw)) {
                     return cancel_and_complete(cell, raw, c);
                 }
             }

@@ -46,6 +46,7 @@ pub(crate) mod waker;
 pub use join::{JoinError, Panicked, Task};
 pub use task_ref::{Id, TaskRef};
 
+pub(crate) use extras::DeliveryMark;
 pub(crate) use list::OwnedTasks;
 pub(crate) use raw::{Header, Notified, RawTask};
 

@@ -29,7 +29,12 @@ use std::time::{Duration, Instant};
 /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future))
+    let mut s = sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future));
+    // At least a tick away when it was made: the first poll registers it without reading
+    // the clock again. (If that poll comes so late that the deadline has passed, the
+    // wheel fires it at its next turn: late by a driver turn, never early.)
+    s.clock_check = duration < Duration::from_millis(1);
+    s
 }
 
 /// Sleeps for a number of seconds given as `f64`, as asyncio does; negative or NaN
@@ -56,7 +61,7 @@ pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
 /// # });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, entry: None }
+    Sleep { deadline, entry: None, clock_check: true }
 }
 
 pub(crate) fn far_future() -> Instant {
@@ -69,6 +74,8 @@ pub(crate) fn far_future() -> Instant {
 pub struct Sleep {
     deadline: Instant,
     entry: Option<(Arc<Driver>, TimerKey)>,
+    /// Whether the first poll must read the clock to see if the deadline already passed.
+    clock_check: bool,
 }
 
 impl std::fmt::Debug for Sleep {
@@ -99,6 +106,7 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        self.clock_check = true;
         if let Some((driver, key)) = &self.entry {
             let (ok, unpark) = driver.time.reset(*key, deadline);
             if unpark {
@@ -126,9 +134,10 @@ impl Sleep {
                 return Poll::Pending;
             }
             self.entry = None;
+            self.clock_check = true; // fired: a later poll must see the deadline passed
             return coop::poll_proceed(cx);
         }
-        if Instant::now() >= self.deadline {
+        if self.clock_check && Instant::now() >= self.deadline {
             return coop::poll_proceed(cx);
         }
         let driver = context::with_handle(|h| {

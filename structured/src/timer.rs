@@ -6,8 +6,6 @@
 //! `Sleep` after the body has had its turn (so a pending delivery is normally already
 //! taken), and in the rare case the sleep does take one, puts it back.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -30,30 +28,10 @@ impl QuietTimer {
         self.sleep.reset(deadline);
     }
 
-    /// Ready once the deadline has passed; never takes a cancellation away from the task.
+    /// Ready once the deadline has passed; never takes a cancellation away from the task
+    /// (the timer is polled without the checkpoint).
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.sleep.deadline() {
-            return Poll::Ready(());
-        }
-        match Pin::new(&mut self.sleep).poll(cx) {
-            Poll::Ready(Ok(())) => Poll::Ready(()),
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Err(c)) => {
-                // The sleep's checkpoint took a delivery meant for the body. A scope's
-                // cancellation is level-triggered (the body sees it again); a request is
-                // put back: `cancel` + `uncancel` re-marks the delivery and leaves the
-                // count as it was (it is at least 1 while a request is pending).
-                if c.kind() == weft_executor::CancelKind::Requested {
-                    if let Some(me) = weft_executor::current_task() {
-                        me.cancel(c.message());
-                        me.uncancel();
-                    }
-                }
-                // The timer is not registered on this path; make sure we are polled again.
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }
+        self.sleep.poll_expired(cx)
     }
 }
 

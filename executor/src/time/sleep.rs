@@ -127,7 +127,23 @@ impl Sleep {
         Instant::now() >= self.deadline
     }
 
-    /// Polls the timer without the cancellation check (for the runtime's own timeouts).
+    /// Polls the timer alone, *without* the cancellation check: for building timeouts and
+    /// deadlines, whose timer must never take a cancellation meant for the body they
+    /// guard. Awaiting the `Sleep` itself is the checkpoint.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let mut s = weft_executor::time::sleep(std::time::Duration::from_millis(5));
+    /// weft_executor::current_task().unwrap().cancel(None);
+    /// poll_fn(|cx| s.poll_expired(cx)).await; // not interrupted by the request
+    /// assert!(weft_executor::cancel::check().is_err(), "the request is still pending");
+    /// # });
+    /// ```
+    pub fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_timer(cx)
+    }
+
     pub(crate) fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if let Some((driver, key)) = &self.entry {
             if driver.time.set_waker(*key, cx.waker()) {

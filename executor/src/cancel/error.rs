@@ -87,15 +87,10 @@ impl Cancelled {
         Cancelled::make(CancelKind::Shutdown, None, None, None)
     }
 
-    /// The same cancellation without its delivery marks, to report it onwards (in a
-    /// join error) without making the holder count as cancelled.
-    pub(crate) fn detached(&self) -> Cancelled {
-        Cancelled::make(
-            self.kind(),
-            self.0.message.clone(),
-            None,
-            self.0.scope.as_ref().map(|(id, _)| (*id, Arc::new(()))),
-        )
+    /// A cancellation to report onwards (in a join error), without delivery marks: holding
+    /// it does not make the holder count as cancelled.
+    pub(crate) fn reported(kind: CancelKind, message: Option<Arc<str>>, scope_id: Option<u64>) -> Cancelled {
+        Cancelled::make(kind, message, None, scope_id.map(|id| (id, Arc::new(()))))
     }
 
     /// A cancellation made by hand, e.g. to end a task with a cancelled result or to

@@ -30,9 +30,11 @@ pub(crate) struct Inner {
     /// asyncio's `cancelling()`: requests not yet undone by `uncancel()`.
     pub(crate) requested: u32,
     pub(crate) message: Option<Arc<str>>,
-    /// The last cancellation delivered, detached from its tokens: what the join error
+    /// What the last cancellation delivered was (its kind and scope; the message is
+    /// `message`): what the join error reports if the task ends cancelled. Kept as plain
+    /// data so that a delivery costs no second allocation.
     /// reports if the task ends cancelled.
-    pub(crate) last_delivery: Option<Cancelled>,
+    pub(crate) last_delivery: Option<(crate::cancel::CancelKind, Option<u64>)>,
     /// Task-locals (the structured crate's map), copied to children at spawn.
     pub(crate) locals: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -108,7 +110,7 @@ impl Extras {
             return None;
         }
         let c = Cancelled::requested(inner.message.clone(), Some(DeliveryMark::new(task, self)));
-        inner.last_delivery = Some(c.detached());
+        inner.last_delivery = Some((c.kind(), None));
         Some(c)
     }
 
@@ -119,7 +121,7 @@ impl Extras {
         make: impl FnOnce(DeliveryMark) -> Cancelled,
     ) -> Cancelled {
         let c = make(DeliveryMark::new(task, self));
-        self.inner.lock().last_delivery = Some(c.detached());
+        self.inner.lock().last_delivery = Some((c.kind(), c.scope_id()));
         c
     }
 
@@ -130,12 +132,10 @@ impl Extras {
     pub(crate) fn delivered_cancellation_alive(&self) -> Option<Cancelled> {
         if self.live_deliveries.load(Ordering::Acquire) > 0 {
             let inner = self.inner.lock();
-            Some(
-                inner
-                    .last_delivery
-                    .clone()
-                    .unwrap_or_else(|| Cancelled::requested(inner.message.clone(), None)),
-            )
+            let (kind, scope) = inner.last_delivery.unwrap_or((crate::cancel::CancelKind::Requested, None));
+            let message =
+                if kind == crate::cancel::CancelKind::Requested { inner.message.clone() } else { None };
+            Some(Cancelled::reported(kind, message, scope))
         } else {
             None
         }

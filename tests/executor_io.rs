@@ -34,7 +34,7 @@ fn unix_pair_is_writable_then_readable_once_the_peer_writes() {
 #[test]
 fn a_reader_waits_until_the_peer_writes_from_another_thread() {
     block_on_both(|flavour| async move {
-        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
         b.set_nonblocking(true).unwrap();
         let mut b = mio::net::UnixStream::from_std(b);
         let reg = Registration::new(&mut b, mio::Interest::READABLE).unwrap();

@@ -243,6 +243,7 @@ impl<T> Steal<T> {
             // SAFETY: [first, first+n) is claimed by our CAS (the owner will not overwrite
             // it while steal != real); the destination slots are free slots of the thief's
             // own ring beyond its published tail.
+            // SAFETY: as above: the source slot is claimed, the destination slot is ours.
             let task = self.0.buffer[src_idx].with(|slot| unsafe { (*slot).assume_init_read() });
             dst.inner.buffer[dst_idx].with_mut(|slot| unsafe { (*slot).write(task) });
         }

@@ -145,6 +145,7 @@ impl OwnedTasks {
                 let task = unsafe { RawTask::from_raw(ptr) };
                 task.ref_inc();
                 f(task);
+                // SAFETY: `ptr` is linked (alive), and the links are read under the shard lock.
                 cur = unsafe { *ptr.as_ref().owned_next.get() };
             }
         }

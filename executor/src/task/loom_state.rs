@@ -144,9 +144,11 @@ fn loom_set_join_waker_races_transition_to_complete() {
         let (s2, slot2, out2, woken2) = (s.clone(), slot.clone(), output.clone(), woken.clone());
         let runtime = thread::spawn(move || {
             assert!(matches!(s2.transition_to_running(), ToRunning::Poll { .. }));
+            // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             out2.with_mut(|p| unsafe { *p = Some(42) });
             let prev = s2.transition_to_complete(false);
             if prev.is(JOIN_INTEREST | JOIN_WAKER) {
+                // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
                 if slot2.with(|p| unsafe { *p }) == Some(7) {
                     woken2.fetch_add(1, SeqCst);
                 }
@@ -157,8 +159,10 @@ fn loom_set_join_waker_races_transition_to_complete() {
         let read_directly = if s.load().is(COMPLETE) {
             true
         } else {
+            // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             slot.with_mut(|p| unsafe { *p = Some(7) });
             if s.set_join_waker().is_err() {
+                // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
                 slot.with_mut(|p| unsafe { *p = None });
                 true
             } else {
@@ -169,6 +173,7 @@ fn loom_set_join_waker_races_transition_to_complete() {
         assert!(read_directly != (woken.load(SeqCst) == 1), "woken xor saw COMPLETE");
         // Either way the output is now the handle's to read.
         assert!(s.load().is(COMPLETE));
+        // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
         assert_eq!(output.with(|p| unsafe { *p }), Some(42));
     });
 }
@@ -188,6 +193,7 @@ fn loom_replacing_the_join_waker_races_completion() {
             assert!(matches!(s2.transition_to_running(), ToRunning::Poll { .. }));
             let prev = s2.transition_to_complete(false);
             if prev.is(JOIN_WAKER) {
+                // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
                 slot2.with(|p| unsafe { *p }).expect("a stored waker")
             } else {
                 0
@@ -195,6 +201,7 @@ fn loom_replacing_the_join_waker_races_completion() {
         });
         // 0: the handle saw COMPLETE and reads the output itself.
         let current = if s.unset_join_waker().is_ok() {
+            // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             slot.with_mut(|p| unsafe { *p = Some(2) });
             if s.set_join_waker().is_ok() {
                 2
@@ -225,9 +232,11 @@ fn loom_unset_join_interest_races_completion() {
             (s.clone(), output.clone(), dropped_output.clone(), deallocs.clone());
         let runtime = thread::spawn(move || {
             assert!(matches!(s2.transition_to_running(), ToRunning::Poll { .. }));
+            // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             out2.with_mut(|p| unsafe { *p = Some(42) });
             let prev = s2.transition_to_complete(false);
             if !prev.is(JOIN_INTEREST) {
+                // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
                 out2.with_mut(|p| unsafe { *p = None });
                 drop2.fetch_add(1, SeqCst);
             }
@@ -239,6 +248,7 @@ fn loom_unset_join_interest_races_completion() {
 
         // Task::drop -> drop_join_handle_slow.
         if s.unset_join_interest().is_err() {
+            // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             output.with_mut(|p| unsafe { *p = None });
             dropped_output.fetch_add(1, SeqCst);
         }

@@ -240,11 +240,10 @@ impl<T> Steal<T> {
         for i in 0..n {
             let src_idx = first.wrapping_add(i) as usize & MASK;
             let dst_idx = dst_tail.wrapping_add(i) as usize & MASK;
-            // SAFETY: [first, first+n) is claimed by our CAS (the owner will not overwrite
-            // it while steal != real); the destination slots are free slots of the thief's
-            // own ring beyond its published tail.
-            // SAFETY: as above: the source slot is claimed, the destination slot is ours.
+            // SAFETY: [first, first+n) is claimed by our CAS: the owner will not
+            // overwrite it while steal != real, and no other thief reads it.
             let task = self.0.buffer[src_idx].with(|slot| unsafe { (*slot).assume_init_read() });
+            // SAFETY: a free slot of the thief's own ring, beyond its published tail.
             dst.inner.buffer[dst_idx].with_mut(|slot| unsafe { (*slot).write(task) });
         }
         // Done copying: close the steal window (steal := real).

@@ -23,7 +23,7 @@
 use super::Cancelled;
 use crate::context;
 use crate::task::Id;
-use crate::time::TimerHandle;
+use crate::time::Timer;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
@@ -51,7 +51,7 @@ struct Inner {
     tasks: std::collections::HashMap<Id, Waker>,
     children: Vec<Weak<ScopeCore>>,
     deadline: Option<Instant>,
-    timer: Option<TimerHandle>,
+    timer: Option<Timer>,
 }
 
 /// A scope can be entered only once.
@@ -234,7 +234,7 @@ impl ScopeCore {
                     return false;
                 }
                 let waker = Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self))));
-                inner.timer = TimerHandle::register(d, waker);
+                inner.timer = Timer::register(d, waker);
                 false
             }
         }

@@ -183,27 +183,57 @@ impl TimeDriver {
     }
 }
 
-/// A timer registered with a callback waker, owned by something other than a future
-/// (a cancel scope's deadline). Dropping it does not cancel it; [`TimerHandle::cancel`]
-/// does.
-pub(crate) struct TimerHandle {
+/// A callback timer: asyncio's `loop.call_at`. At `deadline` the driver wakes the given
+/// waker (build it from your own `std::task::Wake` type to run code, as cancel-scope
+/// deadlines and asyncio-style timeouts do). The callback runs on the thread that drives
+/// timers, outside every lock of the runtime. Dropping the handle does not cancel the
+/// timer; [`Timer::cancel`] does.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use std::task::{Wake, Waker};
+/// use std::time::{Duration, Instant};
+/// struct Flag(AtomicBool);
+/// impl Wake for Flag {
+///     fn wake(self: Arc<Self>) {
+///         self.0.store(true, Ordering::SeqCst);
+///     }
+/// }
+/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let flag = Arc::new(Flag(AtomicBool::new(false)));
+/// let at = Instant::now() + Duration::from_millis(5);
+/// let _timer = weft_executor::time::Timer::register(at, Waker::from(flag.clone())).unwrap();
+/// weft_executor::time::sleep(Duration::from_millis(30)).await.unwrap();
+/// assert!(flag.0.load(Ordering::SeqCst));
+/// # });
+/// ```
+pub struct Timer {
     driver: Arc<Driver>,
     key: TimerKey,
 }
 
-impl TimerHandle {
-    /// Registers in the current runtime's wheel; None outside a runtime.
-    pub(crate) fn register(deadline: Instant, waker: Waker) -> Option<TimerHandle> {
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timer").finish_non_exhaustive()
+    }
+}
+
+impl Timer {
+    /// Registers a callback in the current runtime's timer wheel; `None` outside a
+    /// runtime.
+    pub fn register(deadline: Instant, waker: Waker) -> Option<Timer> {
         let driver = crate::context::handle()?.driver().clone();
         let (key, unpark) = driver.time.insert(deadline, waker);
         if unpark {
             driver.unpark();
         }
-        Some(TimerHandle { driver, key })
+        Some(Timer { driver, key })
     }
 
-    /// Moves the timer; false if it already fired (register a new one then).
-    pub(crate) fn reset(&self, deadline: Instant) -> bool {
+    /// Moves the timer; false if it already fired or was cancelled (register a new one
+    /// then).
+    pub fn reset(&self, deadline: Instant) -> bool {
         let (ok, unpark) = self.driver.time.reset(self.key, deadline);
         if unpark {
             self.driver.unpark();
@@ -211,7 +241,8 @@ impl TimerHandle {
         ok
     }
 
-    pub(crate) fn cancel(self) {
+    /// Cancels the timer (nothing happens if it already fired).
+    pub fn cancel(self) {
         self.driver.time.remove(self.key);
     }
 }

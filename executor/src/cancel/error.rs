@@ -80,16 +80,23 @@ impl Cancelled {
     }
 
     pub(crate) fn aborted() -> Self {
-        Cancelled::make(CancelKind::Aborted, None, None, None)
+        static ABORTED: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
+        ABORTED.get_or_init(|| Cancelled::make(CancelKind::Aborted, None, None, None)).clone()
     }
 
     pub(crate) fn shutdown() -> Self {
-        Cancelled::make(CancelKind::Shutdown, None, None, None)
+        static SHUTDOWN: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
+        SHUTDOWN.get_or_init(|| Cancelled::make(CancelKind::Shutdown, None, None, None)).clone()
     }
 
     /// A cancellation to report onwards (in a join error), without delivery marks: holding
     /// it does not make the holder count as cancelled.
     pub(crate) fn reported(kind: CancelKind, message: Option<Arc<str>>, scope_id: Option<u64>) -> Cancelled {
+        if kind == CancelKind::Requested && message.is_none() && scope_id.is_none() {
+            // The common case (a plain `cancel()`) shares one value: no allocation per task.
+            static PLAIN: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
+            return PLAIN.get_or_init(|| Cancelled::make(CancelKind::Requested, None, None, None)).clone();
+        }
         Cancelled::make(kind, message, None, scope_id.map(|id| (id, Arc::new(()))))
     }
 

@@ -214,7 +214,22 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                     return v;
                 }
             }
-            None => std::thread::park(),
+            None => {
+                // A reply from a worker usually comes within microseconds; looking again
+                // for a short while saves the futex round trip of parking the thread.
+                let spin_until = std::time::Instant::now() + std::time::Duration::from_micros(20);
+                let mut arrived = false;
+                while std::time::Instant::now() < spin_until {
+                    if signal.entry.lock().is_some() {
+                        arrived = true;
+                        break;
+                    }
+                    std::hint::spin_loop();
+                }
+                if !arrived {
+                    std::thread::park();
+                }
+            }
         }
     }
 }

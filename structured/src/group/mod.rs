@@ -133,26 +133,13 @@ struct State {
 }
 
 impl State {
-    /// CPython's `_abort`: cancel every child once. The group is marked aborting here,
-    /// under the lock; the requests themselves are made by the returned [`Cancels`] once
-    /// the caller has let go of the lock, so that children finishing on other workers
-    /// do not queue behind a group cancelling thousands of siblings.
-    #[must_use = "the returned Cancels makes the requests when dropped, after the lock"]
-    fn abort(&mut self) -> Cancels {
+    /// CPython's `_abort`: cancel every child once.
+    fn abort(&mut self) {
         self.aborting = true;
-        Cancels(self.children.iter().filter_map(|(_, (_, task))| task.clone()).collect())
-    }
-}
-
-/// Cancel requests to make after the group's lock is released (see [`State::abort`]);
-/// declare it before the lock guard so that it drops after it.
-#[derive(Default)]
-struct Cancels(Vec<TaskRef>);
-
-impl Drop for Cancels {
-    fn drop(&mut self) {
-        for t in self.0.drain(..) {
-            t.cancel(None);
+        for (_, (_, task)) in self.children.iter() {
+            if let Some(t) = task {
+                t.cancel(None);
+            }
         }
     }
 }
@@ -432,15 +419,15 @@ impl TaskGroup {
             return;
         }
         s.stopped = true;
-        let cancels = if s.aborting { Cancels::default() } else { s.abort() };
+        if !s.aborting {
+            s.abort();
+        }
         if !s.exiting && !s.parent_cancel_requested {
             s.parent_cancel_requested = true;
             if let Some(p) = &s.parent {
                 p.cancel(None);
             }
         }
-        drop(s);
-        drop(cancels);
     }
 
     /// Children that have not finished yet.
@@ -496,22 +483,21 @@ impl Shared {
         if s.children.get(key).is_some_and(|e| e.0 == seq) {
             s.children.remove(key);
         }
-        let mut cancels = Cancels::default();
         if failed {
             let parent_done = s.finished || s.parent.as_ref().map_or(true, |p| p.is_finished());
             if self.policy == Policy::FailFast && !parent_done && !s.aborting && !s.parent_cancel_requested {
-                cancels = s.abort();
+                s.abort();
                 s.parent_cancel_requested = true;
                 if let Some(p) = &s.parent {
                     p.cancel(None);
                 }
             }
         }
-        let wake = if s.children.is_empty() { s.waker.take() } else { None };
-        drop(s);
-        drop(cancels);
-        if let Some(w) = wake {
-            w.wake();
+        if s.children.is_empty() {
+            if let Some(w) = s.waker.take() {
+                drop(s);
+                w.wake();
+            }
         }
     }
 }
@@ -627,7 +613,6 @@ where
                 }
                 Err(payload) => BodyOutcome::Failed(Arc::new(ChildPanicked::new(panic_message(&*payload)))),
             };
-            let mut cancels = Cancels::default();
             let mut s = this.group.shared.state.lock();
             s.exiting = true;
             let abort = match outcome {
@@ -636,10 +621,9 @@ where
                 BodyOutcome::Failed(_) => this.group.shared.policy == Policy::FailFast,
             };
             if abort && !s.aborting {
-                cancels = s.abort();
+                s.abort();
             }
             drop(s);
-            drop(cancels);
             this.outcome = Some(outcome);
             this.phase = Phase::Join;
         }
@@ -656,16 +640,11 @@ where
                     Ok(()) => return Poll::Pending,
                     Err(c) => {
                         let mut s = this.group.shared.state.lock();
-                        let cancels = if s.aborting {
-                            Cancels::default()
-                        } else {
+                        if !s.aborting {
                             this.propagate = Some(c);
-                            s.abort()
-                        };
-                        let more = !s.children.is_empty();
-                        drop(s);
-                        drop(cancels);
-                        if more {
+                            s.abort();
+                        }
+                        if !s.children.is_empty() {
                             return Poll::Pending;
                         }
                     }
@@ -731,15 +710,12 @@ impl<Fut, R> Drop for Run<Fut, R> {
     fn drop(&mut self) {
         if matches!(self.phase, Phase::Body | Phase::Join) {
             // Dropped before the end: the children cannot be joined any more; cancel them.
-            let mut cancels = Cancels::default();
             let mut s = self.group.shared.state.lock();
             s.finished = true;
             s.waker = None;
             if !s.aborting {
-                cancels = s.abort();
+                s.abort();
             }
-            drop(s);
-            drop(cancels);
         }
     }
 }

@@ -12,6 +12,10 @@
 //!   one iteration of the workload, timed with [`Instant`] as wall time. Alternating
 //!   spreads the machine's drift (frequency scaling, noisy neighbours) over both sides
 //!   evenly instead of charging it to whichever ran second.
+//! - **A thread per side.** Each side's rounds (and so its `block_on`) run on a thread of
+//!   its own, never on a thread the other side also uses: how one runtime treats its
+//!   calling thread (spinning before it parks, say) then cannot change how the OS
+//!   schedules the other's rounds.
 //! - **Medians**: the reported value per side is the median of its rounds, which ignores
 //!   the occasional round hit by a preemption. The spread (min, quartiles, max) goes to stderr.
 //! - **ratio = weft / tokio** of the medians: below 1 weft is faster (or, for `mem/*`,
@@ -169,6 +173,22 @@ impl Ctx {
     /// Warms up both sides, then runs rounds weft, tokio, weft, tokio, ... until the
     /// budget is spent, each closure returning the time its round measured.
     pub fn alternate(
+        &self,
+        weft: impl FnMut() -> Duration + Send,
+        tokio: impl FnMut() -> Duration + Send,
+    ) -> Outcome {
+        // Each side's rounds run on a thread of its own, so that the two runtimes never
+        // share a thread: what one side's `block_on` does to its calling thread (spin,
+        // sleep, how much CPU the OS has seen it use) cannot change how the OS schedules
+        // the other side's rounds. The main thread only hands out the turns.
+        std::thread::scope(|scope| {
+            let weft = side_thread(scope, "compare-weft", weft);
+            let tokio = side_thread(scope, "compare-tokio", tokio);
+            self.alternate_on(|| weft.round(), || tokio.round())
+        })
+    }
+
+    fn alternate_on(
         &self,
         mut weft: impl FnMut() -> Duration,
         mut tokio: impl FnMut() -> Duration,
@@ -395,4 +415,38 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// One side's rounds, run on a dedicated thread: `round()` asks it for one round and
+/// waits for the measured duration.
+struct SideThread {
+    go: std::sync::mpsc::Sender<()>,
+    done: std::sync::mpsc::Receiver<Duration>,
+}
+
+impl SideThread {
+    fn round(&self) -> Duration {
+        self.go.send(()).expect("compare: a side's thread stopped");
+        self.done.recv().expect("compare: a side's thread stopped")
+    }
+}
+
+fn side_thread<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    mut run: impl FnMut() -> Duration + Send + 'scope,
+) -> SideThread {
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let (done_tx, done) = std::sync::mpsc::channel::<Duration>();
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, move || {
+            while go_rx.recv().is_ok() {
+                if done_tx.send(run()).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("compare: spawn a side's thread");
+    SideThread { go, done }
 }

@@ -8,6 +8,7 @@
 //! poll it without blocking as part of their periodic maintenance.
 
 use crate::io::IoDriver;
+use crate::time::alarm::{Alarm, ALARM_TOKEN};
 use crate::time::TimeDriver;
 use parking_lot::Mutex;
 use std::io;
@@ -28,6 +29,8 @@ pub(crate) struct Core {
     poll: mio::Poll,
     events: mio::Events,
     fired: Vec<Waker>,
+    /// Ends a park at its exact deadline (see time/alarm.rs); `None` where unavailable.
+    alarm: Option<Alarm>,
 }
 
 impl Driver {
@@ -35,8 +38,14 @@ impl Driver {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let registry = poll.registry().try_clone()?;
+        let alarm = Alarm::new(poll.registry());
         Ok(Arc::new(Driver {
-            core: Mutex::new(Core { poll, events: mio::Events::with_capacity(1024), fired: Vec::new() }),
+            core: Mutex::new(Core {
+                poll,
+                events: mio::Events::with_capacity(1024),
+                fired: Vec::new(),
+                alarm,
+            }),
             waker,
             time: TimeDriver::new(),
             io: IoDriver::new(registry),
@@ -59,8 +68,15 @@ impl Driver {
 
     /// Waits for events (at most `timeout`) and wakes the tasks they concern.
     pub(crate) fn park_core(&self, core: &mut Core, timeout: Option<Duration>) {
-        let timeout = self.time.prepare_park(timeout);
-        let Core { poll, events, fired } = core;
+        let (timeout, deadline) = self.time.prepare_park(timeout);
+        let Core { poll, events, fired, alarm } = core;
+        if let (Some(alarm), Some(after), Some(deadline)) = (alarm.as_mut(), timeout, deadline) {
+            if !after.is_zero() {
+                // Rings at the deadline itself; the poll's own timeout (rounded up to a
+                // millisecond by epoll) stays as the backstop.
+                alarm.arm(deadline, after);
+            }
+        }
         match poll.poll(events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -68,8 +84,14 @@ impl Driver {
         }
         self.time.end_park();
         for event in events.iter() {
-            if event.token() != WAKER_TOKEN {
-                self.io.dispatch(event, fired);
+            match event.token() {
+                WAKER_TOKEN => {}
+                ALARM_TOKEN => {
+                    if let Some(alarm) = alarm.as_mut() {
+                        alarm.rang();
+                    }
+                }
+                _ => self.io.dispatch(event, fired),
             }
         }
         self.time.process(fired);

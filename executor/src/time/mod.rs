@@ -1,7 +1,7 @@
 //! Timers: [`sleep`], [`sleep_until`], [`interval`], [`now`].
 //!
 //! Every pending timer of a runtime lives in one hierarchical timing wheel
-//! ([`wheel`](self::wheel)) behind a mutex, with millisecond ticks. A [`Sleep`] costs
+//! ([`wheel`](self::wheel)) behind a mutex, with 100 µs ticks. A [`Sleep`] costs
 //! nothing until it is first polled: creating one only records its deadline; the first
 //! poll that finds the deadline still ahead registers it in the wheel. The thread that
 //! holds the driver (see `driver.rs`) sleeps until the earliest deadline; a new timer that
@@ -10,6 +10,7 @@
 //! All waits here are checkpoints: they return `Err(Cancelled)` if the task is cancelled
 //! while it sleeps.
 
+pub(crate) mod alarm;
 mod interval;
 mod sleep;
 mod wheel;
@@ -71,6 +72,12 @@ pub fn secs(seconds: f64) -> Result<Duration, InvalidDuration> {
     Duration::try_from_secs_f64(seconds).map_err(|_| InvalidDuration(seconds))
 }
 
+/// The wheel's tick: 100 µs. Deadlines are rounded up to a tick, so a timer fires at most
+/// a tick after its deadline plus the time the driver takes to wake (the driver sleeps
+/// until the tick's exact instant; see `driver.rs`). Finer ticks than tokio's 1 ms cost
+/// nothing per timer: the wheel jumps from one non-empty slot to the next.
+pub(crate) const TICK_NANOS: u64 = 100_000;
+
 pub(crate) struct TimeDriver {
     start: Instant,
     inner: Mutex<Inner>,
@@ -94,19 +101,25 @@ impl TimeDriver {
         }
     }
 
-    /// The first tick at or after `t` (a timer never fires early).
-    fn tick_ceil(&self, t: Instant) -> u64 {
+    /// Nanoseconds from the driver's start to `t` (0 before it; saturates after ~584 years).
+    fn nanos_since_start(&self, t: Instant) -> u64 {
         let d = t.saturating_duration_since(self.start);
-        let ms = d.as_millis() as u64;
-        if d > Duration::from_millis(ms) {
-            ms + 1
-        } else {
-            ms
-        }
+        d.as_secs().saturating_mul(1_000_000_000).saturating_add(u64::from(d.subsec_nanos()))
     }
 
+    /// The first tick at or after `t` (a timer never fires early).
+    fn tick_ceil(&self, t: Instant) -> u64 {
+        self.nanos_since_start(t).div_ceil(TICK_NANOS)
+    }
+
+    /// The last tick at or before `t`.
     fn tick_floor(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.start).as_millis() as u64
+        self.nanos_since_start(t) / TICK_NANOS
+    }
+
+    /// The instant tick `tick` begins.
+    fn tick_instant(&self, tick: u64) -> Instant {
+        self.start + Duration::from_nanos(tick.saturating_mul(TICK_NANOS))
     }
 
     /// Registers a timer; returns whether the driver's holder must be woken because it
@@ -139,15 +152,13 @@ impl TimeDriver {
         (ok, unpark)
     }
 
-    /// Called by the driver's holder before it sleeps: the timeout until the next timer.
-    pub(crate) fn prepare_park(&self, timeout: Option<Duration>) -> Option<Duration> {
+    /// Called by the driver's holder before it sleeps: the timeout until the next timer
+    /// (or `timeout`, if sooner), and the instant it ends, for the alarm.
+    pub(crate) fn prepare_park(&self, timeout: Option<Duration>) -> (Option<Duration>, Option<Instant>) {
         let now = Instant::now();
         let mut inner = self.inner.lock();
         let next = inner.wheel.next_expiration();
-        let timer_timeout = next.map(|tick| {
-            let due = self.start + Duration::from_millis(tick);
-            due.saturating_duration_since(now)
-        });
+        let timer_timeout = next.map(|tick| self.tick_instant(tick).saturating_duration_since(now));
         let t = match (timeout, timer_timeout) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -157,7 +168,7 @@ impl TimeDriver {
             Some(d) => self.tick_ceil(now + d).max(1),
             None => u64::MAX,
         };
-        t
+        (t, t.and_then(|d| now.checked_add(d)))
     }
 
     pub(crate) fn end_park(&self) {

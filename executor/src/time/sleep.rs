@@ -33,7 +33,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     // At least a tick away when it was made: the first poll registers it without reading
     // the clock again. (If that poll comes so late that the deadline has passed, the
     // wheel fires it at its next turn: late by a driver turn, never early.)
-    s.clock_check = duration < Duration::from_millis(1);
+    s.clock_check = duration < Duration::from_nanos(super::TICK_NANOS);
     s
 }
 

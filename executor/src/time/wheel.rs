@@ -9,8 +9,8 @@
 //!
 //! # Ticks
 //!
-//! The wheel counts time in *ticks*: milliseconds since the `Instant` the driver started
-//! it at. The driver converts, rounding a deadline **up** to the next tick, so a timer can
+//! The wheel counts time in *ticks*: 100 µs steps since the `Instant` the driver started
+//! it at (`TICK_NANOS` in `time/mod.rs`). The driver converts, rounding a deadline **up** to the next tick, so a timer can
 //! fire late by up to a tick and never early. The wheel itself only ever sees `u64`s:
 //! [`TimerWheel::elapsed`] is the tick it has advanced to, and a timer with deadline `d`
 //! fires in the first [`TimerWheel::advance`] whose `now` is at least `d`.
@@ -22,12 +22,12 @@
 //!
 //! ```text
 //!              slot width     level span
-//!   level 5    ~12.4 days     ~2.2 years   [ 0 | 1 | 2 | ........ | 63 ]
-//!   level 4     ~4.7 h        ~12.4 days   [ 0 | 1 | 2 | ........ | 63 ]
-//!   level 3     ~4.4 min       ~4.7 h      [ 0 | 1 | 2 | ........ | 63 ]
-//!   level 2     ~4.1 s         ~4.4 min    [ 0 | 1 | 2 | ........ | 63 ]
-//!   level 1     64 ms          ~4.1 s      [ 0 | 1 |*2*| ........ | 63 ]
-//!   level 0      1 ms          64 ms       [ 0 | 1 | 2 | ...*37*. | 63 ]
+//!   level 5    ~29.8 h        ~79.5 days   [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 4    ~28 min        ~29.8 h      [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 3    ~26.2 s        ~28 min      [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 2    409.6 ms       ~26.2 s      [ 0 | 1 | 2 | ........ | 63 ]
+//!   level 1      6.4 ms       409.6 ms     [ 0 | 1 |*2*| ........ | 63 ]
+//!   level 0      100 µs         6.4 ms     [ 0 | 1 | 2 | ...*37*. | 63 ]
 //!   overflow   deadlines in a later 2^36-tick block than `elapsed`: one list
 //!
 //!   a tick in binary, 6 bits per level:
@@ -54,7 +54,7 @@
 //! not all due, but they now share that digit with `elapsed` too. So the wheel takes the
 //! slot's list and places each timer again by the same rule; each lands on a lower level.
 //! This *cascade* happens at most five times per timer (plus, for a timer more than
-//! ~2.2 years away, once each time the clock reaches a `2^36`-tick block where an overflow
+//! ~79.5 days away, once each time the clock reaches a `2^36`-tick block where an overflow
 //! timer may be due), which keeps every operation `O(1)` amortised. In the picture, when
 //! the clock reaches 128 (digits 2, 0), level 1 slot 2 cascades, and the timer due at 150
 //! moves to level 0 slot 22.
@@ -100,7 +100,7 @@ use self::slots::{Place, Slots};
 
 /// Every pending timer of one runtime, sorted into a hierarchical timing wheel.
 ///
-/// Ticks are milliseconds since the wheel's start `Instant`; the driver converts, and
+/// Ticks are 100 µs steps since the wheel's start `Instant`; the driver converts, and
 /// rounds deadlines **up** to the next tick so that a timer never fires early. See the
 /// [module docs](self) for the structure and its invariants.
 ///
@@ -243,7 +243,7 @@ impl TimerWheel {
     ///
     /// The cost is the number of non-empty slots passed plus the number of timers fired or
     /// cascaded; empty stretches are skipped with the occupancy bitmaps, so a jump of years
-    /// costs no more than a jump of a millisecond over the same timers.
+    /// costs no more than a jump of one tick over the same timers.
     pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Waker>) {
         let now = now.max(self.elapsed);
         while let Some(due) = self.slots.next_due(self.elapsed) {

@@ -18,7 +18,7 @@ pub(super) const SLOTS: usize = 1 << SLOT_BITS;
 /// Number of levels. Level `L` has slots of `64^L` ticks and spans `64^(L+1)` ticks.
 pub(super) const LEVELS: usize = 6;
 
-/// Ticks spanned by the whole wheel, as a power of two: `2^36` ms, about 2.2 years.
+/// Ticks spanned by the whole wheel, as a power of two: `2^36` ticks of 100 µs, about 79.5 days.
 /// Deadlines in a later `2^36`-tick block than the elapsed tick go to the overflow list.
 pub(super) const WHEEL_BITS: u32 = SLOT_BITS * LEVELS as u32;
 

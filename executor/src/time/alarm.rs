@@ -1,0 +1,99 @@
+//! The driver's alarm clock: ends a park at the exact instant the next timer is due.
+//!
+//! The driver's holder sleeps in `mio::Poll::poll`, whose timeout on Linux is epoll's: a
+//! whole number of milliseconds, which mio rounds **up**. A park that should end in 1.3 ms
+//! would end after 2 ms, and every timer would fire up to a millisecond after its tick. So
+//! on Linux the driver registers a `timerfd` with the poller and arms it, before each
+//! park that has a deadline, with the remaining time to the nanosecond: the poll returns
+//! when the timerfd becomes readable. The poll keeps its rounded-up timeout as a backstop.
+//!
+//! | park                         | syscalls                              |
+//! |------------------------------|---------------------------------------|
+//! | no deadline, or zero timeout | the poll only                         |
+//! | deadline already armed       | the poll only                         |
+//! | new deadline                 | `timerfd_settime`, then the poll      |
+//!
+//! Arming replaces the previous deadline and resets the timerfd's expiry count, so the
+//! descriptor is never read: with the poller's edge-triggered registration, each expiry
+//! is one event. An alarm left armed for a timer that was cancelled meanwhile ends one
+//! later park early; the holder sees nothing due and parks again.
+//!
+//! Where there is no timerfd (other systems, or a failing `timerfd_create`), the driver
+//! parks on the poll's timeout alone; kqueue's timeout already takes nanoseconds.
+
+use std::time::{Duration, Instant};
+
+/// The poller token of the alarm's event; the driver ignores it (the wake-up is the point).
+pub(crate) const ALARM_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+
+#[cfg(target_os = "linux")]
+pub(crate) struct Alarm {
+    fd: std::os::fd::OwnedFd,
+    /// The instant the timerfd is armed for, if it has not rung since.
+    armed: Option<Instant>,
+}
+
+#[cfg(target_os = "linux")]
+impl Alarm {
+    /// A disarmed alarm registered with `registry`; `None` if the system refuses one.
+    pub(crate) fn new(registry: &mio::Registry) -> Option<Alarm> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        // SAFETY: timerfd_create takes no pointers; a non-negative result is a descriptor
+        // that nothing else owns, so OwnedFd may take it.
+        let fd = unsafe {
+            let raw = libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC);
+            if raw < 0 {
+                return None;
+            }
+            OwnedFd::from_raw_fd(raw)
+        };
+        let raw = fd.as_raw_fd();
+        registry.register(&mut mio::unix::SourceFd(&raw), ALARM_TOKEN, mio::Interest::READABLE).ok()?;
+        Some(Alarm { fd, armed: None })
+    }
+
+    /// Makes the alarm ring at `deadline`, which is `after` from now (`after` > 0).
+    /// Returns false if the timerfd refused, in which case the caller relies on the poll's
+    /// own timeout.
+    pub(crate) fn arm(&mut self, deadline: Instant, after: Duration) -> bool {
+        use std::os::fd::AsRawFd;
+        if self.armed == Some(deadline) {
+            return true;
+        }
+        debug_assert!(!after.is_zero(), "a zero it_value disarms a timerfd");
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_value: libc::timespec {
+                tv_sec: after.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+                tv_nsec: after.subsec_nanos() as libc::c_long,
+            },
+        };
+        // SAFETY: `spec` is a valid itimerspec that outlives the call; a null old-value
+        // pointer is allowed; the descriptor is ours and open.
+        let r = unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+        self.armed = (r == 0).then_some(deadline);
+        r == 0
+    }
+
+    /// The alarm's event arrived: it is no longer armed.
+    pub(crate) fn rang(&mut self) {
+        self.armed = None;
+    }
+}
+
+/// Systems without a timerfd: the poll's timeout is the alarm.
+#[cfg(not(target_os = "linux"))]
+pub(crate) struct Alarm(());
+
+#[cfg(not(target_os = "linux"))]
+impl Alarm {
+    pub(crate) fn new(_registry: &mio::Registry) -> Option<Alarm> {
+        None
+    }
+
+    pub(crate) fn arm(&mut self, _deadline: Instant, _after: Duration) -> bool {
+        false
+    }
+
+    pub(crate) fn rang(&mut self) {}
+}

@@ -58,6 +58,24 @@ async fn chaos(victims: Vec<TaskRef>, seed_rng: u64, stop: Instant) -> (usize, u
     (cancels, aborts)
 }
 
+/// A holder inside the critical section: counted on entry, and on exit however it leaves
+/// (returning, or dropped by an abort).
+struct Inside<'a>(&'a AtomicUsize);
+
+impl<'a> Inside<'a> {
+    fn enter(inside: &'a AtomicUsize, most: &AtomicUsize) -> Inside<'a> {
+        let n = inside.fetch_add(1, SeqCst) + 1;
+        most.fetch_max(n, SeqCst);
+        Inside(inside)
+    }
+}
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
+
 /// Waits for every task, failing if one is still running after SETTLE.
 async fn settle<T>(tasks: Vec<Task<T>>, what: &str, seed: u64) {
     let deadline = Instant::now() + SETTLE;
@@ -92,11 +110,10 @@ fn stress_lock_and_semaphore_mutual_exclusion() {
                                 let r: Result<(), Cancelled> = async {
                                     let _permit = sem.acquire().await?;
                                     let _guard = if i % 2 == 0 { Some(lock.acquire().await?) } else { None };
-                                    let n = inside.fetch_add(1, SeqCst) + 1;
-                                    most.fetch_max(n, SeqCst);
-                                    let r = weft_executor::yield_now().await;
-                                    inside.fetch_sub(1, SeqCst);
-                                    r
+                                    // Declared last, dropped first: a holder that is
+                                    // aborted here leaves before its permit is released.
+                                    let _inside = Inside::enter(&inside, &most);
+                                    weft_executor::yield_now().await
                                 }
                                 .await;
                                 // A cancelled round is handled; the task goes on.

@@ -1,7 +1,8 @@
 //! The `Cancelled` error every checkpoint can return.
 
-use crate::task::DeliveryMark;
+use crate::task::{DeliveryMark, Header, RawTask};
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 /// Why a checkpoint returned [`Cancelled`].
@@ -47,57 +48,142 @@ pub enum CancelKind {
 /// # });
 /// ```
 ///
-/// It is one pointer wide, so that results holding it stay small.
-#[derive(Clone)]
-pub struct Cancelled(Arc<Inner>);
+/// It is one pointer wide, so that results holding it stay small, and the common ones cost
+/// no allocation: the delivery of a plain `cancel()` points at the task it was delivered
+/// to, and an abort, a shutdown or a cancellation without message or scope points nowhere.
+/// Only a message or a scope makes it allocate.
+pub struct Cancelled {
+    repr: NonNull<u8>,
+}
+
+// The representation: a tagged pointer. The two low bits say what the rest is.
+//
+// | tag  | rest                            | owns                                        |
+// |------|---------------------------------|---------------------------------------------|
+// | 0b00 | `Arc<Inner>` (`Arc::into_raw`)  | one strong count                            |
+// | 0b01 | the task's `Header`             | one task reference and one `live` count in the task's cancel word: a plain request's delivery |
+// | 0b10 | `CancelKind` << 2, no pointer   | nothing: a plain cancellation (no message, no scope, not a delivery) |
+//
+// Both pointers are aligned to at least 4 (asserted below), so their two low bits are free.
+const TAG_MASK: usize = 0b11;
+const TAG_FULL: usize = 0b00;
+const TAG_TASK: usize = 0b01;
+const TAG_PLAIN: usize = 0b10;
+const _: () = assert!(std::mem::align_of::<Inner>() >= 4 && std::mem::align_of::<Header>() >= 4);
+
+// SAFETY: every representation is `Send + Sync`: `Arc<Inner>` is (Inner holds `Arc`s,
+// integers and a `DeliveryMark`, whose `RawTask` is), a task reference is (`RawTask` is),
+// and a plain value holds no pointer.
+unsafe impl Send for Cancelled {}
+// SAFETY: as above; `&Cancelled` only reads.
+unsafe impl Sync for Cancelled {}
 
 struct Inner {
     kind: CancelKind,
     message: Option<Arc<str>>,
     /// The delivering task's token: alive while this value (or a clone) is (see
-    /// `task/extras.rs`).
+    /// `task/cancel_state.rs`).
     _task_mark: Option<DeliveryMark>,
     /// The delivering scope's id and token.
     scope: Option<(u64, Arc<()>)>,
 }
 
+/// What a `Cancelled` is, read from its tag.
+enum View<'a> {
+    Full(&'a Inner),
+    Task(RawTask),
+    Plain(CancelKind),
+}
+
 impl Cancelled {
-    fn make(
-        kind: CancelKind,
-        message: Option<Arc<str>>,
-        task_mark: Option<DeliveryMark>,
-        scope: Option<(u64, Arc<()>)>,
-    ) -> Self {
-        Cancelled(Arc::new(Inner { kind, message, _task_mark: task_mark, scope }))
+    fn view(&self) -> View<'_> {
+        let addr = self.repr.as_ptr().addr();
+        match addr & TAG_MASK {
+            // SAFETY: tag 0b00 is an `Arc<Inner>` this value owns a count of, so the
+            // `Inner` lives at least as long as `&self`.
+            TAG_FULL => View::Full(unsafe { &*self.repr.as_ptr().cast::<Inner>() }),
+            TAG_TASK => {
+                let header = self.repr.as_ptr().map_addr(|a| a & !TAG_MASK).cast::<Header>();
+                // SAFETY: tag 0b01 is a task header this value holds a reference to.
+                View::Task(unsafe { RawTask::from_raw(NonNull::new_unchecked(header)) })
+            }
+            _ => View::Plain(match addr >> 2 {
+                0 => CancelKind::Requested,
+                1 => CancelKind::Scope,
+                2 => CancelKind::Aborted,
+                _ => CancelKind::Shutdown,
+            }),
+        }
+    }
+
+    fn full(inner: Inner) -> Self {
+        let ptr = Arc::into_raw(Arc::new(inner)).cast_mut().cast::<u8>();
+        // SAFETY: `Arc::into_raw` never returns null.
+        Cancelled { repr: unsafe { NonNull::new_unchecked(ptr) } }
+    }
+
+    /// A plain cancellation of `kind`: no message, no scope, no delivery mark.
+    pub(crate) fn plain(kind: CancelKind) -> Self {
+        let code = match kind {
+            CancelKind::Requested => 0,
+            CancelKind::Scope => 1,
+            CancelKind::Aborted => 2,
+            CancelKind::Shutdown => 3,
+        };
+        let ptr = std::ptr::without_provenance_mut::<u8>((code << 2) | TAG_PLAIN);
+        // SAFETY: the tag bits make the address non-zero.
+        Cancelled { repr: unsafe { NonNull::new_unchecked(ptr) } }
+    }
+
+    /// The delivery of a plain request (no message) to `mark`'s task; takes over the mark.
+    pub(crate) fn delivered(mark: DeliveryMark) -> Self {
+        let header = mark.into_raw().header_ptr().as_ptr().cast::<u8>();
+        // SAFETY: tagging a non-null, 4-aligned pointer keeps it non-null.
+        Cancelled { repr: unsafe { NonNull::new_unchecked(header.map_addr(|a| a | TAG_TASK)) } }
     }
 
     pub(crate) fn requested(message: Option<Arc<str>>, task_mark: Option<DeliveryMark>) -> Self {
-        Cancelled::make(CancelKind::Requested, message, task_mark, None)
+        match (message, task_mark) {
+            (None, None) => Cancelled::plain(CancelKind::Requested),
+            (None, Some(mark)) => Cancelled::delivered(mark),
+            (message, task_mark) => Cancelled::full(Inner {
+                kind: CancelKind::Requested,
+                message,
+                _task_mark: task_mark,
+                scope: None,
+            }),
+        }
     }
 
     pub(crate) fn from_scope(id: u64, scope_token: Arc<()>, task_mark: Option<DeliveryMark>) -> Self {
-        Cancelled::make(CancelKind::Scope, None, task_mark, Some((id, scope_token)))
+        Cancelled::full(Inner {
+            kind: CancelKind::Scope,
+            message: None,
+            _task_mark: task_mark,
+            scope: Some((id, scope_token)),
+        })
     }
 
     pub(crate) fn aborted() -> Self {
-        static ABORTED: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
-        ABORTED.get_or_init(|| Cancelled::make(CancelKind::Aborted, None, None, None)).clone()
+        Cancelled::plain(CancelKind::Aborted)
     }
 
     pub(crate) fn shutdown() -> Self {
-        static SHUTDOWN: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
-        SHUTDOWN.get_or_init(|| Cancelled::make(CancelKind::Shutdown, None, None, None)).clone()
+        Cancelled::plain(CancelKind::Shutdown)
     }
 
     /// A cancellation to report onwards (in a join error), without delivery marks: holding
     /// it does not make the holder count as cancelled.
     pub(crate) fn reported(kind: CancelKind, message: Option<Arc<str>>, scope_id: Option<u64>) -> Cancelled {
-        if kind == CancelKind::Requested && message.is_none() && scope_id.is_none() {
-            // The common case (a plain `cancel()`) shares one value: no allocation per task.
-            static PLAIN: std::sync::OnceLock<Cancelled> = std::sync::OnceLock::new();
-            return PLAIN.get_or_init(|| Cancelled::make(CancelKind::Requested, None, None, None)).clone();
+        if message.is_none() && scope_id.is_none() {
+            return Cancelled::plain(kind);
         }
-        Cancelled::make(kind, message, None, scope_id.map(|id| (id, Arc::new(()))))
+        Cancelled::full(Inner {
+            kind,
+            message,
+            _task_mark: None,
+            scope: scope_id.map(|id| (id, Arc::new(()))),
+        })
     }
 
     /// A cancellation made by hand, e.g. to end a task with a cancelled result or to
@@ -117,7 +203,10 @@ impl Cancelled {
     /// assert_eq!(weft_executor::Cancelled::new(None).message(), None);
     /// ```
     pub fn message(&self) -> Option<&str> {
-        self.0.message.as_deref()
+        match self.view() {
+            View::Full(inner) => inner.message.as_deref(),
+            View::Task(_) | View::Plain(_) => None,
+        }
     }
 
     /// What caused the cancellation.
@@ -127,7 +216,11 @@ impl Cancelled {
     /// assert_eq!(Cancelled::new(None).kind(), CancelKind::Requested);
     /// ```
     pub fn kind(&self) -> CancelKind {
-        self.0.kind
+        match self.view() {
+            View::Full(inner) => inner.kind,
+            View::Task(_) => CancelKind::Requested,
+            View::Plain(kind) => kind,
+        }
     }
 
     /// The id of the scope that delivered this cancellation, if a scope did.
@@ -136,19 +229,50 @@ impl Cancelled {
     /// assert_eq!(weft_executor::Cancelled::new(None).scope_id(), None);
     /// ```
     pub fn scope_id(&self) -> Option<u64> {
-        self.0.scope.as_ref().map(|(id, _)| *id)
+        match self.view() {
+            View::Full(inner) => inner.scope.as_ref().map(|(id, _)| *id),
+            View::Task(_) | View::Plain(_) => None,
+        }
+    }
+}
+
+impl Clone for Cancelled {
+    fn clone(&self) -> Self {
+        match self.view() {
+            View::Full(_) => {
+                // SAFETY: the pointer came from `Arc::into_raw` and this value owns a
+                // count, so the allocation is alive; the new value owns the new count.
+                unsafe { Arc::increment_strong_count(self.repr.as_ptr().cast::<Inner>().cast_const()) }
+            }
+            // The clone is one more live delivery, with its own reference to the task.
+            View::Task(task) => std::mem::forget(DeliveryMark::new(task)),
+            View::Plain(_) => {}
+        }
+        Cancelled { repr: self.repr }
+    }
+}
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        match self.view() {
+            // SAFETY: this value owns one strong count of the `Arc` it came from.
+            View::Full(_) => drop(unsafe { Arc::from_raw(self.repr.as_ptr().cast::<Inner>().cast_const()) }),
+            // SAFETY: this value owns one reference and one live count: the mark's.
+            View::Task(task) => drop(unsafe { DeliveryMark::from_raw(task) }),
+            View::Plain(_) => {}
+        }
     }
 }
 
 impl fmt::Debug for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Cancelled");
-        d.field("kind", &self.0.kind);
-        if let Some(m) = &self.0.message {
-            d.field("message", m);
+        d.field("kind", &self.kind());
+        if let Some(m) = self.message() {
+            d.field("message", &m);
         }
-        if let Some((id, _)) = &self.0.scope {
-            d.field("scope", id);
+        if let Some(id) = self.scope_id() {
+            d.field("scope", &id);
         }
         d.finish()
     }
@@ -156,13 +280,13 @@ impl fmt::Debug for Cancelled {
 
 impl fmt::Display for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.kind {
+        match self.kind() {
             CancelKind::Requested => f.write_str("task was cancelled")?,
             CancelKind::Scope => f.write_str("cancelled by an enclosing cancel scope")?,
             CancelKind::Aborted => f.write_str("task was aborted")?,
             CancelKind::Shutdown => f.write_str("runtime shut down")?,
         }
-        if let Some(m) = &self.0.message {
+        if let Some(m) = self.message() {
             write!(f, ": {m}")?;
         }
         Ok(())

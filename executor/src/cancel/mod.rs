@@ -12,14 +12,14 @@
 //! * **Requests** (asyncio's `Task.cancel`): edge-triggered and counted. A request
 //!   marks one pending delivery and wakes the task; the checkpoint the task is suspended
 //!   in, or the next one it reaches, returns `Err(Cancelled)` once. `uncancel()` undoes a
-//!   request. The counters live in the task's extras (`task/extras.rs`).
+//!   request. The counters live in the task's header (`task/cancel_state.rs`).
 //! * **Scopes** (Trio's cancel scopes, [`ScopeCore`]): level-triggered. While a scope is
 //!   cancelled, every checkpoint polled inside it fails, until the scope is left. A
 //!   shielded scope hides the scopes outside it and defers requests until it is left.
 //!
 //! While a task is polled, the thread knows which task it is and which scope the poll is
-//! inside (`context.rs`); a checkpoint's fast path is two thread-local reads, the load of
-//! the task's extras pointer and, for a task that has extras, one more atomic load.
+//! inside (`context.rs`); a checkpoint's fast path is two thread-local reads and one
+//! atomic load of the task's cancel word.
 //!
 //! Futures that are not weft's are not checkpoints; [`CancellableExt::cancellable`]
 //! races one against the task's cancellation. `Task::abort()` is the hard cancel: the
@@ -31,6 +31,7 @@ mod scope;
 pub use error::{CancelKind, Cancelled};
 pub use scope::ScopeCore;
 
+use crate::task::extras;
 use crate::{context, coop};
 use std::future::Future;
 use std::pin::Pin;
@@ -58,10 +59,8 @@ pub fn check() -> Result<(), Cancelled> {
     if let Some(scope) = scope {
         return check_scopes(task, scope);
     }
-    match task.and_then(|t| t.extras()) {
-        Some(extras) if extras.must_cancel.load(std::sync::atomic::Ordering::Acquire) => {
-            extras.take_delivery(task.expect("extras belong to a task")).map_or(Ok(()), Err)
-        }
+    match task {
+        Some(t) if t.header().cancel.is_pending() => extras::take_delivery(t).map_or(Ok(()), Err),
         _ => Ok(()),
     }
 }
@@ -73,7 +72,7 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     while let Some(scope) = node {
         if scope.is_cancelled() {
             return Err(match task {
-                Some(t) => t.extras_or_init().record_scope_delivery(t, |mark| scope.delivery(Some(mark))),
+                Some(t) => extras::record_scope_delivery(t, |mark| scope.delivery(Some(mark))),
                 None => scope.delivery(None),
             });
         }
@@ -86,8 +85,8 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     if shielded {
         return Ok(());
     }
-    match task.and_then(|t| Some((t, t.extras()?))) {
-        Some((t, extras)) => extras.take_delivery(t).map_or(Ok(()), Err),
+    match task {
+        Some(t) => extras::take_delivery(t).map_or(Ok(()), Err),
         None => Ok(()),
     }
 }
@@ -106,7 +105,7 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
 /// ```
 pub fn current_cancelling() -> Option<u32> {
     let (task, _) = context::task_and_scope();
-    task.map(|t| t.extras().map_or(0, |e| e.cancelling()))
+    task.map(|t| t.header().cancel.requested())
 }
 
 /// A checkpoint and nothing else: fails if the task is cancelled, and yields only when

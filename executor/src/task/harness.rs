@@ -32,7 +32,7 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             // A task cancelled before it ever ran ends cancelled without running, as an
             // asyncio coroutine that is cancelled before its first step never starts.
             if first {
-                if let Some(c) = raw.extras().and_then(|e| e.take_cancel_before_start(raw)) {
+                if let Some(c) = super::extras::take_delivery(raw) {
                     return cancel_and_complete(cell, raw, c);
                 }
             }
@@ -63,7 +63,7 @@ unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
                 // A task that still holds (in its output, or anywhere else) a `Cancelled`
                 // delivered to it ended by propagating its cancellation (the `raise`
                 // after `except CancelledError`): it is a cancelled task.
-                Ok(()) => match raw.extras().and_then(|e| e.delivered_cancellation_alive()) {
+                Ok(()) => match super::extras::delivered_cancellation_alive(raw) {
                     Some(c) => {
                         drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
                         Err(JoinError::Cancelled(c))

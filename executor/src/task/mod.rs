@@ -32,10 +32,13 @@
 //! The bits of the state word and the reference-count rules are tabulated in
 //! `state.rs`; the memory layout is drawn in `raw.rs`.
 
-mod extras;
+mod cancel_state;
+pub(crate) mod extras;
 mod harness;
 mod join;
 mod list;
+#[cfg(all(test, loom))]
+mod loom_cancel;
 #[cfg(all(test, loom))]
 mod loom_state;
 mod raw;

@@ -3,7 +3,7 @@
 //! ```text
 //! Box<Cell<F, S>>   (#[repr(C)], so a *Header is a *Cell)
 //! +------------------------------+
-//! | Header                       |  state word, vtable, owned-list links, id, extras
+//! | Header                       |  state word, vtable, owned-list links, id, cancel word, extras
 //! +------------------------------+
 //! | scheduler: S                 |  where to submit the task when it is woken
 //! | stage: Running(F)            |  the future; later Finished(output), then Consumed
@@ -15,6 +15,7 @@
 //! typed code through the header's [`Vtable`], so the scheduler is not generic over the
 //! future.
 
+use super::cancel_state::CancelState;
 use super::extras::Extras;
 use super::harness;
 use super::state::State;
@@ -34,7 +35,9 @@ pub(crate) struct Header {
     pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) id: Id,
-    /// Name, cancellation state, scopes, task-locals: allocated on first use, so that a
+    /// asyncio's cancellation counters and the live deliveries (see cancel_state.rs).
+    pub(crate) cancel: CancelState,
+    /// Name, cancel message, scopes, task-locals: allocated on first use, so that a
     /// plain task pays one null pointer for all of them.
     pub(crate) extras: AtomicPtr<Extras>,
 }
@@ -114,6 +117,7 @@ impl RawTask {
                 owned_prev: UnsafeCell::new(None),
                 owned_next: UnsafeCell::new(None),
                 id,
+                cancel: CancelState::new(),
                 extras: AtomicPtr::new(std::ptr::null_mut()),
             },
             scheduler,

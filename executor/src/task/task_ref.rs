@@ -93,19 +93,19 @@ impl TaskRef {
         if self.is_finished() {
             return false;
         }
-        self.raw.extras_or_init().request_cancel(message.map(Arc::from));
+        super::extras::request_cancel(self.raw, message.map(Arc::from));
         wake(self.raw);
         true
     }
 
     /// asyncio's `Task.uncancel()`: undoes one request; returns the remaining count.
     pub fn uncancel(&self) -> u32 {
-        self.raw.extras().map_or(0, |e| e.uncancel())
+        self.raw.header().cancel.uncancel()
     }
 
     /// asyncio's `Task.cancelling()`.
     pub fn cancelling(&self) -> u32 {
-        self.raw.extras().map_or(0, |e| e.cancelling())
+        self.raw.header().cancel.requested()
     }
 
     /// The hard cancel; see [`Task::abort`](crate::Task::abort). On the task that drives

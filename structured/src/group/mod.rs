@@ -54,6 +54,7 @@ use crate::is_cancellation;
 use crate::outcome::{find_cancelled, panic_message};
 use parking_lot::Mutex;
 use slab::Slab;
+use std::any::Any;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -757,7 +758,7 @@ impl<T> Report<T> {
 impl<F, T, E> Future for Child<F, T>
 where
     F: Future<Output = Result<T, E>>,
-    E: Into<BoxError>,
+    E: Into<BoxError> + 'static,
 {
     type Output = ();
 
@@ -771,6 +772,11 @@ where
         let (result, failure) = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(v))) => (Ok(v), None),
+            Ok(Poll::Ready(Err(e))) if (&e as &dyn Any).is::<Cancelled>() => {
+                // The common way to end cancelled (`?` on a checkpoint): no boxing.
+                let c = (&e as &dyn Any).downcast_ref::<Cancelled>().expect("checked above");
+                (Err(ChildError::Cancelled(Cancelled::new(c.message()))), None)
+            }
             Ok(Poll::Ready(Err(e))) => {
                 let e: BoxError = e.into();
                 if is_cancellation(&*e) {

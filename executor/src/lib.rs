@@ -42,6 +42,7 @@ pub use blocking::{spawn_blocking, to_thread, BlockingTask};
 pub use cancel::{checkpoint, CancelKind, CancellableExt, Cancelled};
 pub use error::{BuildError, EnterError, SpawnError};
 pub use runtime::Runtime;
+pub use scheduler::defer::{defer_wakes, DeferWakes};
 pub use task::{Id, JoinError, Panicked, Task, TaskRef};
 
 use std::future::Future;

@@ -8,9 +8,11 @@
 //! * [`current_thread`]: one loop on the thread that calls `block_on`, with asyncio's
 //!   exact FIFO order; it also runs `!Send` futures (`spawn_local`).
 //!
-//! [`root`] explains how `block_on`'s own future becomes a task without being `'static`.
+//! [`root`] explains how `block_on`'s own future becomes a task without being `'static`;
+//! [`defer`] how a thread holds back the tasks it wakes and submits them in one batch.
 
 pub(crate) mod current_thread;
+pub(crate) mod defer;
 pub(crate) mod inject;
 pub(crate) mod multi_thread;
 pub(crate) mod park;

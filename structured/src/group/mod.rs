@@ -135,6 +135,11 @@ struct State {
 
 impl State {
     /// CPython's `_abort`: cancel every child once.
+    ///
+    /// Every caller holds a `defer_wakes` guard made before it took the lock: a child
+    /// cancelled here would otherwise start on another worker at once and block on this
+    /// very lock (to report its end) until the loop is done. Held back, the children
+    /// reach the workers in one batch once the lock is released.
     fn abort(&mut self) {
         self.aborting = true;
         for (_, (_, task)) in self.children.iter() {
@@ -415,6 +420,8 @@ impl TaskGroup {
     /// # });
     /// ```
     pub fn cancel(&self) {
+        // The children start over once the lock is released (see `State::abort`).
+        let _batch = weft_executor::defer_wakes();
         let mut s = self.shared.state.lock();
         if !s.entered || s.finished || s.parent.is_none() {
             return;
@@ -524,6 +531,7 @@ struct Notify {
 impl Notify {
     fn fire(&mut self) {
         if let Some(g) = self.group.take() {
+            let _batch = weft_executor::defer_wakes(); // see `State::abort`
             let s = g.state.lock();
             g.on_task_done(s, self.key, self.seq, true);
         }
@@ -614,6 +622,7 @@ where
                 }
                 Err(payload) => BodyOutcome::Failed(Arc::new(ChildPanicked::new(panic_message(&*payload)))),
             };
+            let _batch = weft_executor::defer_wakes(); // see `State::abort`
             let mut s = this.group.shared.state.lock();
             s.exiting = true;
             let abort = match outcome {
@@ -640,6 +649,7 @@ where
                 match weft_executor::cancel::check() {
                     Ok(()) => return Poll::Pending,
                     Err(c) => {
+                        let _batch = weft_executor::defer_wakes(); // see `State::abort`
                         let mut s = this.group.shared.state.lock();
                         if !s.aborting {
                             this.propagate = Some(c);
@@ -711,6 +721,7 @@ impl<Fut, R> Drop for Run<Fut, R> {
     fn drop(&mut self) {
         if matches!(self.phase, Phase::Body | Phase::Join) {
             // Dropped before the end: the children cannot be joined any more; cancel them.
+            let _batch = weft_executor::defer_wakes(); // see `State::abort`
             let mut s = self.group.shared.state.lock();
             s.finished = true;
             s.waker = None;

@@ -140,6 +140,14 @@ where
 
 impl Shared {
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        let task = if is_yield {
+            task
+        } else {
+            match super::defer::hold(self, task) {
+                Some(task) => task,
+                None => return, // held back by `defer_wakes`
+            }
+        };
         if let Some(cx) = worker::WorkerCx::current(self) {
             if let Ok(mut slot) = cx.core.try_borrow_mut() {
                 if let Some(core) = slot.as_mut() {
@@ -151,6 +159,26 @@ impl Shared {
             }
         }
         self.inject.push(task);
+        self.notify_parked();
+    }
+
+    /// Submits the wake-ups a `defer_wakes` scope held back: into this worker's queue if
+    /// called on a worker, else into the injector in one batch; then wakes one worker,
+    /// which wakes the next when it finds work (see idle.rs).
+    pub(crate) fn schedule_batch(self: &Arc<Self>, tasks: impl ExactSizeIterator<Item = Notified>) {
+        if tasks.len() == 0 {
+            return;
+        }
+        if let Some(cx) = worker::WorkerCx::current(self) {
+            if let Ok(mut slot) = cx.core.try_borrow_mut() {
+                if let Some(core) = slot.as_mut() {
+                    core.schedule_batch(self, tasks);
+                    self.notify_parked();
+                    return;
+                }
+            }
+        }
+        self.inject.push_batch(tasks);
         self.notify_parked();
     }
 

@@ -72,6 +72,13 @@ impl Core {
         x
     }
 
+    /// Pushes tasks that a `defer_wakes` scope held back, in order.
+    pub(super) fn schedule_batch(&mut self, shared: &Arc<Shared>, tasks: impl Iterator<Item = Notified>) {
+        for t in tasks {
+            self.run_queue.push_back_or_overflow(t, shared);
+        }
+    }
+
     /// Pushes a task this worker spawned or woke. Returns true if another worker should
     /// be woken to help.
     pub(super) fn schedule_local(&mut self, shared: &Arc<Shared>, task: Notified, is_yield: bool) -> bool {

@@ -1,0 +1,78 @@
+//! `defer_wakes`: on the multi-thread runtime, the tasks a thread wakes inside the scope
+//! stay held back until the outermost guard drops, then all run; on the current-thread
+//! runtime the guard changes nothing.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Spawns `n` tasks that each count themselves in `started` before their sleep and in
+/// `ran` once the sleep is interrupted; returns once all have started.
+async fn sleepers(n: usize, ran: &Arc<AtomicUsize>) -> Vec<weft::Task<()>> {
+    let started = Arc::new(AtomicUsize::new(0));
+    let tasks = (0..n)
+        .map(|_| {
+            let (ran, started) = (ran.clone(), started.clone());
+            weft::spawn(async move {
+                started.fetch_add(1, SeqCst);
+                let r = weft::time::sleep(Duration::from_secs(3600)).await;
+                assert!(r.is_err(), "the sleep ends by cancellation");
+                ran.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    while started.load(SeqCst) < n {
+        weft::time::sleep(Duration::from_millis(5)).await.unwrap();
+    }
+    tasks
+}
+
+#[test]
+fn woken_tasks_wait_for_the_outermost_guard() {
+    common::watchdog("defer", common::WATCHDOG, || {
+        common::multi().block_on(async {
+            let ran = Arc::new(AtomicUsize::new(0));
+            let tasks = sleepers(20, &ran).await;
+            {
+                let _outer = weft::defer_wakes();
+                {
+                    let _inner = weft::defer_wakes();
+                    for t in &tasks {
+                        assert!(t.cancel(None));
+                    }
+                }
+                // Both workers are idle; a task that had been submitted would have run.
+                std::thread::sleep(Duration::from_millis(100));
+                assert_eq!(ran.load(SeqCst), 0, "a wake-up escaped the scope");
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            assert_eq!(ran.load(SeqCst), 20);
+        })
+    });
+}
+
+#[test]
+fn the_guard_changes_nothing_on_the_current_thread_runtime() {
+    common::watchdog("defer-current", common::WATCHDOG, || {
+        common::current().block_on(async {
+            let ran = Arc::new(AtomicUsize::new(0));
+            let tasks = sleepers(5, &ran).await;
+            {
+                let _batch = weft::defer_wakes();
+                for t in &tasks {
+                    t.cancel(None);
+                }
+                // The loop runs the woken tasks in FIFO order at the next yield, in the scope.
+                weft::yield_now().await.unwrap();
+                assert_eq!(ran.load(SeqCst), 5);
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+    });
+}

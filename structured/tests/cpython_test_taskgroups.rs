@@ -72,6 +72,9 @@ fn cpython_test_taskgroups_test_taskgroup_03() {
         .await
         .unwrap();
         assert!(t1.is_cancelled());
+        // t1.cancelled(): the child's task itself ended cancelled.
+        assert!(t1.task_ref().is_cancelled());
+        assert!(!t2.task_ref().is_cancelled());
         assert_eq!(t2.take_result().unwrap().unwrap(), 11);
     })
 }

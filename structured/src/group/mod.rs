@@ -50,7 +50,6 @@ pub use error::{
     ChildError, ChildPanicked, ErrorGroup, Failure, GroupError, GroupSpawnError, GroupStateError, StartError,
 };
 
-use crate::is_cancellation;
 use crate::outcome::{find_cancelled, panic_message};
 use parking_lot::Mutex;
 use slab::Slab;
@@ -771,31 +770,41 @@ where
     F: Future<Output = Result<T, E>>,
     E: Into<BoxError> + 'static,
 {
-    type Output = ();
+    /// `Err` with the child's own cancellation when it ended cancelled: the task then
+    /// ends cancelled too (see the executor's delivery marks), so that its `TaskRef`
+    /// says so, as asyncio's `task.cancelled()` does.
+    type Output = Result<(), Cancelled>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `fut` is structurally pinned: it is never moved, only dropped in place
         // (by assigning `None`) once it has completed.
         let this = unsafe { self.get_unchecked_mut() };
         let fut = this.fut.as_mut().expect("a child is not polled after it finished");
         // SAFETY: see above.
         let fut = unsafe { Pin::new_unchecked(fut) };
+        let mut own_cancellation = None;
         let (result, failure) = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(v))) => (Ok(v), None),
             Ok(Poll::Ready(Err(e))) if (&e as &dyn Any).is::<Cancelled>() => {
                 // The common way to end cancelled (`?` on a checkpoint): no boxing.
                 let c = (&e as &dyn Any).downcast_ref::<Cancelled>().expect("checked above");
-                (Err(ChildError::Cancelled(Cancelled::new(c.message()))), None)
+                let reported = Cancelled::new(c.message());
+                own_cancellation = Some(c.clone());
+                (Err(ChildError::Cancelled(reported)), None)
             }
             Ok(Poll::Ready(Err(e))) => {
                 let e: BoxError = e.into();
-                if is_cancellation(&*e) {
-                    let c = find_cancelled(&*e).expect("a cancellation");
-                    (Err(ChildError::Cancelled(Cancelled::new(c.message()))), None)
-                } else {
-                    let f: Failure = Arc::from(e);
-                    (Err(ChildError::Failed(f.clone())), Some(f))
+                match find_cancelled(&*e) {
+                    Some(c) => {
+                        let reported = Cancelled::new(c.message());
+                        own_cancellation = Some(c);
+                        (Err(ChildError::Cancelled(reported)), None)
+                    }
+                    None => {
+                        let f: Failure = Arc::from(e);
+                        (Err(ChildError::Failed(f.clone())), Some(f))
+                    }
                 }
             }
             Err(payload) => {
@@ -809,7 +818,7 @@ where
         if let Some(r) = this.report.take() {
             r.send(result, failure);
         }
-        Poll::Ready(())
+        Poll::Ready(own_cancellation.map_or(Ok(()), Err))
     }
 }
 

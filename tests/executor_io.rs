@@ -151,6 +151,35 @@ fn cancel_while_waiting_for_readiness() {
     });
 }
 
+/// Two tasks wait for the same registration to become readable: one event wakes both
+/// (with one waker slot per direction, the second would have replaced the first, which
+/// would then wait forever).
+#[test]
+fn two_tasks_waiting_on_one_registration_both_wake() {
+    block_on_both(|flavour| async move {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let mut b = mio::net::UnixStream::from_std(b);
+        let reg = std::sync::Arc::new(Registration::new(&mut b, mio::Interest::READABLE).unwrap());
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let reg = reg.clone();
+                weft::spawn(async move { reg.readable().await.map(|e| !e.is_shutdown()) })
+            })
+            .collect();
+        // Both are suspended in `readable` before the write.
+        weft::time::sleep(Duration::from_millis(50)).await.unwrap();
+        let mut a = a;
+        a.write_all(b"x").unwrap();
+        for w in waiters {
+            let woke = weft::move_on_after(Duration::from_secs(10), w).await;
+            assert!(matches!(woke, Some(Ok(Ok(true)))), "{flavour}: a waiter was not woken");
+        }
+        let mut buf = [0u8; 1];
+        assert_eq!(reg.io(Direction::Read, || b.read(&mut buf)).await.unwrap(), 1);
+    });
+}
+
 #[test]
 fn registration_outside_a_runtime_is_an_error() {
     let (mut a, _b) = mio::net::UnixStream::pair().unwrap();

@@ -49,10 +49,23 @@ struct ScheduledIo {
     waiters: Mutex<Waiters>,
 }
 
+/// The tasks waiting for each direction, one waker per task (a task that polls again
+/// refreshes its entry instead of adding one). An event wakes every waiter of its
+/// direction; they race for the data, and those that find none wait again. A waiter that
+/// gave up (its future was dropped) stays until the next event, which wakes it for
+/// nothing: the list holds at most one entry per task that waited since that event.
 #[derive(Default)]
 struct Waiters {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    readers: Vec<Waker>,
+    writers: Vec<Waker>,
+}
+
+impl Waiters {
+    fn register(list: &mut Vec<Waker>, waker: &Waker) {
+        if !list.iter().any(|w| w.will_wake(waker)) {
+            list.push(waker.clone());
+        }
+    }
 }
 
 impl IoDriver {
@@ -96,10 +109,10 @@ impl ScheduledIo {
         });
         let mut w = self.waiters.lock();
         if bits & (READABLE | READ_CLOSED | ERROR | SHUTDOWN) != 0 {
-            wake.extend(w.reader.take());
+            wake.append(&mut w.readers);
         }
         if bits & (WRITABLE | WRITE_CLOSED | ERROR | SHUTDOWN) != 0 {
-            wake.extend(w.writer.take());
+            wake.append(&mut w.writers);
         }
     }
 }
@@ -149,9 +162,8 @@ impl ReadyEvent {
 
 /// A mio source registered with the current runtime's reactor.
 ///
-/// One waiter per direction: a reader and a writer may wait at the same time, but a
-/// second task waiting for the same direction replaces the first one's waker (share a
-/// registration between tasks through a lock, or give each its own source).
+/// Any number of tasks may wait on one registration, in either direction: an event wakes
+/// every task waiting for its direction.
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -213,13 +225,11 @@ impl Registration {
             return Poll::Ready(Ok(ReadyEvent { direction, word }));
         }
         let mut w = self.io.waiters.lock();
-        let slot = match direction {
-            Direction::Read => &mut w.reader,
-            Direction::Write => &mut w.writer,
+        let list = match direction {
+            Direction::Read => &mut w.readers,
+            Direction::Write => &mut w.writers,
         };
-        if !slot.as_ref().is_some_and(|s| s.will_wake(cx.waker())) {
-            *slot = Some(cx.waker().clone());
-        }
+        Waiters::register(list, cx.waker());
         // Re-check under the lock: an event dispatched before we stored the waker.
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {

@@ -62,6 +62,17 @@ pub fn defer_wakes() -> DeferWakes {
 
 /// Guard returned by [`defer_wakes`]: submits the held-back wake-ups when dropped (on the
 /// thread that made it).
+///
+/// ```
+/// let rt = weft_executor::Runtime::builder().multi_thread().build().unwrap();
+/// rt.block_on(async {
+///     let task = weft_executor::spawn(weft_executor::time::sleep(std::time::Duration::from_secs(60)));
+///     let batch: weft_executor::DeferWakes = weft_executor::defer_wakes();
+///     task.cancel(None);
+///     drop(batch); // the task is submitted here
+///     assert!(task.await.unwrap_err().is_cancelled());
+/// });
+/// ```
 #[must_use = "wake-ups are only held back while the guard lives"]
 #[derive(Debug)]
 pub struct DeferWakes {

@@ -14,8 +14,9 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use weft_executor::{Cancelled, JoinError, Task};
 
 /// asyncio's `gather(*aws)` for futures of one type: `Ok` of every value in order, or
@@ -43,22 +44,19 @@ where
     T: Send + 'static,
     E: From<Cancelled> + Send + 'static,
 {
-    Gather { state: GatherState::New(futures), results: Vec::new(), cancelled: None }
+    Gather {
+        results: futures.iter().map(|_| None).collect(),
+        children: Children::new(futures),
+        _error: PhantomData,
+    }
 }
 
-/// The future of [`gather`].
+/// Future returned by [`gather`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F, T, E> {
-    state: GatherState<F, T, E>,
+    children: Children<F, Result<T, E>>,
     results: Vec<Option<T>>,
-    /// The waiter's cancellation, once the children were cancelled.
-    cancelled: Option<Cancelled>,
-}
-
-enum GatherState<F, T, E> {
-    New(Vec<F>),
-    Running(Vec<Option<Task<Result<T, E>>>>),
-    Done,
+    _error: PhantomData<fn() -> E>,
 }
 
 impl<F, T, E> Unpin for Gather<F, T, E> {}
@@ -69,18 +67,99 @@ impl<F, T, E> fmt::Debug for Gather<F, T, E> {
     }
 }
 
-fn spawn_all<F>(futures: Vec<F>) -> Vec<Option<Task<F::Output>>>
+/// What both gathers share: the children, spawned as tasks at the first poll and joined in
+/// argument order, and the cancellation of the task that awaits them, which cancels every
+/// child and waits until all of them have ended.
+struct Children<F, O> {
+    state: ChildrenState<F, O>,
+    /// The awaiting task's cancellation, once it came: the children are being cancelled.
+    cancelled: Option<Cancelled>,
+}
+
+enum ChildrenState<F, O> {
+    New(Vec<F>),
+    Running(Vec<Option<Task<O>>>),
+    Done,
+}
+
+/// How polling the children ended.
+enum Round<B> {
+    /// Every child has finished.
+    AllDone,
+    /// The awaiting task was cancelled, and every child has now ended.
+    Cancelled(Cancelled),
+    /// The per-child hook stopped the gather early.
+    Stopped(B),
+}
+
+impl<F> Children<F, F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    futures.into_iter().map(|f| Some(weft_executor::spawn(f))).collect()
+    fn new(futures: Vec<F>) -> Self {
+        Children { state: ChildrenState::New(futures), cancelled: None }
+    }
+
+    /// Spawns the children at the first call; then polls each unfinished one and hands
+    /// every child that finished to `on_done`, with its index and whether the gather is
+    /// being cancelled. `on_done` may stop the gather (the remaining children run on, as
+    /// in asyncio).
+    fn poll<B>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut on_done: impl FnMut(usize, Result<F::Output, JoinError>, bool) -> ControlFlow<B>,
+    ) -> Poll<Round<B>> {
+        if let ChildrenState::New(_) = self.state {
+            let ChildrenState::New(futs) = std::mem::replace(&mut self.state, ChildrenState::Done) else {
+                unreachable!()
+            };
+            self.state =
+                ChildrenState::Running(futs.into_iter().map(|f| Some(weft_executor::spawn(f))).collect());
+        }
+        let ChildrenState::Running(tasks) = &mut self.state else {
+            panic!("weft: a gather was polled after it completed")
+        };
+        let mut pending = 0;
+        let mut stopped = None;
+        for (i, slot) in tasks.iter_mut().enumerate() {
+            let Some(task) = slot else { continue };
+            match poll_join(task, cx) {
+                Poll::Pending => pending += 1,
+                Poll::Ready(Joined::WaiterCancelled(c)) => {
+                    pending += 1;
+                    self.cancelled.get_or_insert(c);
+                }
+                Poll::Ready(Joined::Done(r)) => {
+                    *slot = None;
+                    if let ControlFlow::Break(b) = on_done(i, r, self.cancelled.is_some()) {
+                        stopped = Some(b);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(b) = stopped {
+            self.state = ChildrenState::Done;
+            return Poll::Ready(Round::Stopped(b));
+        }
+        if pending > 0 {
+            if self.cancelled.is_some() {
+                for t in tasks.iter().flatten() {
+                    t.cancel(None);
+                }
+            }
+            return Poll::Pending;
+        }
+        self.state = ChildrenState::Done;
+        Poll::Ready(self.cancelled.take().map_or(Round::AllDone, Round::Cancelled))
+    }
 }
 
-fn cancel_all<T>(tasks: &[Option<Task<T>>]) {
-    for t in tasks.iter().flatten() {
-        t.cancel(None);
-    }
+/// Why [`gather`] stopped before every child finished.
+enum Stop<E> {
+    Failed(E),
+    Panicked(String),
 }
 
 impl<F, T, E> Future for Gather<F, T, E>
@@ -93,71 +172,29 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let GatherState::New(_) = this.state {
-            let GatherState::New(futs) = std::mem::replace(&mut this.state, GatherState::Done) else {
-                unreachable!()
-            };
-            this.results = futs.iter().map(|_| None).collect();
-            this.state = GatherState::Running(spawn_all(futs));
-        }
-        let GatherState::Running(tasks) = &mut this.state else {
-            panic!("weft: a gather was polled after it completed")
-        };
-        let mut pending = 0;
-        for (i, slot) in tasks.iter_mut().enumerate() {
-            let Some(task) = slot else { continue };
-            match poll_join(task, cx) {
-                Poll::Pending => pending += 1,
-                Poll::Ready(Joined::WaiterCancelled(c)) => {
-                    pending += 1;
-                    if this.cancelled.is_none() {
-                        this.cancelled = Some(c);
-                    }
-                }
-                Poll::Ready(Joined::Done(r)) => {
-                    *slot = None;
-                    match r {
-                        Ok(Ok(v)) => this.results[i] = Some(v),
-                        // While cancelling, wait for everyone; errors are dropped.
-                        _ if this.cancelled.is_some() => {}
-                        Ok(Err(e)) => {
-                            this.state = GatherState::Done;
-                            return Poll::Ready(Err(e));
-                        }
-                        Err(JoinError::Panicked(p)) => {
-                            this.state = GatherState::Done;
-                            std::panic::resume_unwind(Box::new(p.message().to_string()))
-                        }
-                        Err(e) => {
-                            this.state = GatherState::Done;
-                            let c = e.as_cancelled().cloned().unwrap_or_else(|| Cancelled::new(None));
-                            return Poll::Ready(Err(E::from(c)));
-                        }
-                    }
-                }
+        let results = &mut this.results;
+        let round = this.children.poll(cx, |i, r, cancelling| match r {
+            Ok(Ok(v)) => {
+                results[i] = Some(v);
+                ControlFlow::Continue(())
             }
-        }
-        if let Some(c) = &this.cancelled {
-            if pending > 0 {
-                if let GatherState::Running(tasks) = &this.state {
-                    cancel_all(tasks);
-                }
-                return Poll::Pending;
+            // While cancelling, wait for everyone; errors are dropped.
+            _ if cancelling => ControlFlow::Continue(()),
+            Ok(Err(e)) => ControlFlow::Break(Stop::Failed(e)),
+            Err(JoinError::Panicked(p)) => ControlFlow::Break(Stop::Panicked(p.message().to_string())),
+            Err(e) => {
+                let c = e.as_cancelled().cloned().unwrap_or_else(|| Cancelled::new(None));
+                ControlFlow::Break(Stop::Failed(E::from(c)))
             }
-            let c = c.clone();
-            this.cancelled = None;
-            this.state = GatherState::Done;
-            return Poll::Ready(Err(E::from(c)));
-        }
-        if pending > 0 {
-            return Poll::Pending;
-        }
-        this.state = GatherState::Done;
-        Poll::Ready(Ok(this
-            .results
-            .iter_mut()
-            .map(|r| r.take().expect("every child gave a value"))
-            .collect()))
+        });
+        Poll::Ready(match ready!(round) {
+            Round::AllDone => {
+                Ok(results.iter_mut().map(|r| r.take().expect("every child gave a value")).collect())
+            }
+            Round::Cancelled(c) => Err(E::from(c)),
+            Round::Stopped(Stop::Failed(e)) => Err(e),
+            Round::Stopped(Stop::Panicked(message)) => std::panic::resume_unwind(Box::new(message)),
+        })
     }
 }
 
@@ -180,21 +217,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    GatherSettled { state: SettledState::New(futures), results: Vec::new(), cancelled: None }
+    GatherSettled { results: futures.iter().map(|_| None).collect(), children: Children::new(futures) }
 }
 
-/// The future of [`gather_settled`].
+/// Future returned by [`gather_settled`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct GatherSettled<F: Future> {
-    state: SettledState<F>,
+    children: Children<F, F::Output>,
     results: Vec<Option<Result<F::Output, JoinError>>>,
-    cancelled: Option<Cancelled>,
-}
-
-enum SettledState<F: Future> {
-    New(Vec<F>),
-    Running(Vec<Option<Task<F::Output>>>),
-    Done,
 }
 
 impl<F: Future> Unpin for GatherSettled<F> {}
@@ -214,45 +244,17 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let SettledState::New(_) = this.state {
-            let SettledState::New(futs) = std::mem::replace(&mut this.state, SettledState::Done) else {
-                unreachable!()
-            };
-            this.results = futs.iter().map(|_| None).collect();
-            this.state = SettledState::Running(spawn_all(futs));
-        }
-        let SettledState::Running(tasks) = &mut this.state else {
-            panic!("weft: a gather was polled after it completed")
-        };
-        let mut pending = 0;
-        for (i, slot) in tasks.iter_mut().enumerate() {
-            let Some(task) = slot else { continue };
-            match poll_join(task, cx) {
-                Poll::Pending => pending += 1,
-                Poll::Ready(Joined::WaiterCancelled(c)) => {
-                    pending += 1;
-                    if this.cancelled.is_none() {
-                        this.cancelled = Some(c);
-                    }
-                }
-                Poll::Ready(Joined::Done(r)) => {
-                    *slot = None;
-                    this.results[i] = Some(r);
-                }
+        let results = &mut this.results;
+        let round = this.children.poll(cx, |i, r, _| {
+            results[i] = Some(r);
+            ControlFlow::<()>::Continue(())
+        });
+        Poll::Ready(match ready!(round) {
+            Round::AllDone | Round::Stopped(()) => {
+                Ok(results.iter_mut().map(|r| r.take().expect("settled")).collect())
             }
-        }
-        if this.cancelled.is_some() && pending > 0 {
-            cancel_all(tasks);
-            return Poll::Pending;
-        }
-        if pending > 0 {
-            return Poll::Pending;
-        }
-        this.state = SettledState::Done;
-        if let Some(c) = this.cancelled.take() {
-            return Poll::Ready(Err(c));
-        }
-        Poll::Ready(Ok(this.results.iter_mut().map(|r| r.take().expect("settled")).collect()))
+            Round::Cancelled(c) => Err(c),
+        })
     }
 }
 

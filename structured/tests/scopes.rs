@@ -415,6 +415,61 @@ fn gather_cancelled_cancels_children() {
 }
 
 #[test]
+fn gather_settled_reports_every_child_and_a_cancellation_cancels_them_all() {
+    run(async {
+        let all = gather_settled(vec![
+            Box::pin(async { sleep_ms(20).await.map(|_| 1) })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, Cancelled>> + Send>>,
+            Box::pin(async { Err(Cancelled::new(Some("child"))) }),
+        ])
+        .await
+        .unwrap();
+        assert!(matches!(all[0], Ok(Ok(1))), "argument order, values kept");
+        assert!(matches!(&all[1], Ok(Err(c)) if c.message() == Some("child")));
+
+        let cancelled = Arc::new(AtomicUsize::new(0));
+        let c = cancelled.clone();
+        let t = spawn(async move {
+            let futs: Vec<_> = (0..3)
+                .map(|_| {
+                    let c = c.clone();
+                    async move {
+                        let r = sleep_ms(60_000).await;
+                        if r.is_err() {
+                            c.fetch_add(1, SeqCst);
+                        }
+                        r
+                    }
+                })
+                .collect();
+            gather_settled(futs).await
+        });
+        sleep_ms(10).await.unwrap();
+        t.cancel(None);
+        // The waiter's cancellation comes out as Err, and the task that returned it ends
+        // cancelled.
+        assert!(t.await.unwrap_err().is_cancelled());
+        assert_eq!(cancelled.load(SeqCst), 3, "every child was cancelled and awaited");
+    })
+}
+
+#[test]
+fn gather_resumes_a_childs_panic() {
+    run(async {
+        let t = spawn(async {
+            gather(vec![
+                Box::pin(async { Ok::<_, Cancelled>(1) })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, Cancelled>> + Send>>,
+                Box::pin(async { panic!("child blew up") }),
+            ])
+            .await
+        });
+        let err = t.await.unwrap_err();
+        assert!(err.to_string().contains("child blew up"), "{err}");
+    })
+}
+
+#[test]
 fn gather_first_error_and_macro() {
     run(async {
         let r = gather(vec![

@@ -32,6 +32,7 @@ pub mod coop;
 mod driver;
 mod error;
 pub mod io;
+pub mod net;
 pub mod runtime;
 mod scheduler;
 mod sync;

@@ -6,7 +6,9 @@
 //! [`JoinError::Cancelled`], or an error whose [`source()`](Error::source) chain leads to
 //! one. The last rule covers your own error enums: a variant that wraps `Cancelled` and
 //! reports it as its source (what `thiserror`'s `#[from]` does) propagates a
-//! cancellation, exactly as `raise` after `except CancelledError` does.
+//! cancellation, exactly as `raise` after `except CancelledError` does. An `io::Error`
+//! counts through the error it wraps (`get_ref`), which is how a cancelled socket
+//! operation (`weft::net`, `weft::io`) reports itself.
 
 use std::error::Error;
 use weft_executor::{Cancelled, JoinError};
@@ -19,6 +21,8 @@ use weft_executor::{Cancelled, JoinError};
 /// assert!(is_cancellation(&Cancelled::new(None)));
 /// let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
 /// assert!(!is_cancellation(&io));
+/// let interrupted = std::io::Error::new(std::io::ErrorKind::Interrupted, Cancelled::new(None));
+/// assert!(is_cancellation(&interrupted));
 /// ```
 pub fn is_cancellation(error: &(dyn Error + 'static)) -> bool {
     find_cancelled(error).is_some()
@@ -35,6 +39,12 @@ pub(crate) fn find_cancelled(error: &(dyn Error + 'static)) -> Option<Cancelled>
         }
         if let Some(j) = e.downcast_ref::<JoinError>() {
             return j.as_cancelled().cloned();
+        }
+        // An `io::Error` hides the error it wraps from `source()`: weft's I/O reports a
+        // cancellation as one of kind `Interrupted` around the `Cancelled`.
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            node = Some(inner);
+            continue;
         }
         node = e.source();
     }

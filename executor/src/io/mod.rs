@@ -266,16 +266,47 @@ impl Registration {
     /// waiting for readiness in `direction` in between. A cancellation while waiting
     /// becomes an `io::Error` of kind `Interrupted` wrapping the [`Cancelled`].
     pub async fn io<R>(&self, direction: Direction, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
+    }
+
+    /// The poll form of [`io`](Registration::io), for `AsyncRead`/`AsyncWrite`-style
+    /// impls: runs `op` while the source is ready in `direction`, until it does not return
+    /// `WouldBlock`; when nothing is ready, registers the task's waker and returns
+    /// `Pending`. A cancellation of the task is an `io::Error` of kind `Interrupted`
+    /// wrapping the [`Cancelled`].
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use weft_executor::io::{Direction, Registration};
+    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// a.write_all(b"hi")?;
+    /// let mut buf = [0u8; 2];
+    /// let n = std::future::poll_fn(|cx| reg.poll_io(Direction::Read, cx, || (&b).read(&mut buf))).await?;
+    /// assert_eq!(n, 2);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
+    pub fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
         loop {
-            let event = poll_fn(|cx| self.poll_ready(direction, cx))
-                .await
-                .map_err(|c| io::Error::new(io::ErrorKind::Interrupted, c))?;
+            let event = match self.poll_ready(direction, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(c)) => {
+                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::Interrupted, c)))
+                }
+                Poll::Ready(Ok(event)) => event,
+            };
             if event.is_shutdown() {
-                return Err(io::Error::other("weft: the runtime shut down"));
+                return Poll::Ready(Err(io::Error::other("weft: the runtime shut down")));
             }
             match op() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(event),
-                r => return r,
+                r => return Poll::Ready(r),
             }
         }
     }

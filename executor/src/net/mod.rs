@@ -1,0 +1,98 @@
+//! TCP and UDP: asyncio's `open_connection` / `start_server` / datagram endpoints, as
+//! sockets whose every wait is a checkpoint.
+//!
+//! * [`TcpStream::connect`] is `asyncio.open_connection`: one stream that both reads
+//!   and writes (`read`/`write` take `&self`, so a reader task and a writer task can
+//!   share it through an `Arc`). It also implements `futures_io::AsyncRead` and
+//!   `AsyncWrite`.
+//! * [`TcpListener::bind`] and [`TcpListener::accept`] are `asyncio.start_server`: accept
+//!   in a loop and spawn one task per connection (into a task group, to keep them
+//!   structured).
+//! * [`UdpSocket`] is a datagram endpoint.
+//!
+//! Each is a non-blocking mio socket plus a [`Registration`] with the runtime's reactor:
+//! an operation runs when the socket is ready and, on `WouldBlock`, clears that readiness
+//! and waits again (see `io/mod.rs`).
+//!
+//! **Cancellation.** Every wait is a checkpoint. A cancelled operation returns an
+//! `io::Error` of kind `Interrupted` whose inner error is the [`Cancelled`](crate::Cancelled)
+//! (`err.get_ref()`), and it has not happened: no byte was read or written, no connection
+//! was accepted. So a cancelled read loses no data; the next read gets it.
+//!
+//! **Addresses.** `connect` and `bind` take anything `ToSocketAddrs` takes. Resolving a
+//! host name can block, so it runs on the blocking pool; each address is tried in turn,
+//! and the last error is returned if none works.
+//!
+//! ```
+//! use weft_executor::net::{TcpListener, TcpStream};
+//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let server = weft_executor::spawn(async move {
+//!     let (conn, _) = listener.accept().await?;
+//!     let mut buf = [0u8; 5];
+//!     conn.read_exact(&mut buf).await?;
+//!     conn.write_all(&buf).await?; // echo
+//!     Ok::<_, std::io::Error>(())
+//! });
+//! let client = TcpStream::connect(addr).await?;
+//! client.write_all(b"hello").await?;
+//! let mut back = [0u8; 5];
+//! client.read_exact(&mut back).await?;
+//! assert_eq!(&back, b"hello");
+//! server.await.unwrap()?;
+//! # Ok::<(), std::io::Error>(()) }).unwrap();
+//! ```
+
+mod tcp;
+mod udp;
+
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+
+use crate::io::Registration;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// Resolves `addr` on the blocking pool (a host name lookup blocks).
+async fn resolve<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    let addrs = crate::blocking::to_thread(move || addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>))
+        .await
+        .map_err(|e| match e.as_cancelled() {
+            Some(c) => io::Error::new(io::ErrorKind::Interrupted, c.clone()),
+            None => io::Error::other(e.to_string()),
+        })??;
+    if addrs.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the address resolved to nothing"));
+    }
+    Ok(addrs)
+}
+
+/// Tries `f` on each address in turn; the first success, or the last error.
+async fn each_addr<A, T, F, Fut>(addr: A, mut f: F) -> io::Result<T>
+where
+    A: ToSocketAddrs + Send + 'static,
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = io::Result<T>>,
+{
+    let mut last = None;
+    for a in resolve(addr).await? {
+        match f(a).await {
+            Ok(t) => return Ok(t),
+            // A cancellation ends the attempts: it is not an address that failed.
+            Err(e) if is_cancellation(&e) => return Err(e),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("resolve returned at least one address"))
+}
+
+/// Whether `e` is a cancellation that an operation of this module reported.
+fn is_cancellation(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::Interrupted && e.get_ref().is_some_and(|inner| inner.is::<crate::Cancelled>())
+}
+
+/// Registers a fresh mio socket with the current runtime's reactor.
+fn register<S: mio::event::Source>(socket: &mut S) -> io::Result<Registration> {
+    Registration::new(socket, mio::Interest::READABLE | mio::Interest::WRITABLE)
+}

@@ -1,0 +1,246 @@
+//! `weft::net` over loopback, on both flavours: an echo server with many clients, a
+//! full-duplex stream shared by a reader task and a writer task, cancelled reads and
+//! accepts that lose nothing, refused connections, host-name resolution, end of stream,
+//! and UDP.
+
+mod common;
+
+use common::block_on_both;
+use std::io::ErrorKind;
+use std::sync::Arc;
+use std::time::Duration;
+use weft::net::{TcpListener, TcpStream, UdpSocket};
+
+/// Accepts `clients` connections and echoes each one until it ends.
+async fn echo_server(listener: TcpListener, clients: usize) -> std::io::Result<()> {
+    let mut conns = Vec::new();
+    for _ in 0..clients {
+        let (conn, _) = listener.accept().await?;
+        conns.push(weft::spawn(async move {
+            let mut buf = [0u8; 1024];
+            loop {
+                match conn.read(&mut buf).await? {
+                    0 => return Ok::<_, std::io::Error>(()),
+                    n => conn.write_all(&buf[..n]).await?,
+                }
+            }
+        }));
+    }
+    for c in conns {
+        c.await.unwrap()?;
+    }
+    Ok(())
+}
+
+#[test]
+fn an_echo_server_serves_many_clients() {
+    block_on_both(|flavour| async move {
+        const CLIENTS: usize = 20;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = weft::spawn(echo_server(listener, CLIENTS));
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|i| {
+                weft::spawn(async move {
+                    let s = TcpStream::connect(addr).await?;
+                    let msg: Vec<u8> = (0..4000).map(|j| (i * 7 + j) as u8).collect();
+                    s.write_all(&msg).await?;
+                    let mut back = vec![0u8; msg.len()];
+                    s.read_exact(&mut back).await?;
+                    assert_eq!(back, msg);
+                    s.shutdown(std::net::Shutdown::Write)?;
+                    Ok::<_, std::io::Error>(())
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap().unwrap_or_else(|e| panic!("{flavour}: client: {e}"));
+        }
+        server.await.unwrap().unwrap_or_else(|e| panic!("{flavour}: server: {e}"));
+    });
+}
+
+/// One task writes 1 MiB while another reads the echo on the same stream: both
+/// directions wait on one registration at the same time.
+#[test]
+fn a_reader_task_and_a_writer_task_share_one_stream() {
+    block_on_both(|flavour| async move {
+        const LEN: usize = 1 << 20;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = weft::spawn(echo_server(listener, 1));
+        let stream = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let writer = {
+            let stream = stream.clone();
+            weft::spawn(async move {
+                let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+                for chunk in data.chunks(64 * 1024) {
+                    stream.write_all(chunk).await?;
+                }
+                stream.shutdown(std::net::Shutdown::Write)
+            })
+        };
+        let mut back = Vec::new();
+        stream.read_to_end(&mut back).await.unwrap();
+        writer.await.unwrap().unwrap();
+        assert_eq!(back.len(), LEN, "{flavour}");
+        assert!(back.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8), "{flavour}: bytes out of order");
+        server.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn a_cancelled_read_loses_no_data() {
+    block_on_both(|flavour| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = Arc::new(TcpStream::connect(listener.local_addr().unwrap()).await.unwrap());
+        let (server, _) = listener.accept().await.unwrap();
+        let reader = {
+            let client = client.clone();
+            weft::spawn(async move {
+                let mut buf = [0u8; 8];
+                let err = client.read(&mut buf).await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Interrupted);
+                assert!(err.get_ref().is_some_and(|e| e.is::<weft::Cancelled>()), "{err}");
+                Err::<(), _>(err)
+            })
+        };
+        weft::time::sleep(Duration::from_millis(20)).await.unwrap();
+        reader.cancel(None);
+        // The read's error carries the delivered cancellation; the task returned it, so
+        // the task ended cancelled.
+        assert!(reader.await.unwrap_err().is_cancelled(), "{flavour}");
+        server.write_all(b"kept").await.unwrap();
+        let mut buf = [0u8; 4];
+        client.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"kept", "{flavour}");
+    });
+}
+
+#[test]
+fn a_cancelled_accept_takes_no_connection() {
+    block_on_both(|flavour| async move {
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let addr = listener.local_addr().unwrap();
+        let acceptor = {
+            let listener = listener.clone();
+            weft::spawn(async move { listener.accept().await.map(|_| ()) })
+        };
+        weft::time::sleep(Duration::from_millis(20)).await.unwrap();
+        acceptor.cancel(None);
+        assert!(acceptor.await.unwrap_err().is_cancelled(), "{flavour}");
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (conn, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, client.local_addr().unwrap(), "{flavour}");
+        drop(conn);
+    });
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_refused() {
+    block_on_both(|flavour| async move {
+        // Bind, note the port, close: nothing listens there now.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let err = TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{flavour}: {err}");
+    });
+}
+
+#[test]
+fn a_host_name_is_resolved_and_end_of_stream_reads_zero() {
+    block_on_both(|flavour| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // "localhost" may resolve to ::1 first: every address is tried in turn.
+        let client = weft::spawn(TcpStream::connect(("localhost", port)));
+        let (conn, _) = listener.accept().await.unwrap();
+        let client = client.await.unwrap().unwrap();
+        drop(conn);
+        let mut buf = [0u8; 4];
+        assert_eq!(client.read(&mut buf).await.unwrap(), 0, "{flavour}: end of stream");
+        // Bad input is a typed error, not a hang: an address without a port.
+        let err = TcpStream::connect("127.0.0.1").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{flavour}: {err}");
+    });
+}
+
+#[test]
+fn udp_datagrams_go_both_ways() {
+    block_on_both(|flavour| async move {
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let echo = weft::spawn(async move {
+            let mut buf = [0u8; 64];
+            for _ in 0..3 {
+                let (n, from) = server.recv_from(&mut buf).await?;
+                server.send_to(&buf[..n], from).await?;
+            }
+            Ok::<_, std::io::Error>(())
+        });
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addr).await.unwrap();
+        for msg in [&b"one"[..], b"two", b"three"] {
+            client.send(msg).await.unwrap();
+            let mut buf = [0u8; 64];
+            let n = client.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], msg, "{flavour}");
+        }
+        echo.await.unwrap().unwrap();
+    });
+}
+
+/// `futures_io::AsyncRead`/`AsyncWrite`: a stream works with code written against the
+/// futures traits.
+#[test]
+fn the_stream_implements_the_futures_io_traits() {
+    use futures_io::{AsyncRead, AsyncWrite};
+    use std::future::poll_fn;
+    use std::pin::Pin;
+    block_on_both(|flavour| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let n = poll_fn(|cx| Pin::new(&mut client).poll_write(cx, b"trait")).await.unwrap();
+        assert_eq!(n, 5);
+        poll_fn(|cx| Pin::new(&mut client).poll_close(cx)).await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8];
+        loop {
+            match poll_fn(|cx| Pin::new(&mut server).poll_read(cx, &mut buf)).await.unwrap() {
+                0 => break,
+                n => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        assert_eq!(got, b"trait", "{flavour}");
+    });
+}
+
+/// `start_server` with a task group: one child per connection. Cancelling the group
+/// cancels the handlers blocked in `read`; their `io::Error`s are cancellations, not
+/// failures, so the group ends stopped, not with an error group.
+#[test]
+fn a_group_of_connection_handlers_is_cancelled_as_a_whole() {
+    block_on_both(|flavour| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let clients: Vec<_> = (0..3).map(|_| weft::spawn(TcpStream::connect(addr))).collect();
+        let r = weft::task_group(|tg| async move {
+            for _ in 0..3 {
+                let (conn, _) = listener.accept().await?;
+                tg.spawn(async move {
+                    let mut buf = [0u8; 16];
+                    conn.read(&mut buf).await // blocks: the clients send nothing
+                })?;
+            }
+            weft::time::sleep(Duration::from_millis(20)).await?;
+            tg.cancel();
+            weft::time::sleep(Duration::from_secs(60)).await?; // the body sees it too
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .await;
+        assert!(matches!(r, Err(weft::GroupError::Stopped)), "{flavour}: {r:?}");
+        for c in clients {
+            c.await.unwrap().unwrap();
+        }
+    });
+}

@@ -80,6 +80,7 @@ macro_rules! timed {
 
 mod group;
 mod mem;
+mod net;
 mod rt;
 mod runtimes;
 mod sync;
@@ -87,7 +88,7 @@ mod time;
 
 /// Every workload, group by group, in running order.
 const GROUPS: &[&[Workload]] =
-    &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, mem::WORKLOADS];
+    &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, net::WORKLOADS, mem::WORKLOADS];
 
 /// A run aborts when no round finishes for this long (a hang, not a slow round).
 const HANG_LIMIT: Duration = Duration::from_secs(60);

@@ -291,7 +291,22 @@ impl Registration {
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drained(direction, cx, op, |_| false)
+    }
+
+    /// [`poll_io`](Registration::poll_io) for operations that can tell they emptied the
+    /// socket (a read or write of a stream that moved fewer bytes than asked): when
+    /// `drained` says so of a result, the readiness is cleared at once, and the next
+    /// operation waits for the next event instead of first failing with `WouldBlock`.
+    /// One system call fewer per wait.
+    pub(crate) fn poll_io_drained<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
         mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.poll_ready(direction, cx) {
@@ -306,6 +321,12 @@ impl Registration {
             }
             match op() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(event),
+                Ok(r) => {
+                    if drained(&r) {
+                        self.clear(event);
+                    }
+                    return Poll::Ready(Ok(r));
+                }
                 r => return Poll::Ready(r),
             }
         }

@@ -19,9 +19,10 @@
 //! (`err.get_ref()`), and it has not happened: no byte was read or written, no connection
 //! was accepted. So a cancelled read loses no data; the next read gets it.
 //!
-//! **Addresses.** `connect` and `bind` take anything `ToSocketAddrs` takes. Resolving a
-//! host name can block, so it runs on the blocking pool; each address is tried in turn,
-//! and the last error is returned if none works.
+//! **Addresses.** `connect` and `bind` take anything `ToSocketAddrs` takes. An address,
+//! or a string or `(host, port)` whose host is an IP literal, is used as it is; a host
+//! name is looked up on the blocking pool (the lookup blocks). Each address is tried in
+//! turn, and the last error is returned if none works.
 //!
 //! ```
 //! use weft_executor::net::{TcpListener, TcpStream};
@@ -51,11 +52,16 @@ pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 
 use crate::io::Registration;
+use std::any::Any;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, ToSocketAddrs};
 
-/// Resolves `addr` on the blocking pool (a host name lookup blocks).
+/// Resolves `addr`: at once if it is already an address (or a string or `(host, port)`
+/// whose host is an IP literal), else on the blocking pool (a host name lookup blocks).
 async fn resolve<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    if let Some(addrs) = literal(&addr) {
+        return Ok(addrs);
+    }
     let addrs = crate::blocking::to_thread(move || addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>))
         .await
         .map_err(|e| match e.as_cancelled() {
@@ -66,6 +72,44 @@ async fn resolve<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<Vec<S
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "the address resolved to nothing"));
     }
     Ok(addrs)
+}
+
+/// The addresses `addr` stands for, if finding them needs no lookup.
+fn literal(addr: &dyn Any) -> Option<Vec<SocketAddr>> {
+    fn host_port(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+        host.parse::<IpAddr>().ok().map(|ip| vec![SocketAddr::new(ip, port)])
+    }
+    if let Some(a) = addr.downcast_ref::<SocketAddr>() {
+        return Some(vec![*a]);
+    }
+    if let Some(a) = addr.downcast_ref::<SocketAddrV4>() {
+        return Some(vec![SocketAddr::V4(*a)]);
+    }
+    if let Some(a) = addr.downcast_ref::<SocketAddrV6>() {
+        return Some(vec![SocketAddr::V6(*a)]);
+    }
+    if let Some((ip, port)) = addr.downcast_ref::<(IpAddr, u16)>() {
+        return Some(vec![SocketAddr::new(*ip, *port)]);
+    }
+    if let Some((ip, port)) = addr.downcast_ref::<(Ipv4Addr, u16)>() {
+        return Some(vec![SocketAddr::new(IpAddr::V4(*ip), *port)]);
+    }
+    if let Some((ip, port)) = addr.downcast_ref::<(Ipv6Addr, u16)>() {
+        return Some(vec![SocketAddr::new(IpAddr::V6(*ip), *port)]);
+    }
+    if let Some(s) = addr.downcast_ref::<&'static str>() {
+        return s.parse::<SocketAddr>().ok().map(|a| vec![a]);
+    }
+    if let Some(s) = addr.downcast_ref::<String>() {
+        return s.parse::<SocketAddr>().ok().map(|a| vec![a]);
+    }
+    if let Some((host, port)) = addr.downcast_ref::<(&'static str, u16)>() {
+        return host_port(host, *port);
+    }
+    if let Some((host, port)) = addr.downcast_ref::<(String, u16)>() {
+        return host_port(host, *port);
+    }
+    None
 }
 
 /// Tries `f` on each address in turn; the first success, or the last error.
@@ -95,4 +139,28 @@ fn is_cancellation(e: &io::Error) -> bool {
 /// Registers a fresh mio socket with the current runtime's reactor.
 fn register<S: mio::event::Source>(socket: &mut S) -> io::Result<Registration> {
     Registration::new(socket, mio::Interest::READABLE | mio::Interest::WRITABLE)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::literal;
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    #[test]
+    fn addresses_and_ip_literals_need_no_lookup() {
+        let a: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        assert_eq!(literal(&a), Some(vec![a]));
+        assert_eq!(literal(&"127.0.0.1:80"), Some(vec![a]));
+        assert_eq!(literal(&String::from("127.0.0.1:80")), Some(vec![a]));
+        assert_eq!(literal(&("127.0.0.1", 80u16)), Some(vec![a]));
+        assert_eq!(literal(&(Ipv4Addr::LOCALHOST, 80u16)), Some(vec![a]));
+        assert_eq!(literal(&("[::1]:80")).map(|v| v[0].is_ipv6()), Some(true));
+    }
+
+    #[test]
+    fn host_names_go_to_the_lookup() {
+        assert_eq!(literal(&"localhost:80"), None);
+        assert_eq!(literal(&("example.com", 80u16)), None);
+        assert_eq!(literal(&String::from("example.com:80")), None);
+    }
 }

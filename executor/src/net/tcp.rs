@@ -229,14 +229,27 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        self.registration.poll_io(Direction::Read, cx, || (&self.socket).read(buf))
+        let len = buf.len();
+        // A short read emptied the socket's receive buffer (see `poll_io_drained`).
+        self.registration.poll_io_drained(
+            Direction::Read,
+            cx,
+            || (&self.socket).read(buf),
+            |&n| n > 0 && n < len,
+        )
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        self.registration.poll_io(Direction::Write, cx, || (&self.socket).write(buf))
+        // A short write filled the socket's send buffer.
+        self.registration.poll_io_drained(
+            Direction::Write,
+            cx,
+            || (&self.socket).write(buf),
+            |&n| n > 0 && n < buf.len(),
+        )
     }
 }
 

@@ -73,6 +73,11 @@ impl Idle {
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
     }
 
+    /// Whether any worker is awake (running, searching, or notified and about to run).
+    pub(crate) fn any_unparked(&self) -> bool {
+        Self::unparked(self.state.load(Acquire)) > 0
+    }
+
     /// A worker wants to steal: allowed while fewer than half are searching.
     pub(crate) fn transition_worker_to_searching(&self) -> bool {
         let s = self.state.load(Acquire);

@@ -243,24 +243,31 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 }
             }
             None => {
-                // A reply from a worker usually comes within microseconds; looking again
-                // for a short while saves the futex round trip of parking the thread.
-                let spin_until = std::time::Instant::now() + std::time::Duration::from_micros(20);
-                let mut arrived = false;
-                while std::time::Instant::now() < spin_until {
-                    if signal.entry.lock().is_some() {
-                        arrived = true;
-                        break;
+                // A reply from a worker that is running usually comes within microseconds;
+                // looking again for a short while saves the futex round trip of parking
+                // the thread. If every worker sleeps, the wake-up has to come from outside
+                // (I/O, a timer): that takes longer than a spin, so park at once and
+                // leave the CPU to whoever will need it.
+                if shared.idle.any_unparked() {
+                    let spin_until = std::time::Instant::now() + SPIN;
+                    while std::time::Instant::now() < spin_until {
+                        if signal.entry.lock().is_some() {
+                            break;
+                        }
+                        std::hint::spin_loop();
                     }
-                    std::hint::spin_loop();
                 }
-                if !arrived {
+                if signal.entry.lock().is_none() {
                     std::thread::park();
                 }
             }
         }
     }
 }
+
+/// How long `block_on` looks for its wake-up before it parks its thread, while a worker
+/// is awake.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
 
 /// Stops the workers, then drops every task and queue entry (on the calling thread).
 pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {

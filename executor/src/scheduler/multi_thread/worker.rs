@@ -72,6 +72,13 @@ impl Core {
         x
     }
 
+    /// Whether this worker holds more tasks than it will run next: the LIFO slot counts,
+    /// so that two tasks woken together (a reader and a writer by one driver turn) are
+    /// offered to another worker instead of running one after the other here.
+    fn has_surplus(&self) -> bool {
+        self.lifo_slot.is_some() as usize + self.run_queue.len() > 1
+    }
+
     /// Pushes tasks that a `defer_wakes` scope held back, in order.
     pub(super) fn schedule_batch(&mut self, shared: &Arc<Shared>, tasks: impl Iterator<Item = Notified>) {
         for t in tasks {
@@ -129,7 +136,7 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         if core.tick % EVENT_INTERVAL == 0 {
             core = cx.park_timeout(core, Some(Duration::ZERO));
             core.flush_deferred(&shared);
-            if core.run_queue.len() > 1 {
+            if core.has_surplus() {
                 shared.notify_parked();
             }
         }
@@ -167,7 +174,7 @@ impl WorkerCx {
             return Some(t);
         }
         if core.flush_deferred(&self.shared) {
-            if core.run_queue.len() > 1 {
+            if core.has_surplus() {
                 self.shared.notify_parked();
             }
             return core.run_queue.pop();
@@ -257,7 +264,7 @@ impl WorkerCx {
             return core;
         }
         core.is_searching = shared.idle.transition_worker_from_parked(core.index);
-        if core.run_queue.len() > 1 {
+        if core.has_surplus() {
             shared.notify_parked();
         }
         core

@@ -29,6 +29,6 @@ fn main() {
         for t in &pending {
             t.cancel(None);
         }
-        let _ = gather_settled(pending.into_iter().map(|t| async move { t.await }).collect()).await;
+        let _ = gather_settled(pending).await;
     });
 }

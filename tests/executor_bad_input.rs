@@ -160,7 +160,7 @@ fn a_sleep_polled_outside_a_runtime_panics_with_a_message() {
 #[test]
 fn spawn_blocking_outside_a_runtime_panics_with_a_message() {
     let msg = panic_message_of(|| {
-        let _ = weft::spawn_blocking(|| ());
+        drop(weft::spawn_blocking(|| ()));
     });
     assert!(msg.contains("outside a weft runtime"), "{msg}");
 }

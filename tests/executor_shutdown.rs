@@ -153,7 +153,7 @@ fn join_handles_held_inside_other_tasks_see_the_shutdown() {
     on_both(|rt, flavour| {
         // A task awaiting another task: both are dropped, and a handle kept outside reports.
         let inner = rt.spawn(std::future::pending::<()>());
-        let mut outer = rt.spawn(async move { inner.await });
+        let mut outer = rt.spawn(inner);
         rt.block_on(async { weft::time::sleep(Duration::from_millis(5)).await.unwrap() });
         drop(rt);
         assert_shut_down(&mut outer, flavour);

@@ -131,7 +131,7 @@ impl RetryPolicy {
     }
 
     fn should_retry(&self, e: &(dyn Error + 'static)) -> bool {
-        !crate::is_cancellation(e) && self.retry_if.as_ref().map_or(true, |p| p(e))
+        !crate::is_cancellation(e) && self.retry_if.as_ref().is_none_or(|p| p(e))
     }
 }
 

@@ -105,10 +105,13 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86400 * 365 * 30)
 }
 
+/// A task `wait` still waits for, with its index; `None` once it finished.
+type PendingTask<T, E> = Option<(usize, Task<Result<T, E>>)>;
+
 /// The future of [`wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T, E> {
-    pending: Vec<Option<(usize, Task<Result<T, E>>)>>,
+    pending: Vec<PendingTask<T, E>>,
     done: Vec<Finished<Result<T, E>>>,
     when: ReturnWhen,
     deadline: Option<Instant>,
@@ -255,6 +258,7 @@ impl<O> AsCompleted<O> {
     /// assert!(s.next().await.is_none());
     /// # });
     /// ```
+    #[allow(clippy::should_implement_trait)] // a future, not `Iterator::next`: `.next().await` without `StreamExt`
     pub fn next(&mut self) -> impl Future<Output = Option<Result<Finished<O>, AsCompletedError>>> + '_ {
         std::future::poll_fn(move |cx| Pin::new(&mut *self).poll_next_item(cx))
     }

@@ -184,6 +184,7 @@ fn multi_thread_ready_failures_are_reported_and_joined() {
 /// A group whose failed child's reaction is still queued when `block_on` returns: the
 /// runtime shuts down without hanging, and the reaction runs (or is dropped) harmlessly.
 #[test]
+#[allow(clippy::async_yields_async)] // the block returns the group's task, unawaited, on purpose
 fn runtime_shutdown_with_a_reaction_still_queued() {
     let rt = Runtime::builder().current_thread().build().unwrap();
     let group = rt.block_on(async {

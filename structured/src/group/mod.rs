@@ -491,7 +491,7 @@ impl Shared {
             s.children.remove(key);
         }
         if failed {
-            let parent_done = s.finished || s.parent.as_ref().map_or(true, |p| p.is_finished());
+            let parent_done = s.finished || s.parent.as_ref().is_none_or(|p| p.is_finished());
             if self.policy == Policy::FailFast && !parent_done && !s.aborting && !s.parent_cancel_requested {
                 s.abort();
                 s.parent_cancel_requested = true;

@@ -70,6 +70,7 @@ pub(crate) struct Shared {
     idle: Idle,
     shutdown: AtomicBool,
     /// Cores go here when their worker thread exits, to be dropped at shutdown.
+    #[allow(clippy::vec_box)] // the worker loop owns and moves its core as a `Box<Core>`
     cores: Mutex<Vec<Box<Core>>>,
 }
 

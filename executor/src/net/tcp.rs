@@ -193,7 +193,9 @@ impl TcpStream {
         poll_fn(|cx| self.poll_write_priv(cx, buf)).await
     }
 
-    /// Writes all of `buf` (asyncio's `writer.write(data); await writer.drain()`).
+    /// Writes all of `buf` (asyncio's `writer.write(data); await writer.drain()`). If it is
+    /// cancelled midway, a prefix of `buf` may have been written: use
+    /// [`write`](Self::write), which writes some bytes or none, where that matters.
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.write(buf).await? {

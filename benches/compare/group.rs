@@ -17,20 +17,11 @@ use std::time::Duration;
 use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
 use crate::{timed, Workload};
 
-macro_rules! pair {
-    ($name:literal, $weft:ident, $tokio:ident) => {
-        Workload {
-            name: $name,
-            run: |ctx| ctx.alternate($weft(Weft::build(MultiThread)), $tokio(Tokio::build(MultiThread))),
-        }
-    };
-}
-
 pub const WORKLOADS: &[Workload] = &[
-    pair!("group/spawn_join_10k", weft_spawn_join, tokio_spawn_join),
-    pair!("group/cancel_100k", weft_cancel_many, tokio_cancel_many),
-    pair!("time/timeout_ready", weft_timeout_ready, tokio_timeout_ready),
-    pair!("time/timeout_fires", weft_timeout_fires, tokio_timeout_fires),
+    paired!("group/spawn_join_10k", MultiThread, weft_spawn_join, tokio_spawn_join),
+    paired!("group/cancel_100k", MultiThread, weft_cancel_many, tokio_cancel_many),
+    paired!("time/timeout_ready", MultiThread, weft_timeout_ready, tokio_timeout_ready),
+    paired!("time/timeout_fires", MultiThread, weft_timeout_fires, tokio_timeout_fires),
 ];
 
 const _: usize = WORKERS;

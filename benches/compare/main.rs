@@ -50,8 +50,8 @@
 //! `timed(|| ...)`, which leaves untimed set-up and clean-up outside the measurement).
 //! List it in that module's `WORKLOADS` with [`timed!`]. A new module also goes into
 //! [`GROUPS`] below. If the two sides need different code (weft's primitives against
-//! `tokio::sync`), write the two setup functions side by side and build the entry by hand:
-//! `Workload { name, run: |ctx| ctx.alternate(weft_side(Weft::build(..)), tokio_side(..)) }`.
+//! `tokio::sync`), write the two setup functions side by side and list them with
+//! [`paired!`] (`sync.rs`, `group.rs`, `net.rs`).
 //! Workloads that measure something other than time return an [`Outcome`] themselves
 //! (see `mem.rs`).
 
@@ -73,6 +73,21 @@ macro_rules! timed {
                 let weft = $setup::<Weft>(Weft::build($flavor));
                 let tokio = $setup::<Tokio>(Tokio::build($flavor));
                 ctx.alternate(weft, tokio)
+            },
+        }
+    };
+}
+
+/// A workload entry for two sides that need different code (weft's primitives against
+/// `tokio::sync`, weft's sockets against tokio's): `$weft(Weft::build($flavor))` against
+/// `$tokio(Tokio::build($flavor))`, two setup functions written side by side.
+macro_rules! paired {
+    ($name:literal, $flavor:expr, $weft:ident, $tokio:ident) => {
+        crate::Workload {
+            name: $name,
+            run: |ctx| {
+                use crate::runtimes::{Rt, Tokio, Weft};
+                ctx.alternate($weft(Weft::build($flavor)), $tokio(Tokio::build($flavor)))
             },
         }
     };

@@ -15,18 +15,9 @@ use std::time::Duration;
 use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
 use crate::{timed, Workload};
 
-macro_rules! pair {
-    ($name:literal, $weft:ident, $tokio:ident) => {
-        Workload {
-            name: $name,
-            run: |ctx| ctx.alternate($weft(Weft::build(MultiThread)), $tokio(Tokio::build(MultiThread))),
-        }
-    };
-}
-
 pub const WORKLOADS: &[Workload] = &[
-    pair!("net/tcp_ping_pong", weft_ping_pong, tokio_ping_pong),
-    pair!("net/tcp_stream_16mib", weft_stream, tokio_stream),
+    paired!("net/tcp_ping_pong", MultiThread, weft_ping_pong, tokio_ping_pong),
+    paired!("net/tcp_stream_16mib", MultiThread, weft_stream, tokio_stream),
 ];
 
 const _: usize = WORKERS;

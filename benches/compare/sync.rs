@@ -23,26 +23,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::Duration;
 
-use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
+use crate::runtimes::{Flavor::MultiThread, Tokio, Weft, WORKERS};
 use crate::{timed, Workload};
 
-/// A hand-built entry: `$weft` and `$tokio` are the two sides' setup functions.
-macro_rules! pair {
-    ($name:literal, $weft:ident, $tokio:ident) => {
-        Workload {
-            name: $name,
-            run: |ctx| ctx.alternate($weft(Weft::build(MultiThread)), $tokio(Tokio::build(MultiThread))),
-        }
-    };
-}
-
 pub const WORKLOADS: &[Workload] = &[
-    pair!("sync/lock_contended", weft_lock_contended, tokio_lock_contended),
-    pair!("sync/semaphore", weft_semaphore, tokio_semaphore),
-    pair!("sync/event_broadcast", weft_event_broadcast, tokio_event_broadcast),
-    pair!("sync/queue_spsc", weft_queue_spsc, tokio_queue_spsc),
-    pair!("sync/queue_mpmc", weft_queue_mpmc, tokio_queue_mpmc),
-    pair!("sync/oneshot_request_reply", weft_request_reply, tokio_request_reply),
+    paired!("sync/lock_contended", MultiThread, weft_lock_contended, tokio_lock_contended),
+    paired!("sync/semaphore", MultiThread, weft_semaphore, tokio_semaphore),
+    paired!("sync/event_broadcast", MultiThread, weft_event_broadcast, tokio_event_broadcast),
+    paired!("sync/queue_spsc", MultiThread, weft_queue_spsc, tokio_queue_spsc),
+    paired!("sync/queue_mpmc", MultiThread, weft_queue_mpmc, tokio_queue_mpmc),
+    paired!("sync/oneshot_request_reply", MultiThread, weft_request_reply, tokio_request_reply),
 ];
 
 const _: usize = WORKERS; // both sides' runtimes are built with the same worker count

@@ -387,26 +387,31 @@ fn shield_is_not_reached_by_outer_scope() {
     })
 }
 
+/// `n` futures that sleep for a minute; each one that is cancelled counts itself.
+fn sleepers_counting_cancellations(
+    n: usize,
+    cancelled: &Arc<AtomicUsize>,
+) -> Vec<impl std::future::Future<Output = Result<(), Cancelled>>> {
+    (0..n)
+        .map(|_| {
+            let c = cancelled.clone();
+            async move {
+                let r = sleep_ms(60_000).await;
+                if r.is_err() {
+                    c.fetch_add(1, SeqCst);
+                }
+                r
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn gather_cancelled_cancels_children() {
     run(async {
         let cancelled = Arc::new(AtomicUsize::new(0));
         let c = cancelled.clone();
-        let t = spawn(async move {
-            let futs: Vec<_> = (0..3)
-                .map(|_| {
-                    let c = c.clone();
-                    async move {
-                        let r = sleep_ms(60_000).await;
-                        if r.is_err() {
-                            c.fetch_add(1, SeqCst);
-                        }
-                        r
-                    }
-                })
-                .collect();
-            gather(futs).await
-        });
+        let t = spawn(async move { gather(sleepers_counting_cancellations(3, &c)).await });
         sleep_ms(10).await.unwrap();
         t.cancel(None);
         assert!(t.await.unwrap_err().is_cancelled());
@@ -429,21 +434,7 @@ fn gather_settled_reports_every_child_and_a_cancellation_cancels_them_all() {
 
         let cancelled = Arc::new(AtomicUsize::new(0));
         let c = cancelled.clone();
-        let t = spawn(async move {
-            let futs: Vec<_> = (0..3)
-                .map(|_| {
-                    let c = c.clone();
-                    async move {
-                        let r = sleep_ms(60_000).await;
-                        if r.is_err() {
-                            c.fetch_add(1, SeqCst);
-                        }
-                        r
-                    }
-                })
-                .collect();
-            gather_settled(futs).await
-        });
+        let t = spawn(async move { gather_settled(sleepers_counting_cancellations(3, &c)).await });
         sleep_ms(10).await.unwrap();
         t.cancel(None);
         // The waiter's cancellation comes out as Err, and the task that returned it ends

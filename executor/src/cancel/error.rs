@@ -81,8 +81,8 @@ unsafe impl Sync for Cancelled {}
 struct Inner {
     kind: CancelKind,
     message: Option<Arc<str>>,
-    /// The delivering task's token: alive while this value (or a clone) is (see
-    /// `task/cancel_state.rs`).
+    /// The delivering task's mark: one live delivery while this value (or a clone) is
+    /// alive (see `task/cancel_state.rs`).
     _task_mark: Option<DeliveryMark>,
     /// The delivering scope's id and token.
     scope: Option<(u64, Arc<()>)>,

@@ -65,7 +65,7 @@ use std::time::{Duration, Instant};
 /// given a fresh runtime of `$flavor`. `$setup` is a generic function in scope:
 /// `fn $setup<R: Rt>(rt: R) -> impl FnMut() -> Duration`.
 macro_rules! timed {
-    ($name:literal, $flavor:expr, $setup:ident) => {
+    ($name:literal, $flavor:expr_2021, $setup:ident) => {
         crate::Workload {
             name: $name,
             run: |ctx| {
@@ -82,7 +82,7 @@ macro_rules! timed {
 /// `tokio::sync`, weft's sockets against tokio's): `$weft(Weft::build($flavor))` against
 /// `$tokio(Tokio::build($flavor))`, two setup functions written side by side.
 macro_rules! paired {
-    ($name:literal, $flavor:expr, $weft:ident, $tokio:ident) => {
+    ($name:literal, $flavor:expr_2021, $weft:ident, $tokio:ident) => {
         crate::Workload {
             name: $name,
             run: |ctx| {

@@ -354,7 +354,7 @@ pub mod __private {
 /// ```
 #[macro_export]
 macro_rules! gather {
-    ($($fut:expr),+ $(,)?) => {{
+    ($($fut:expr_2021),+ $(,)?) => {{
         let (__futs, __markers) =
             $crate::__private::Pairs::split(($($crate::__private::erase($fut),)+));
         $crate::__private::gather_erased(__futs, __markers)

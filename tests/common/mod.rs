@@ -130,7 +130,7 @@ impl Flag {
         self.0.lock().0
     }
     /// Resolves once the flag is set. Not a checkpoint (wrap it in `.cancellable()`).
-    pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
+    pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
         let flag = self.clone();
         std::future::poll_fn(move |cx| {
             let mut g = flag.0.lock();

@@ -13,12 +13,12 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> { unsafe {
     ptr.cast::<Cell<F, S>>().as_ref()
-}
+}}
 
 /// Runs one queue entry: transitions (1) and (2), or (3) when the future finishes.
-pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) { unsafe {
     let raw = RawTask::from_raw(ptr);
     let cell = cell::<F, S>(ptr);
     match cell.header.state.transition_to_running() {
@@ -39,9 +39,9 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             poll_future(cell, raw)
         }
     }
-}
+}}
 
-unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) { unsafe {
     let waker = waker::waker_ref(raw);
     let mut cx = Context::from_waker(&waker);
     let _current = context::enter_task(raw);
@@ -78,21 +78,21 @@ unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
             complete(cell, raw, Err(JoinError::Panicked(Panicked::from_payload(payload))), true);
         }
     }
-}
+}}
 
 /// Drops the future in place, catching a panic in its destructor.
-unsafe fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
+unsafe fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> { unsafe {
     catch_unwind(AssertUnwindSafe(|| *cell.stage.get() = Stage::Consumed))
         .map_err(|p| JoinError::Panicked(Panicked::from_payload(p)))
-}
+}}
 
-unsafe fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask, c: Cancelled) {
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask, c: Cancelled) { unsafe {
     let result = match drop_future(cell) {
         Ok(()) => Err(JoinError::Cancelled(c)),
         Err(panic) => Err(panic),
     };
     complete(cell, raw, result, true);
-}
+}}
 
 /// Transition (3): stores the output, leaves the owned list, wakes the handle, and drops
 /// the reference of the poll (and the list's, if it still held one).
@@ -104,7 +104,7 @@ unsafe fn complete<F: Future, S: Schedule>(
     raw: RawTask,
     result: Result<F::Output, JoinError>,
     release: bool,
-) {
+) { unsafe {
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
     *cell.stage.get() = Stage::Finished(result);
     let prev = cell.header.state.transition_to_complete(cancelled);
@@ -127,19 +127,19 @@ unsafe fn complete<F: Future, S: Schedule>(
     if cell.header.state.ref_dec_n(1 + released as usize) {
         raw.dealloc();
     }
-}
+}}
 
-pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) { unsafe {
     let cell = cell::<F, S>(ptr);
     cell.scheduler.schedule(Notified::from_raw(RawTask::from_raw(ptr)));
-}
+}}
 
-pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) { unsafe {
     drop(Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()));
-}
+}}
 
 /// Transition (6): the runtime is shutting down and the owned list hands over its reference.
-pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) { unsafe {
     let raw = RawTask::from_raw(ptr);
     let cell = cell::<F, S>(ptr);
     if cell.header.state.transition_to_shutdown() {
@@ -152,13 +152,13 @@ pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     } else {
         raw.ref_dec();
     }
-}
+}}
 
 pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     dst: *mut (),
     waker: &Waker,
-) {
+) { unsafe {
     let cell = cell::<F, S>(ptr);
     let out = &mut *(dst as *mut Poll<Result<F::Output, JoinError>>);
     if can_read_output(cell, waker) {
@@ -167,10 +167,10 @@ pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
             _ => *out = Poll::Ready(Err(JoinError::AlreadyJoined)),
         }
     }
-}
+}}
 
 /// The handle's side of the JOIN_WAKER protocol (state.rs). Returns true once COMPLETE.
-unsafe fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
+unsafe fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool { unsafe {
     let state = &cell.header.state;
     let snapshot = state.load();
     if snapshot.is(super::state::COMPLETE) {
@@ -186,9 +186,9 @@ unsafe fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> boo
         state.unset_join_waker().map_err(|_| ()).and_then(|()| set_join_waker(cell, waker.clone()))
     };
     stored.is_err()
-}
+}}
 
-unsafe fn set_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: Waker) -> Result<(), ()> {
+unsafe fn set_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: Waker) -> Result<(), ()> { unsafe {
     // SAFETY: JOIN_WAKER is clear, so the slot belongs to the handle.
     *cell.join_waker.get() = Some(waker);
     if cell.header.state.set_join_waker().is_err() {
@@ -197,9 +197,9 @@ unsafe fn set_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: Waker) -> Resul
         return Err(());
     }
     Ok(())
-}
+}}
 
-pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) { unsafe {
     let raw = RawTask::from_raw(ptr);
     let cell = cell::<F, S>(ptr);
     if cell.header.state.unset_join_interest().is_err() {
@@ -210,4 +210,4 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
         *cell.join_waker.get() = None;
     }
     raw.ref_dec();
-}
+}}

@@ -31,7 +31,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use weft::{retry, Cancelled, RetryPolicy};
+use weft::{Cancelled, RetryPolicy, retry};
 
 #[derive(Debug)]
 enum FetchError {

@@ -17,7 +17,7 @@
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
-use weft::{wait_for, Cancelled, Interrupted};
+use weft::{Cancelled, Interrupted, wait_for};
 
 /// What `with_timeout` raises: its own timeout error, or the caller's cancellation.
 #[derive(Debug)]

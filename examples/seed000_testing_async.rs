@@ -17,10 +17,10 @@
 //! test_concurrent_requests PASSED
 //! ```
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-use weft::{gather, Cancelled};
+use weft::{Cancelled, gather};
 
 #[derive(Default)]
 struct AsyncClient {

@@ -6,7 +6,7 @@
 //! Pending: 2
 //! ```
 use std::time::Duration;
-use weft::{gather_settled, wait, ReturnWhen};
+use weft::{ReturnWhen, gather_settled, wait};
 
 async fn operation(name: &'static str, delay: u64) -> Result<String, weft::Cancelled> {
     weft::time::sleep(Duration::from_secs(delay)).await?;

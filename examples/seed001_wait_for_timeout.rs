@@ -4,7 +4,7 @@
 //! Operation timed out!
 //! ```
 use std::time::Duration;
-use weft::{wait_for, Interrupted};
+use weft::{Interrupted, wait_for};
 
 async fn slow_operation() -> Result<&'static str, Interrupted> {
     weft::time::sleep(Duration::from_secs(10)).await?;

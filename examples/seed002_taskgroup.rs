@@ -6,7 +6,7 @@
 //! caught: boom
 //! ```
 use std::time::Duration;
-use weft::{task_group, Cancelled, GroupError, GroupSpawnError};
+use weft::{Cancelled, GroupError, GroupSpawnError, task_group};
 
 async fn fetch(name: &'static str, delay: f64) -> Result<String, Cancelled> {
     weft::time::sleep(Duration::from_secs_f64(delay)).await?;

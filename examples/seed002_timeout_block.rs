@@ -4,7 +4,7 @@
 //! block exceeded 100ms
 //! ```
 use std::time::Duration;
-use weft::{timeout, Interrupted};
+use weft::{Interrupted, timeout};
 
 fn main() {
     weft::run(async {

@@ -24,7 +24,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use weft::{timeout, Cancelled, TimeoutError};
+use weft::{Cancelled, TimeoutError, timeout};
 
 #[derive(Debug)]
 enum ClientError {

@@ -35,7 +35,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use weft::{timeout, Cancelled, TimeoutError};
+use weft::{Cancelled, TimeoutError, timeout};
 
 #[derive(Debug)]
 enum DbError {

@@ -19,8 +19,8 @@
 //! GOOD heavy CPU work in to_thread: heartbeat kept ticking
 //! ```
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const WORK: Duration = Duration::from_millis(40);

@@ -12,10 +12,10 @@
 //! most fetches in flight at once: 1000
 //! finished in under 1 s (sequential would take 50 s): true
 //! ```
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use weft::{gather, Cancelled};
+use weft::{Cancelled, gather};
 
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 

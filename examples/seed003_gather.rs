@@ -16,7 +16,7 @@
 //! ```
 use std::fmt;
 use std::time::Duration;
-use weft::{gather, gather_settled, Cancelled};
+use weft::{Cancelled, gather, gather_settled};
 
 #[derive(Debug)]
 enum FetchError {

@@ -21,7 +21,7 @@
 //! ```
 use std::future::Future;
 use std::time::Duration;
-use weft::{gather, wait_for, Cancelled, Interrupted};
+use weft::{Cancelled, Interrupted, gather, wait_for};
 
 async fn op1() -> Result<i32, Cancelled> {
     weft::time::sleep(Duration::from_millis(3)).await?;

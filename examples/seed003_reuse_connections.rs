@@ -11,10 +11,10 @@
 //! efficient: 10 results, 1 sessions opened, * ms
 //! efficient took less than half as long: true
 //! ```
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use weft::{gather, Cancelled};
+use weft::{Cancelled, gather};
 
 static OPENED: AtomicUsize = AtomicUsize::new(0);
 

@@ -15,8 +15,8 @@
 //! compute_heavy: 333328333350000
 //! heartbeat kept ticking while the blocking work ran: true
 //! ```
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 use weft::JoinError;
 

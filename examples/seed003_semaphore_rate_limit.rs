@@ -12,10 +12,10 @@
 //! fetched 12 urls, in order: true
 //! most fetches in flight at once: 5
 //! ```
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use weft::{gather, Cancelled, Semaphore};
+use weft::{Cancelled, Semaphore, gather};
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 static MOST: AtomicUsize = AtomicUsize::new(0);

@@ -12,7 +12,7 @@
 //! concurrent took less than half as long: true
 //! ```
 use std::time::{Duration, Instant};
-use weft::{gather, Cancelled};
+use weft::{Cancelled, gather};
 
 async fn fetch(url: String) -> Result<String, Cancelled> {
     weft::time::sleep(Duration::from_millis(20)).await?;

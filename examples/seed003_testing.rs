@@ -22,10 +22,10 @@
 //! 4 passed
 //! ```
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use weft::{wait_for, Cancelled, Interrupted};
+use weft::{Cancelled, Interrupted, wait_for};
 
 // --- code under test ----------------------------------------------------------------
 
@@ -113,11 +113,7 @@ async fn test_timeout() -> Result<(), String> {
 }
 
 fn check(cond: bool, what: &str) -> Result<(), String> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!("assert {what}"))
-    }
+    if cond { Ok(()) } else { Err(format!("assert {what}")) }
 }
 
 fn run_test<Fut: Future<Output = Result<(), String>>>(name: &str, test: Fut) -> bool {

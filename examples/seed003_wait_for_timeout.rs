@@ -13,7 +13,7 @@
 //! https://slow.example.com: raised deadline exceeded
 //! ```
 use std::time::Duration;
-use weft::{wait_for, Interrupted};
+use weft::{Interrupted, wait_for};
 
 async fn fetch_data(url: &str) -> Result<String, Interrupted> {
     let latency = if url.contains("slow") { 1000 } else { 5 };

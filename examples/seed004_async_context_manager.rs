@@ -19,7 +19,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use weft::{timeout, Cancelled, Interrupted};
+use weft::{Cancelled, Interrupted, timeout};
 
 /// Async context manager for resource management.
 struct AsyncResource;

@@ -19,7 +19,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use weft::{gather, Cancelled};
+use weft::{Cancelled, gather};
 
 const DELAY: Duration = Duration::from_millis(30);
 

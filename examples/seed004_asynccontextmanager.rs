@@ -17,8 +17,8 @@
 //! query_data: error: no such table: userz
 //! ```
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);

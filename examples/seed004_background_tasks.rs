@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use weft::{gather_settled, Cancelled, Id, Task};
+use weft::{Cancelled, Id, Task, gather_settled};
 
 type JobResult = Result<&'static str, String>;
 

@@ -20,7 +20,7 @@
 //! ```
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use weft::{task_group, timeout, Cancelled, GroupSpawnError, Interrupted};
+use weft::{Cancelled, GroupSpawnError, Interrupted, task_group, timeout};
 
 async fn fetch_data(url: &str, ms: u64) -> Result<String, Interrupted> {
     weft::time::sleep(Duration::from_millis(ms)).await?;

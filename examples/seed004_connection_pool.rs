@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use weft::{gather, Cancelled, Semaphore};
+use weft::{Cancelled, Semaphore, gather};
 
 static CREATED: AtomicU32 = AtomicU32::new(0);
 

@@ -20,7 +20,7 @@
 //!   - Failed: fail3
 //! ```
 use std::fmt;
-use weft::{task_group, GroupError, GroupSpawnError};
+use weft::{GroupError, GroupSpawnError, task_group};
 
 #[derive(Debug)]
 struct ValueError(String);

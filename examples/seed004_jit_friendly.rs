@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use weft::{task_group, Cancelled, GroupSpawnError};
+use weft::{Cancelled, GroupSpawnError, task_group};
 
 /// Async loop that yields periodically.
 async fn jit_optimized_loop(items: &[i64]) -> Result<i64, Cancelled> {

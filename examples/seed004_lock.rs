@@ -13,10 +13,10 @@
 //! Final value: 50
 //! without the lock: lost updates: true
 //! ```
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use weft::{gather, Cancelled, Lock};
+use weft::{Cancelled, Lock, gather};
 
 /// Protect shared state.
 #[derive(Default)]

@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use weft::{gather, Cancelled, Semaphore};
+use weft::{Cancelled, Semaphore, gather};
 
 /// Rate limiter for async operations.
 struct RateLimiter {

@@ -9,10 +9,10 @@
 //! 20 results, in order: true
 //! never more than 5 at once: true (peak *)
 //! ```
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use weft::{gather, Cancelled, Semaphore};
+use weft::{Cancelled, Semaphore, gather};
 
 static NOW: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);

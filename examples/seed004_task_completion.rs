@@ -15,7 +15,7 @@
 //! cancelled pending tasks ended cancelled: 1
 //! ```
 use std::time::Duration;
-use weft::{wait, Cancelled, ReturnWhen, Task};
+use weft::{Cancelled, ReturnWhen, Task, wait};
 
 fn sleeper(ms: u64) -> Task<Result<u64, Cancelled>> {
     weft::spawn(async move {

@@ -21,7 +21,7 @@
 //! ```
 use std::fmt;
 use std::time::Duration;
-use weft::{task_group, Cancelled, GroupError, GroupSpawnError};
+use weft::{Cancelled, GroupError, GroupSpawnError, task_group};
 
 /// `except* ValueError` matches by type: the failures are this type.
 #[derive(Debug)]

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
-use weft::{gather, wait_for, Cancelled, Interrupted};
+use weft::{Cancelled, Interrupted, gather, wait_for};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

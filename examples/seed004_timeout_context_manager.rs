@@ -16,7 +16,7 @@
 //! outer expired: false, inner expired: true
 //! ```
 use std::time::Duration;
-use weft::{timeout, Interrupted, Timeout};
+use weft::{Interrupted, Timeout, timeout};
 
 async fn fetch_data(url: &str, ms: u64) -> Result<String, Interrupted> {
     weft::time::sleep(Duration::from_millis(ms)).await?;

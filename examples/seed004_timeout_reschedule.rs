@@ -19,7 +19,7 @@
 //! ```
 use std::future::Future;
 use std::time::Duration;
-use weft::{timeout, Interrupted, Timeout};
+use weft::{Interrupted, Timeout, timeout};
 
 /// Generic timeout: `T` is any result type.
 async fn fetch_with_improved_timeout<T, F>(fut: F, t: Duration) -> Result<T, Interrupted>

@@ -15,7 +15,7 @@
 //! overall timeout: ["{'error': 'timeout'}", "{'error': 'timeout'}"]
 //! ```
 use std::time::Duration;
-use weft::{gather, wait_for, Interrupted};
+use weft::{Interrupted, gather, wait_for};
 
 async fn fetch_data(url: String) -> Result<String, Interrupted> {
     let ms = if url.contains("slow") { 1000 } else { 5 };

@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{block_on_both, wait_until, Flag, Live};
-use std::sync::atomic::{AtomicBool, Ordering};
+use common::{Flag, Live, block_on_both, wait_until};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use weft::CancelKind;
 

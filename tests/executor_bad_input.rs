@@ -4,9 +4,9 @@
 mod common;
 
 use common::{block_on_both, poll_once};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
-use weft::time::{secs, sleep_secs, InvalidDuration};
+use weft::time::{InvalidDuration, secs, sleep_secs};
 use weft::{BuildError, EnterError, JoinError, SpawnError};
 
 /// The message of a panic payload.

@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{block_on_both, wait_until, Flag};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use common::{Flag, block_on_both, wait_until};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use weft::cancel::{checkpoint, CancellableExt};
+use weft::cancel::{CancellableExt, checkpoint};
 use weft::{CancelKind, Cancelled, JoinError};
 
 const LONG: Duration = Duration::from_secs(3600);

@@ -7,8 +7,8 @@ mod common;
 
 use common::Flag;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 type Log = Arc<Mutex<Vec<String>>>;
 

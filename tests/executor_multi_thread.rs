@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{block_on_both, wait_until, Flag};
+use common::{Flag, block_on_both, wait_until};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::task::Poll;
@@ -130,11 +130,7 @@ fn many_threads_waking_one_task_concurrently() {
                 if n == 0 {
                     tx.send(cx.waker().clone()).unwrap();
                 }
-                if w2.load(Ordering::SeqCst) == 4 * 1000 {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
+                if w2.load(Ordering::SeqCst) == 4 * 1000 { Poll::Ready(()) } else { Poll::Pending }
             })
             .await
         });

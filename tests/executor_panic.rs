@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{block_on_both, on_both, poll_once, Flag};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use common::{Flag, block_on_both, on_both, poll_once};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 
 /// A value whose destructor panics.

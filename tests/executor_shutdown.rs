@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{on_both, poll_once, Flag, Live};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use common::{Flag, Live, on_both, poll_once};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 use weft::{CancelKind, SpawnError};

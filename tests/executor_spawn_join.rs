@@ -3,8 +3,8 @@
 mod common;
 
 use common::{block_on_both, on_both, wait_until};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 #[test]
@@ -64,13 +64,7 @@ fn many_tasks_that_suspend_all_complete() {
 #[test]
 fn a_chain_of_tasks_each_spawning_the_next() {
     fn chain(n: u32) -> weft::Task<u32> {
-        weft::spawn(async move {
-            if n == 0 {
-                0
-            } else {
-                chain(n - 1).await.unwrap() + 1
-            }
-        })
+        weft::spawn(async move { if n == 0 { 0 } else { chain(n - 1).await.unwrap() + 1 } })
     }
     block_on_both(|_| async { assert_eq!(chain(500).await.unwrap(), 500) });
 }

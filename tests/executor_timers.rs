@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weft::time::{interval, interval_at, sleep, sleep_until, MissedTickBehavior};
+use weft::time::{MissedTickBehavior, interval, interval_at, sleep, sleep_until};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

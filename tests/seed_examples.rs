@@ -15,8 +15,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long one example may run.
@@ -189,24 +189,26 @@ fn every_seed_example_prints_what_its_doc_says() {
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..PARALLEL {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, source)) = examples.get(i) else { break };
-                let Some(expected) = expected_output(source) else {
-                    failures.lock().unwrap().push(format!("{name}: its module doc has no ```text block"));
-                    continue;
-                };
-                let result = run_example(name).and_then(|actual| {
-                    compare(&expected, &actual).map_err(|e| {
-                        format!(
-                            "{e}\n--- expected:\n{}\n--- got:\n{}",
-                            expected.lines.join("\n"),
-                            actual.join("\n")
-                        )
-                    })
-                });
-                if let Err(e) = result {
-                    failures.lock().unwrap().push(format!("{name}: {e}"));
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((name, source)) = examples.get(i) else { break };
+                    let Some(expected) = expected_output(source) else {
+                        failures.lock().unwrap().push(format!("{name}: its module doc has no ```text block"));
+                        continue;
+                    };
+                    let result = run_example(name).and_then(|actual| {
+                        compare(&expected, &actual).map_err(|e| {
+                            format!(
+                                "{e}\n--- expected:\n{}\n--- got:\n{}",
+                                expected.lines.join("\n"),
+                                actual.join("\n")
+                            )
+                        })
+                    });
+                    if let Err(e) = result {
+                        failures.lock().unwrap().push(format!("{name}: {e}"));
+                    }
                 }
             });
         }

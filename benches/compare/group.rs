@@ -14,8 +14,8 @@
 
 use std::time::Duration;
 
-use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
-use crate::{timed, Workload};
+use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, WORKERS, Weft};
+use crate::{Workload, timed};
 
 pub const WORKLOADS: &[Workload] = &[
     paired!("group/spawn_join_10k", MultiThread, weft_spawn_join, tokio_spawn_join),

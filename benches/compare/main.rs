@@ -56,9 +56,9 @@
 //! (see `mem.rs`).
 
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// A workload entry that times rounds of `$setup::<Weft>` against `$setup::<Tokio>`, each
@@ -245,11 +245,7 @@ impl Ctx {
 
     /// Rounds for workloads that are slow to repeat and barely noisy (`mem/*`).
     pub fn few_rounds(&self) -> usize {
-        if self.quick {
-            3
-        } else {
-            7
-        }
+        if self.quick { 3 } else { 7 }
     }
 }
 

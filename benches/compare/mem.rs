@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use crate::runtimes::{Flavor, Rt, Tokio, Weft};
-use crate::{progress, Ctx, Outcome, Side, Unit, Workload};
+use crate::{Ctx, Outcome, Side, Unit, Workload, progress};
 
 pub const WORKLOADS: &[Workload] = &[Workload { name: "mem/task_bytes", run: task_bytes }];
 

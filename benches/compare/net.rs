@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, Weft, WORKERS};
-use crate::{timed, Workload};
+use crate::runtimes::{Flavor::MultiThread, Rt, Tokio, WORKERS, Weft};
+use crate::{Workload, timed};
 
 pub const WORKLOADS: &[Workload] = &[
     paired!("net/tcp_ping_pong", MultiThread, weft_ping_pong, tokio_ping_pong),

@@ -18,13 +18,13 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use crate::runtimes::{Flavor::CurrentThread, Flavor::MultiThread, Rt, WORKERS};
-use crate::{timed, Workload};
+use crate::{Workload, timed};
 
 pub const WORKLOADS: &[Workload] = &[
     timed!("rt_multi/spawn_many_local", MultiThread, multi_spawn_many_local),

@@ -20,11 +20,11 @@
 //! `queue_mpmc` compares weft's four consumers with tokio's one, the nearest it offers.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::time::Duration;
 
-use crate::runtimes::{Flavor::MultiThread, Tokio, Weft, WORKERS};
-use crate::{timed, Workload};
+use crate::runtimes::{Flavor::MultiThread, Tokio, WORKERS, Weft};
+use crate::{Workload, timed};
 
 pub const WORKLOADS: &[Workload] = &[
     paired!("sync/lock_contended", MultiThread, weft_lock_contended, tokio_lock_contended),

@@ -1,11 +1,11 @@
 //! `time/*`: timers.
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use crate::runtimes::{Flavor::MultiThread, Rt};
-use crate::{timed, Workload};
+use crate::{Workload, timed};
 
 pub const WORKLOADS: &[Workload] = &[timed!("time/sleep_many", MultiThread, sleep_many)];
 

@@ -8,8 +8,8 @@
 //! poll it without blocking as part of their periodic maintenance.
 
 use crate::io::IoDriver;
-use crate::time::alarm::{Alarm, ALARM_TOKEN};
 use crate::time::TimeDriver;
+use crate::time::alarm::{ALARM_TOKEN, Alarm};
 use parking_lot::Mutex;
 use std::io;
 use std::sync::Arc;

@@ -39,11 +39,11 @@ mod sync;
 mod task;
 pub mod time;
 
-pub use blocking::{spawn_blocking, to_thread, BlockingTask};
-pub use cancel::{checkpoint, CancelKind, CancellableExt, Cancelled};
+pub use blocking::{BlockingTask, spawn_blocking, to_thread};
+pub use cancel::{CancelKind, CancellableExt, Cancelled, checkpoint};
 pub use error::{BuildError, EnterError, SpawnError};
 pub use runtime::Runtime;
-pub use scheduler::defer::{defer_wakes, DeferWakes};
+pub use scheduler::defer::{DeferWakes, defer_wakes};
 pub use task::{Id, JoinError, Panicked, Task, TaskRef};
 
 use std::future::Future;

@@ -292,11 +292,7 @@ impl Barrier {
     /// ```
     pub fn n_waiting(&self) -> usize {
         let inner = self.inner.lock();
-        if inner.state == BarrierState::Filling {
-            inner.count
-        } else {
-            0
-        }
+        if inner.state == BarrierState::Filling { inner.count } else { 0 }
     }
 
     /// Whether the barrier is broken (aborted and not reset).

@@ -25,8 +25,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
-use weft_executor::{cancel, Cancelled};
+use std::task::{Context, Poll, ready};
+use weft_executor::{Cancelled, cancel};
 
 /// A condition variable over a [`Lock`] (asyncio's `Condition`).
 ///

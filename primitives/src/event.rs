@@ -12,8 +12,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::task::{ready, Context, Poll};
-use weft_executor::{cancel, coop, Cancelled};
+use std::task::{Context, Poll, ready};
+use weft_executor::{Cancelled, cancel, coop};
 
 /// An event flag tasks can wait for (asyncio's `Event`).
 ///

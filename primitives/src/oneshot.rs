@@ -10,8 +10,8 @@ use crate::sync::{Arc, Mutex};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll, Waker};
-use weft_executor::{cancel, coop, Cancelled};
+use std::task::{Context, Poll, Waker, ready};
+use weft_executor::{Cancelled, cancel, coop};
 
 /// Creates a oneshot channel.
 ///

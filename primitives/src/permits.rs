@@ -30,8 +30,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
-use weft_executor::{cancel, coop, Cancelled};
+use std::task::{Context, Poll, ready};
+use weft_executor::{Cancelled, cancel, coop};
 
 /// Permit bookkeeping and the acquirers' waiter list. See the module docs.
 pub struct PermitCore {
@@ -135,11 +135,7 @@ impl PermitCore {
             }
         };
         wakers.wake_all();
-        if ready {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        if ready { Poll::Ready(()) } else { Poll::Pending }
     }
 
     /// The acquirer with slot `key` gives up; a permit it was handed goes to the next.

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use weft_executor::Task;
 use weft_primitives::{Barrier, BarrierError, BarrierState};
 

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::SeqCst};
 use std::time::Duration;
 use weft_primitives::{Condition, ConditionError, Lock, NotLocked};
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use weft_primitives::{Event, Lock, NotLocked};
 
 #[test]

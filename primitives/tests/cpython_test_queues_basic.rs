@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::Duration;
 use weft_primitives::{Event, GetError, PutError, Queue, TryGetError, TryPutError};
 

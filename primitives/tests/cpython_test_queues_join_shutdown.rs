@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use weft_primitives::queue::Order;
 fn s(v: &str) -> String {
     v.to_string()
@@ -205,7 +205,7 @@ where
 }
 
 macro_rules! mixins {
-    ($($kind:ident: $new:expr;)*) => {$(
+    ($($kind:ident: $new:expr_2021;)*) => {$(
         mod $kind {
             use super::*;
 

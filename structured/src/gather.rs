@@ -9,14 +9,14 @@
 //! * Cancelling the task that awaits a gather cancels every child; the gather waits for
 //!   them to finish and returns the cancellation.
 
-use crate::await_task::{poll_join, Joined};
+use crate::await_task::{Joined, poll_join};
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use weft_executor::{Cancelled, JoinError, Task};
 
 /// asyncio's `gather(*aws)` for futures of one type: `Ok` of every value in order, or

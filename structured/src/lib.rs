@@ -57,28 +57,28 @@ mod timeout;
 mod timer;
 mod wait;
 
-pub use await_task::{await_task, AwaitTask};
+pub use await_task::{AwaitTask, await_task};
 #[doc(hidden)]
 pub use gather::__private;
-pub use gather::{gather, gather_settled, Gather, GatherSettled};
+pub use gather::{Gather, GatherSettled, gather, gather_settled};
 pub use group::{
-    task_group, ChildError, ChildPanicked, ErrorGroup, Failure, GroupError, GroupSpawnError, GroupStateError,
-    GroupTask, Policy, Run, StartError, StartStatus, TaskGroup,
+    ChildError, ChildPanicked, ErrorGroup, Failure, GroupError, GroupSpawnError, GroupStateError, GroupTask,
+    Policy, Run, StartError, StartStatus, TaskGroup, task_group,
 };
 pub use locals::{LocalResetError, LocalToken, TaskLocal};
 pub use outcome::is_cancellation;
-pub use retry::{retry, RetryPolicy, RetryPolicyBuilder, RetryPolicyError};
+pub use retry::{RetryPolicy, RetryPolicyBuilder, RetryPolicyError, retry};
 pub use scope::{
-    current_effective_deadline, fail_after, fail_at, move_on_after, move_on_at, CancelScope, FailAfter,
-    ScopeRun,
+    CancelScope, FailAfter, ScopeRun, current_effective_deadline, fail_after, fail_at, move_on_after,
+    move_on_at,
 };
-pub use shield::{shield, Shield, ShieldCancelled};
+pub use shield::{Shield, ShieldCancelled, shield};
 pub use timeout::{
-    timeout, timeout_at, wait_for, wait_for_secs, Interrupted, Timeout, TimeoutError, TimeoutFuture,
-    TimeoutStateError,
+    Interrupted, Timeout, TimeoutError, TimeoutFuture, TimeoutStateError, timeout, timeout_at, wait_for,
+    wait_for_secs,
 };
 pub use wait::{
-    as_completed, wait, AsCompleted, AsCompletedError, Finished, ReturnWhen, Wait, WaitError, WaitSets,
+    AsCompleted, AsCompletedError, Finished, ReturnWhen, Wait, WaitError, WaitSets, as_completed, wait,
 };
 
 #[allow(dead_code)]

@@ -17,8 +17,8 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use weft_executor::Id;
 
 type Value = Arc<dyn Any + Send + Sync>;

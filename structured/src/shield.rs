@@ -10,7 +10,7 @@
 //! current task and defers the caller's cancellation until the code is done, so the
 //! caller waits. `shield` does not wait.
 
-use crate::await_task::{poll_join, Joined};
+use crate::await_task::{Joined, poll_join};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

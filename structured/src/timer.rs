@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
-use weft_executor::time::{sleep_until, Sleep};
+use weft_executor::time::{Sleep, sleep_until};
 
 pub(crate) struct QuietTimer {
     sleep: Sleep,

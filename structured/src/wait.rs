@@ -3,7 +3,7 @@
 //! Neither cancels anything: when the time is up, or the waiting task is cancelled, the
 //! tasks still running are simply not waited for any more.
 
-use crate::await_task::{poll_join, Joined};
+use crate::await_task::{Joined, poll_join};
 use crate::timeout::TimeoutError;
 use crate::timer::QuietTimer;
 use std::collections::VecDeque;

@@ -4,11 +4,11 @@
 mod common;
 use common::*;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use weft_executor::{current_task, spawn, Cancelled};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use weft_executor::{Cancelled, current_task, spawn};
 use weft_structured::{
-    await_task, task_group, GroupError, GroupSpawnError, GroupStateError, TaskGroup, TaskLocal,
+    GroupError, GroupSpawnError, GroupStateError, TaskGroup, TaskLocal, await_task, task_group,
 };
 
 async fn sleep_then<T>(n: u64, v: T) -> Result<T, E> {
@@ -157,7 +157,7 @@ fn counting_sleeper(
     num: &Arc<AtomicUsize>,
     add: usize,
     n: u64,
-) -> impl std::future::Future<Output = Result<(), E>> {
+) -> impl std::future::Future<Output = Result<(), E>> + use<> {
     let num = num.clone();
     async move {
         if let Err(e) = sleep_ms(n).await {

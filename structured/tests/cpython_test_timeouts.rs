@@ -4,8 +4,8 @@
 mod common;
 use common::*;
 use std::time::{Duration, Instant};
-use weft_executor::{current_task, spawn, Cancelled};
-use weft_structured::{task_group, timeout, timeout_at, Timeout, TimeoutStateError};
+use weft_executor::{Cancelled, current_task, spawn};
+use weft_structured::{Timeout, TimeoutStateError, task_group, timeout, timeout_at};
 
 fn is_timeout<T: std::fmt::Debug>(r: &Result<T, E>) -> bool {
     matches!(r, Err(E::Timeout(_)))

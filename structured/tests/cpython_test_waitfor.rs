@@ -9,11 +9,11 @@
 mod common;
 use common::*;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weft_executor::{spawn, JoinError, Task};
-use weft_structured::{await_task, shield, wait, wait_for, wait_for_secs, ReturnWhen, Timeout};
+use weft_executor::{JoinError, Task, spawn};
+use weft_structured::{ReturnWhen, Timeout, await_task, shield, wait, wait_for, wait_for_secs};
 
 const EPSILON: Duration = Duration::from_micros(100);
 

@@ -6,8 +6,8 @@
 mod common;
 use common::*;
 use std::sync::{Arc, Mutex};
-use weft_executor::{current_task, spawn, yield_now, Runtime};
-use weft_structured::{task_group, GroupError, GroupSpawnError, Policy, TaskGroup};
+use weft_executor::{Runtime, current_task, spawn, yield_now};
+use weft_structured::{GroupError, GroupSpawnError, Policy, TaskGroup, task_group};
 
 /// Seed 004's `process_item`: fails at once, without awaiting, for "fail*" items.
 async fn process_item(item: &'static str) -> Result<&'static str, E> {

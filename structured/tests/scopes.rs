@@ -3,10 +3,10 @@
 
 mod common;
 use common::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weft_executor::{current_task, spawn, yield_now, Cancelled};
+use weft_executor::{Cancelled, current_task, spawn, yield_now};
 use weft_structured::*;
 
 #[test]
@@ -391,7 +391,7 @@ fn shield_is_not_reached_by_outer_scope() {
 fn sleepers_counting_cancellations(
     n: usize,
     cancelled: &Arc<AtomicUsize>,
-) -> Vec<impl std::future::Future<Output = Result<(), Cancelled>>> {
+) -> Vec<impl std::future::Future<Output = Result<(), Cancelled>> + use<>> {
     (0..n)
         .map(|_| {
             let c = cancelled.clone();

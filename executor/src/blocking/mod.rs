@@ -67,4 +67,4 @@ pub use error::{BlockingError, BlockingSpawnError};
 pub use join::BlockingJoin;
 pub(crate) use pool::{BlockingConfig, BlockingPool};
 pub(crate) use task::spawn_on;
-pub use task::{spawn_blocking, to_thread, BlockingTask};
+pub use task::{BlockingTask, spawn_blocking, to_thread};

@@ -70,15 +70,15 @@
 use std::fmt;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use super::error::{panic_message, BlockingError, BlockingSpawnError};
+use super::error::{BlockingError, BlockingSpawnError, panic_message};
 use super::join::{self, BlockingJoin};
 
 /// How a [`BlockingPool`] sizes and names its threads.

@@ -93,7 +93,7 @@ impl<R> Future for BlockingTask<R> {
         let join = match &mut self.inner {
             Ok(j) => j,
             Err(BlockingSpawnError::Shutdown) => {
-                return Poll::Ready(Err(JoinError::Cancelled(Cancelled::shutdown())))
+                return Poll::Ready(Err(JoinError::Cancelled(Cancelled::shutdown())));
             }
         };
         match Pin::new(join).poll(cx) {

@@ -26,8 +26,8 @@ use parking_lot::Mutex;
 use slab::Slab;
 use std::future::poll_fn;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 const READABLE: usize = 1;
@@ -312,7 +312,7 @@ impl Registration {
             let event = match self.poll_ready(direction, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(c)) => {
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::Interrupted, c)))
+                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::Interrupted, c)));
                 }
                 Poll::Ready(Ok(event)) => event,
             };

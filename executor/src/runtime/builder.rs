@@ -4,9 +4,9 @@ use super::{Flavor, Runtime};
 use crate::blocking::{BlockingConfig, BlockingPool};
 use crate::driver::Driver;
 use crate::error::BuildError;
-use crate::scheduler::{current_thread, multi_thread, Handle};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::scheduler::{Handle, current_thread, multi_thread};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Configures and builds a [`Runtime`].

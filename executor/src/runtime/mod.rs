@@ -6,7 +6,7 @@ pub use builder::Builder;
 
 use crate::context;
 use crate::error::{EnterError, SpawnError};
-use crate::scheduler::{current_thread, multi_thread, Handle};
+use crate::scheduler::{Handle, current_thread, multi_thread};
 use crate::task::Task;
 use std::future::Future;
 use std::sync::Arc;

@@ -10,8 +10,8 @@
 
 use super::{ParkDriver, Parker};
 use crate::sync::{Condvar, Mutex};
-use loom::sync::atomic::AtomicBool;
 use loom::sync::Arc;
+use loom::sync::atomic::AtomicBool;
 use loom::thread;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;

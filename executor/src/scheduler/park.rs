@@ -15,8 +15,8 @@
 
 use crate::driver::Driver;
 use crate::sync::{AtomicUsize, Condvar, Mutex};
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
 
 const EMPTY: usize = 0;

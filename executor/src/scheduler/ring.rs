@@ -29,8 +29,8 @@
 
 use crate::sync::{AtomicU32, AtomicU64, UnsafeCell};
 use std::mem::MaybeUninit;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::Arc;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 #[cfg(not(loom))]
 pub(crate) const CAPACITY: usize = 256;
@@ -308,8 +308,8 @@ mod tests {
 
     #[test]
     fn concurrent_steal_loses_nothing() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
         const N: usize = 200_000;
         struct Shared(Mutex<Vec<usize>>);
         impl Overflow<usize> for Shared {

@@ -10,11 +10,11 @@
 //! comes up, running transitions (1) and (2) itself.
 
 use crate::context;
-use crate::task::{waker, Header, Id, Notified, RawTask, Schedule};
+use crate::task::{Header, Id, Notified, RawTask, Schedule, waker};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 pub(crate) type Hook = Arc<dyn Fn(Notified) + Send + Sync>;

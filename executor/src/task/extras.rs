@@ -10,8 +10,8 @@ use super::raw::{Header, RawTask};
 use crate::cancel::{Cancelled, ScopeCore};
 use parking_lot::Mutex;
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub(crate) struct Extras {
     pub(crate) inner: Mutex<Inner>,

@@ -9,8 +9,8 @@
 
 use super::state::*;
 use crate::sync::UnsafeCell;
-use loom::sync::atomic::AtomicUsize;
 use loom::sync::Arc;
+use loom::sync::atomic::AtomicUsize;
 use loom::thread;
 use std::sync::atomic::Ordering::SeqCst;
 
@@ -203,11 +203,7 @@ fn loom_replacing_the_join_waker_races_completion() {
         let current = if s.unset_join_waker().is_ok() {
             // SAFETY: the state-word protocol under test gives this thread the cell here; loom checks it.
             slot.with_mut(|p| unsafe { *p = Some(2) });
-            if s.set_join_waker().is_ok() {
-                2
-            } else {
-                0
-            }
+            if s.set_join_waker().is_ok() { 2 } else { 0 }
         } else {
             0
         };

@@ -173,9 +173,9 @@ impl RawTask {
     /// # Safety
     /// `dst` must point to a `Poll<Result<F::Output, JoinError>>` of this task's output type,
     /// and the caller must be the task's `Task` handle.
-    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) { unsafe {
-        (self.header().vtable.try_read_output)(self.ptr, dst, waker)
-    }}
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
 
     pub(crate) fn drop_join_handle_slow(self) {
         // SAFETY: called once, by the Task handle's drop, which owns a reference.

@@ -253,11 +253,7 @@ impl State {
     pub(crate) fn set_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|cur| {
             debug_assert!(cur & JOIN_INTEREST != 0 && cur & JOIN_WAKER == 0);
-            if cur & COMPLETE != 0 {
-                (None, Err(Snapshot(cur)))
-            } else {
-                (Some(cur | JOIN_WAKER), Ok(()))
-            }
+            if cur & COMPLETE != 0 { (None, Err(Snapshot(cur))) } else { (Some(cur | JOIN_WAKER), Ok(())) }
         })
     }
 
@@ -265,11 +261,7 @@ impl State {
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|cur| {
             debug_assert!(cur & JOIN_WAKER != 0);
-            if cur & COMPLETE != 0 {
-                (None, Err(Snapshot(cur)))
-            } else {
-                (Some(cur & !JOIN_WAKER), Ok(()))
-            }
+            if cur & COMPLETE != 0 { (None, Err(Snapshot(cur))) } else { (Some(cur & !JOIN_WAKER), Ok(())) }
         })
     }
 

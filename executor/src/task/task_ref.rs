@@ -1,11 +1,11 @@
 //! [`TaskRef`]: a task without its result: identity, name, cancellation.
 
 use super::raw::RawTask;
-use super::state::{ToNotified, CANCELLED, COMPLETE};
+use super::state::{CANCELLED, COMPLETE, ToNotified};
 use std::fmt;
 use std::num::NonZeroU64;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A task's id: unique for the life of the process, never reused.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -26,33 +26,41 @@ pub(crate) fn waker(raw: RawTask) -> Waker {
     ManuallyDrop::into_inner(waker_ref(raw))
 }
 
-unsafe fn raw(ptr: *const ()) -> RawTask { unsafe {
-    RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header))
-}}
+unsafe fn raw(ptr: *const ()) -> RawTask {
+    unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
+}
 
-unsafe fn clone(ptr: *const ()) -> RawWaker { unsafe {
-    raw(ptr).ref_inc();
-    RawWaker::new(ptr, &VTABLE)
-}}
+unsafe fn clone(ptr: *const ()) -> RawWaker {
+    unsafe {
+        raw(ptr).ref_inc();
+        RawWaker::new(ptr, &VTABLE)
+    }
+}
 
 /// Transition (4'): the waker's reference becomes the queue entry's.
-unsafe fn wake_by_val(ptr: *const ()) { unsafe {
-    let task = raw(ptr);
-    match task.state().transition_to_notified_by_val() {
-        ToNotified::Submit => task.schedule(),
-        ToNotified::Dealloc => task.dealloc(),
-        ToNotified::DoNothing => {}
+unsafe fn wake_by_val(ptr: *const ()) {
+    unsafe {
+        let task = raw(ptr);
+        match task.state().transition_to_notified_by_val() {
+            ToNotified::Submit => task.schedule(),
+            ToNotified::Dealloc => task.dealloc(),
+            ToNotified::DoNothing => {}
+        }
     }
-}}
+}
 
 /// Transition (4): a reference is taken only when the task is actually submitted.
-unsafe fn wake_by_ref(ptr: *const ()) { unsafe {
-    let task = raw(ptr);
-    if task.state().transition_to_notified_by_ref() == ToNotified::Submit {
-        task.schedule();
+unsafe fn wake_by_ref(ptr: *const ()) {
+    unsafe {
+        let task = raw(ptr);
+        if task.state().transition_to_notified_by_ref() == ToNotified::Submit {
+            task.schedule();
+        }
     }
-}}
+}
 
-unsafe fn drop_waker(ptr: *const ()) { unsafe {
-    raw(ptr).ref_dec();
-}}
+unsafe fn drop_waker(ptr: *const ()) {
+    unsafe {
+        raw(ptr).ref_dec();
+    }
+}

@@ -1,6 +1,6 @@
 //! [`interval`]: a tick every period.
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{Sleep, sleep_until};
 use crate::cancel::Cancelled;
 use std::future::poll_fn;
 use std::task::{Context, Poll};

@@ -15,13 +15,13 @@ mod interval;
 mod sleep;
 mod wheel;
 
-pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
-pub use sleep::{sleep, sleep_secs, sleep_until, Sleep};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_secs, sleep_until};
 
 use crate::driver::Driver;
 use parking_lot::Mutex;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use wheel::{TimerKey, TimerWheel};

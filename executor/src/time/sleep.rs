@@ -1,7 +1,7 @@
 //! [`sleep`] and [`sleep_until`]: asyncio's `asyncio.sleep`.
 
-use super::wheel::TimerKey;
 use super::InvalidDuration;
+use super::wheel::TimerKey;
 use crate::cancel::{self, Cancelled};
 use crate::driver::Driver;
 use crate::{context, coop};

@@ -3,13 +3,13 @@
 //! list; when it gives up (an `Err(Cancelled)` or a drop), whatever its slot was handed
 //! goes back to the queue's state machine (`state.rs`) to be passed on.
 
+use super::Queue;
 use super::error::{GetError, PutError, TryGetError, TryPutError};
 use super::order::Order;
-use super::Queue;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use weft_executor::{cancel, coop};
 
 /// Future of [`Queue::get`].

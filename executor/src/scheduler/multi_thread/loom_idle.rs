@@ -10,8 +10,8 @@
 use super::Idle;
 use crate::scheduler::inject::Inject;
 use crate::scheduler::ring::Overflow;
-use loom::sync::atomic::{fence, AtomicUsize};
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, fence};
 use loom::thread;
 use std::sync::atomic::Ordering::SeqCst;
 

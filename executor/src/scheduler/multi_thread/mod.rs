@@ -57,8 +57,8 @@ use crate::{context, driver::Driver};
 use idle::Idle;
 use parking_lot::Mutex;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;

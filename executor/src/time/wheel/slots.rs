@@ -188,9 +188,5 @@ impl Slots {
 fn passed_slots(level: usize, elapsed: u64) -> u64 {
     let current = (elapsed >> (SLOT_BITS * level as u32)) as u32 & (SLOTS as u32 - 1);
     let through_current = u64::MAX >> (63 - current);
-    if level == 0 {
-        through_current >> 1
-    } else {
-        through_current
-    }
+    if level == 0 { through_current >> 1 } else { through_current }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use super::slots::{Place, LEVELS, WHEEL_BITS};
+use super::slots::{LEVELS, Place, WHEEL_BITS};
 use super::{TimerKey, TimerWheel};
 
 /// A waker that appends its id to a shared log when woken.
@@ -83,11 +83,7 @@ impl XorShift {
     /// A distance that exercises every level: `0..2^k` for a random `k` in `0..=bits`.
     fn distance(&mut self, bits: u32) -> u64 {
         let k = self.below(u64::from(bits) + 1) as u32;
-        if k == 0 {
-            0
-        } else {
-            self.next() >> (64 - k)
-        }
+        if k == 0 { 0 } else { self.next() >> (64 - k) }
     }
 }
 

@@ -19,11 +19,11 @@ pub const BUDGET: u16 = 128;
 ///
 /// ```
 /// use std::future::poll_fn;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let mut ready = 0;
 /// // An always-ready loop still yields to the scheduler every BUDGET iterations.
 /// for _ in 0..300 {
-///     poll_fn(|cx| weft_executor::coop::poll_proceed(cx)).await;
+///     poll_fn(|cx| weft::coop::poll_proceed(cx)).await;
 ///     ready += 1;
 /// }
 /// assert_eq!(ready, 300);
@@ -46,7 +46,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// Whether the current task still has budget, without spending any.
 ///
 /// ```
-/// assert!(weft_executor::coop::has_budget_remaining());
+/// assert!(weft::coop::has_budget_remaining());
 /// ```
 pub fn has_budget_remaining() -> bool {
     context::budget() != 0

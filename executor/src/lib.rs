@@ -13,10 +13,10 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! let answer = weft_executor::run(async {
-//!     let child = weft_executor::spawn(async {
-//!         weft_executor::time::sleep(Duration::from_millis(10)).await?;
-//!         Ok::<_, weft_executor::Cancelled>(42)
+//! let answer = weft::run(async {
+//!     let child = weft::spawn(async {
+//!         weft::time::sleep(Duration::from_millis(10)).await?;
+//!         Ok::<_, weft::Cancelled>(42)
 //!     });
 //!     child.await.unwrap().unwrap()
 //! });
@@ -59,8 +59,8 @@ use std::task::{Context, Poll};
 /// instead.
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
-/// let t = weft_executor::spawn(async { "hello" });
+/// # weft::Runtime::new().unwrap().block_on(async {
+/// let t = weft::spawn(async { "hello" });
 /// assert_eq!(t.await.unwrap(), "hello");
 /// # });
 /// ```
@@ -76,8 +76,8 @@ where
 /// Spawns a task on the current runtime, or says why it cannot.
 ///
 /// ```
-/// let err = weft_executor::try_spawn(async {}).unwrap_err();
-/// assert_eq!(err, weft_executor::SpawnError::NoRuntime);
+/// let err = weft::try_spawn(async {}).unwrap_err();
+/// assert_eq!(err, weft::SpawnError::NoRuntime);
 /// ```
 pub fn try_spawn<F>(future: F) -> Result<Task<F::Output>, SpawnError>
 where
@@ -90,9 +90,9 @@ where
 /// Spawns a named task (asyncio's `create_task(coro, name=...)`).
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
-/// let t = weft_executor::spawn_named("fetcher", async {
-///     weft_executor::current_task().unwrap().name().unwrap().to_string()
+/// # weft::Runtime::new().unwrap().block_on(async {
+/// let t = weft::spawn_named("fetcher", async {
+///     weft::current_task().unwrap().name().unwrap().to_string()
 /// });
 /// assert_eq!(t.await.unwrap(), "fetcher");
 /// # });
@@ -125,11 +125,11 @@ where
 ///
 /// ```
 /// use std::rc::Rc;
-/// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+/// let rt = weft::Runtime::builder().current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let shared = Rc::new(5);
 ///     let s = shared.clone();
-///     let t = weft_executor::spawn_local(async move { *s + 1 });
+///     let t = weft::spawn_local(async move { *s + 1 });
 ///     assert_eq!(t.await.unwrap(), 6);
 /// });
 /// ```
@@ -145,9 +145,9 @@ where
 /// [`spawn_local`], returning the error instead of panicking.
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
+/// # weft::Runtime::new().unwrap().block_on(async {
 /// // A multi-thread runtime cannot run !Send tasks.
-/// assert!(weft_executor::try_spawn_local(async {}).is_err());
+/// assert!(weft::try_spawn_local(async {}).is_err());
 /// # });
 /// ```
 pub fn try_spawn_local<F>(future: F) -> Result<Task<F::Output>, SpawnError>
@@ -166,9 +166,9 @@ where
 /// A checkpoint.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let t = weft_executor::spawn(async { 1 });
-/// weft_executor::yield_now().await.unwrap(); // the spawned task runs here
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft::spawn(async { 1 });
+/// weft::yield_now().await.unwrap(); // the spawned task runs here
 /// assert!(t.is_finished());
 /// # });
 /// ```
@@ -202,11 +202,11 @@ impl Future for YieldNow {
 /// future given to it is a task too. `None` outside a runtime.
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
-/// let me = weft_executor::current_task().unwrap();
+/// # weft::Runtime::new().unwrap().block_on(async {
+/// let me = weft::current_task().unwrap();
 /// assert!(!me.is_finished());
 /// # });
-/// assert!(weft_executor::current_task().is_none());
+/// assert!(weft::current_task().is_none());
 /// ```
 pub fn current_task() -> Option<TaskRef> {
     context::current_task().map(|raw| {
@@ -219,9 +219,9 @@ pub fn current_task() -> Option<TaskRef> {
 /// of `block_on` is included when called from inside it.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let t = weft_executor::spawn(std::future::pending::<()>());
-/// let all = weft_executor::all_tasks();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft::spawn(std::future::pending::<()>());
+/// let all = weft::all_tasks();
 /// assert!(all.iter().any(|r| r.id() == t.id()));
 /// # });
 /// ```
@@ -256,9 +256,9 @@ fn task_is_root(t: &TaskRef) -> bool {
 ///
 /// ```
 /// use std::time::Duration;
-/// let n = weft_executor::run(async {
+/// let n = weft::run(async {
 ///     // Still asleep when main returns: cancelled, then awaited.
-///     weft_executor::spawn(weft_executor::time::sleep(Duration::from_secs(3600)));
+///     weft::spawn(weft::time::sleep(Duration::from_secs(3600)));
 ///     7
 /// });
 /// assert_eq!(n, 7);
@@ -270,7 +270,7 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// [`run`], returning [`EnterError`] instead of panicking inside a running runtime.
 ///
 /// ```
-/// let r = weft_executor::run(async { weft_executor::try_run(async {}) });
+/// let r = weft::run(async { weft::try_run(async {}) });
 /// assert!(r.is_err());
 /// ```
 pub fn try_run<F: Future>(future: F) -> Result<F::Output, EnterError> {
@@ -284,8 +284,8 @@ pub fn try_run<F: Future>(future: F) -> Result<F::Output, EnterError> {
 /// asyncio's `run` on a runtime you built (for instance a current-thread one).
 ///
 /// ```
-/// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
-/// assert_eq!(weft_executor::run_on(&rt, async { 3 }), Ok(3));
+/// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+/// assert_eq!(weft::run_on(&rt, async { 3 }), Ok(3));
 /// ```
 pub fn run_on<F: Future>(rt: &Runtime, future: F) -> Result<F::Output, EnterError> {
     rt.try_block_on(async {

@@ -33,8 +33,8 @@ use weft_executor::Cancelled;
 /// The states of a [`Barrier`] (asyncio's `_BarrierState`).
 ///
 /// ```
-/// let b = weft_primitives::Barrier::new(2).unwrap();
-/// assert_eq!(b.state(), weft_primitives::BarrierState::Filling);
+/// let b = weft::Barrier::new(2).unwrap();
+/// assert_eq!(b.state(), weft::BarrierState::Filling);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BarrierState {
@@ -51,7 +51,7 @@ pub enum BarrierState {
 /// `Barrier::new(0)`: a barrier needs at least one party (asyncio's `ValueError`).
 ///
 /// ```
-/// assert!(weft_primitives::Barrier::new(0).is_err());
+/// assert!(weft::Barrier::new(0).is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidParties;
@@ -67,11 +67,11 @@ impl std::error::Error for InvalidParties {}
 /// Why a [`Barrier::wait`] failed.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let b = weft_primitives::Barrier::new(2).unwrap();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let b = weft::Barrier::new(2).unwrap();
 /// b.abort().await?;
-/// assert_eq!(b.wait().await, Err(weft_primitives::BarrierError::Broken));
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// assert_eq!(b.wait().await, Err(weft::BarrierError::Broken));
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -105,12 +105,12 @@ impl std::error::Error for BarrierError {}
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let barrier = Arc::new(weft_primitives::Barrier::new(3).unwrap());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let barrier = Arc::new(weft::Barrier::new(3).unwrap());
 /// let tasks: Vec<_> = (0..3)
 ///     .map(|_| {
 ///         let b = barrier.clone();
-///         weft_executor::spawn(async move { b.wait().await })
+///         weft::spawn(async move { b.wait().await })
 ///     })
 ///     .collect();
 /// let mut indices = Vec::new();
@@ -119,7 +119,7 @@ impl std::error::Error for BarrierError {}
 /// }
 /// indices.sort();
 /// assert_eq!(indices, [0, 1, 2]);
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Barrier {
     cond: Condition,
@@ -148,7 +148,7 @@ impl Barrier {
     /// A barrier for `parties` tasks; zero is an error.
     ///
     /// ```
-    /// let b = weft_primitives::Barrier::new(4).unwrap();
+    /// let b = weft::Barrier::new(4).unwrap();
     /// assert_eq!(b.parties(), 4);
     /// ```
     pub fn new(parties: usize) -> Result<Self, InvalidParties> {
@@ -164,8 +164,8 @@ impl Barrier {
     /// reset while this task waits.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let b = weft_primitives::Barrier::new(1).unwrap();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let b = weft::Barrier::new(1).unwrap();
     /// assert_eq!(b.wait().await, Ok(0));
     /// # });
     /// ```
@@ -240,12 +240,12 @@ impl Barrier {
     /// A checkpoint (it takes the barrier's lock).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let b = weft_primitives::Barrier::new(2).unwrap();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let b = weft::Barrier::new(2).unwrap();
     /// b.abort().await?;
     /// b.reset().await?;
     /// assert!(!b.broken());
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub async fn reset(&self) -> Result<(), Cancelled> {
         let guard = self.cond.acquire().await?;
@@ -262,11 +262,11 @@ impl Barrier {
     /// [`BarrierError::Broken`] until [`reset`](Barrier::reset). A checkpoint.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let b = weft_primitives::Barrier::new(2).unwrap();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let b = weft::Barrier::new(2).unwrap();
     /// b.abort().await?;
     /// assert!(b.broken());
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub async fn abort(&self) -> Result<(), Cancelled> {
         let guard = self.cond.acquire().await?;
@@ -279,7 +279,7 @@ impl Barrier {
     /// The number of tasks needed to pass the barrier.
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Barrier::new(3).unwrap().parties(), 3);
+    /// assert_eq!(weft::Barrier::new(3).unwrap().parties(), 3);
     /// ```
     pub fn parties(&self) -> usize {
         self.parties
@@ -288,7 +288,7 @@ impl Barrier {
     /// Tasks waiting for the barrier to fill (0 unless it is FILLING).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Barrier::new(3).unwrap().n_waiting(), 0);
+    /// assert_eq!(weft::Barrier::new(3).unwrap().n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
         let inner = self.inner.lock();
@@ -298,7 +298,7 @@ impl Barrier {
     /// Whether the barrier is broken (aborted and not reset).
     ///
     /// ```
-    /// assert!(!weft_primitives::Barrier::new(3).unwrap().broken());
+    /// assert!(!weft::Barrier::new(3).unwrap().broken());
     /// ```
     pub fn broken(&self) -> bool {
         self.inner.lock().state == BarrierState::Broken
@@ -307,8 +307,8 @@ impl Barrier {
     /// The current state (what asyncio's `repr` shows).
     ///
     /// ```
-    /// let b = weft_primitives::Barrier::new(1).unwrap();
-    /// assert_eq!(b.state(), weft_primitives::BarrierState::Filling);
+    /// let b = weft::Barrier::new(1).unwrap();
+    /// assert_eq!(b.state(), weft::BarrierState::Filling);
     /// ```
     pub fn state(&self) -> BarrierState {
         self.inner.lock().state
@@ -317,7 +317,7 @@ impl Barrier {
     /// Tasks inside `wait`, filling or draining (asyncio's private `_count`).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Barrier::new(2).unwrap().tasks_inside(), 0);
+    /// assert_eq!(weft::Barrier::new(2).unwrap().tasks_inside(), 0);
     /// ```
     pub fn tasks_inside(&self) -> usize {
         self.inner.lock().count

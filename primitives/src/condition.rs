@@ -1,6 +1,6 @@
 //! [`Condition`]: asyncio's `Condition`, over a [`Lock`].
 //!
-//! A condition is a [`WaitList`] of notifications next to a lock. `wait`:
+//! A condition is a [`WaitList`](crate::waitlist) of notifications next to a lock. `wait`:
 //!
 //! 1. checks that the lock is held (asyncio's `RuntimeError` becomes
 //!    [`ConditionError::NotLocked`]);
@@ -33,23 +33,23 @@ use weft_executor::{Cancelled, cancel};
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let cond = Arc::new(weft_primitives::Condition::new());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cond = Arc::new(weft::Condition::new());
 /// let ready = Arc::new(AtomicBool::new(false));
-/// let consumer = weft_executor::spawn({
+/// let consumer = weft::spawn({
 ///     let (cond, ready) = (cond.clone(), ready.clone());
 ///     async move {
 ///         let mut guard = cond.acquire().await?; // async with cond:
 ///         guard.wait_for(|| ready.load(SeqCst)).await
 ///     }
 /// });
-/// weft_executor::yield_now().await?;
+/// weft::yield_now().await?;
 /// let _guard = cond.acquire().await?;
 /// ready.store(true, SeqCst);
 /// cond.notify_all().unwrap();
 /// drop(_guard);
 /// consumer.await.unwrap().unwrap();
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Condition {
     lock: Arc<Lock>,
@@ -60,7 +60,7 @@ impl Condition {
     /// A condition with a lock of its own.
     ///
     /// ```
-    /// assert!(!weft_primitives::Condition::new().locked());
+    /// assert!(!weft::Condition::new().locked());
     /// ```
     pub fn new() -> Self {
         Condition::with_lock(Arc::new(Lock::new()))
@@ -70,8 +70,8 @@ impl Condition {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let lock = Arc::new(weft_primitives::Lock::new());
-    /// let cond = weft_primitives::Condition::with_lock(lock.clone());
+    /// let lock = Arc::new(weft::Lock::new());
+    /// let cond = weft::Condition::with_lock(lock.clone());
     /// let _g = lock.try_acquire().unwrap();
     /// assert!(cond.locked());
     /// ```
@@ -82,7 +82,7 @@ impl Condition {
     /// The condition's lock.
     ///
     /// ```
-    /// let cond = weft_primitives::Condition::new();
+    /// let cond = weft::Condition::new();
     /// assert!(!cond.lock().locked());
     /// ```
     pub fn lock(&self) -> &Arc<Lock> {
@@ -94,13 +94,13 @@ impl Condition {
     /// [`wait_for`](ConditionGuard::wait_for).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// let guard = cond.acquire().await?;
     /// assert!(cond.locked());
     /// drop(guard);
     /// assert!(!cond.locked());
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn acquire(&self) -> AcquireGuard<'_> {
         AcquireGuard { cond: self, inner: self.lock.acquire() }
@@ -110,11 +110,11 @@ impl Condition {
     /// [`release`](Condition::release).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// cond.acquire_raw().await?;
     /// cond.release().unwrap();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn acquire_raw(&self) -> AcquireRaw<'_, Lock> {
         self.lock.acquire_raw()
@@ -123,7 +123,7 @@ impl Condition {
     /// Releases the lock; an error if it is not locked.
     ///
     /// ```
-    /// let cond = weft_primitives::Condition::new();
+    /// let cond = weft::Condition::new();
     /// assert!(cond.release().is_err());
     /// ```
     pub fn release(&self) -> Result<(), NotLocked> {
@@ -133,7 +133,7 @@ impl Condition {
     /// Whether the lock is held.
     ///
     /// ```
-    /// assert!(!weft_primitives::Condition::new().locked());
+    /// assert!(!weft::Condition::new().locked());
     /// ```
     pub fn locked(&self) -> bool {
         self.lock.locked()
@@ -145,18 +145,18 @@ impl Condition {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = Arc::new(weft_primitives::Condition::new());
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = Arc::new(weft::Condition::new());
     /// cond.acquire_raw().await?;
-    /// let waiter = weft_executor::spawn({
+    /// let waiter = weft::spawn({
     ///     let cond = cond.clone();
     ///     async move { cond.wait().await }
     /// });
-    /// weft_executor::yield_now().await?;
+    /// weft::yield_now().await?;
     /// waiter.cancel(None);
     /// assert!(waiter.await.unwrap_err().is_cancelled());
     /// assert!(cond.locked(), "the cancelled wait re-acquired the lock");
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn wait(&self) -> Wait<'_> {
         Wait::new(self, None)
@@ -166,8 +166,8 @@ impl Condition {
     /// else waits (see [`wait`](Condition::wait)) until it holds after a wake-up.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// cond.wait_for(|| true).await.unwrap(); // no lock needed when it already holds
     /// assert!(cond.wait_for(|| false).await.is_err(), "waiting needs the lock");
     /// # });
@@ -183,8 +183,8 @@ impl Condition {
     /// which the caller must release. An error if the lock is not held.
     ///
     /// ```
-    /// let cond = weft_primitives::Condition::new();
-    /// assert_eq!(cond.notify(1), Err(weft_primitives::NotLocked));
+    /// let cond = weft::Condition::new();
+    /// assert_eq!(cond.notify(1), Err(weft::NotLocked));
     /// let _g = cond.lock().try_acquire().unwrap();
     /// assert_eq!(cond.notify(1), Ok(()));
     /// ```
@@ -199,7 +199,7 @@ impl Condition {
     /// Wakes every waiting task (see [`notify`](Condition::notify)).
     ///
     /// ```
-    /// let cond = weft_primitives::Condition::new();
+    /// let cond = weft::Condition::new();
     /// assert!(cond.notify_all().is_err());
     /// ```
     pub fn notify_all(&self) -> Result<(), NotLocked> {
@@ -209,7 +209,7 @@ impl Condition {
     /// Tasks waiting for a notification (not yet notified).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Condition::new().waiters(), 0);
+    /// assert_eq!(weft::Condition::new().waiters(), 0);
     /// ```
     pub fn waiters(&self) -> usize {
         self.waiters.lock().waiting()
@@ -244,11 +244,11 @@ impl fmt::Debug for Condition {
 /// Future of [`Condition::acquire`].
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let cond = weft_primitives::Condition::new();
-/// let fut: weft_primitives::condition::AcquireGuard<'_> = cond.acquire();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cond = weft::Condition::new();
+/// let fut: weft::condition::AcquireGuard<'_> = cond.acquire();
 /// let _guard = fut.await?;
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct AcquireGuard<'a> {
@@ -271,13 +271,13 @@ impl<'a> Future for AcquireGuard<'a> {
 /// guard then knows it no longer holds the lock and does not release it.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let cond = weft_primitives::Condition::new();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cond = weft::Condition::new();
 /// let guard = cond.acquire().await?;
 /// assert!(cond.locked());
 /// drop(guard);
 /// assert!(!cond.locked());
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
@@ -294,13 +294,13 @@ impl<'a> ConditionGuard<'a> {
     /// [`Condition::wait`] with this guard's lock.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// let mut guard = cond.acquire().await?;
-    /// weft_executor::current_task().unwrap().cancel(None);
+    /// weft::current_task().unwrap().cancel(None);
     /// assert!(guard.wait().await.is_err());
     /// assert!(cond.locked(), "held again after the cancelled wait");
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn wait(&mut self) -> Wait<'_> {
         let cond = self.cond;
@@ -310,11 +310,11 @@ impl<'a> ConditionGuard<'a> {
     /// [`Condition::wait_for`] with this guard's lock.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// let mut guard = cond.acquire().await?;
     /// guard.wait_for(|| true).await.unwrap();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub async fn wait_for(&mut self, mut predicate: impl FnMut() -> bool) -> Result<(), ConditionError> {
         while !predicate() {
@@ -326,10 +326,10 @@ impl<'a> ConditionGuard<'a> {
     /// [`Condition::notify`]: the guard proves the lock is held.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// cond.acquire().await?.notify(1);
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn notify(&self, n: usize) {
         self.cond.notify_unchecked(n);
@@ -338,10 +338,10 @@ impl<'a> ConditionGuard<'a> {
     /// [`Condition::notify_all`].
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let cond = weft_primitives::Condition::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cond = weft::Condition::new();
     /// cond.acquire().await?.notify_all();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn notify_all(&self) {
         self.cond.notify_unchecked(usize::MAX);
@@ -376,10 +376,10 @@ enum Phase {
 /// four steps.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let cond = weft_primitives::Condition::new();
-/// let wait: weft_primitives::condition::Wait<'_> = cond.wait();
-/// assert_eq!(wait.await, Err(weft_primitives::ConditionError::NotLocked));
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cond = weft::Condition::new();
+/// let wait: weft::condition::Wait<'_> = cond.wait();
+/// assert_eq!(wait.await, Err(weft::ConditionError::NotLocked));
 /// # });
 /// ```
 #[must_use = "futures do nothing unless awaited"]

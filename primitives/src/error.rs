@@ -8,8 +8,8 @@ use weft_executor::Cancelled;
 /// [`Condition`](crate::Condition) whose lock is not held (asyncio's `RuntimeError`).
 ///
 /// ```
-/// let lock = weft_primitives::Lock::new();
-/// assert_eq!(lock.release(), Err(weft_primitives::NotLocked));
+/// let lock = weft::Lock::new();
+/// assert_eq!(lock.release(), Err(weft::NotLocked));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotLocked;
@@ -26,8 +26,8 @@ impl std::error::Error for NotLocked {}
 /// its initial value (asyncio's `ValueError`).
 ///
 /// ```
-/// let sem = weft_primitives::BoundedSemaphore::new(1);
-/// assert_eq!(sem.release(), Err(weft_primitives::ReleasedTooManyTimes));
+/// let sem = weft::BoundedSemaphore::new(1);
+/// assert_eq!(sem.release(), Err(weft::ReleasedTooManyTimes));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReleasedTooManyTimes;
@@ -43,10 +43,10 @@ impl std::error::Error for ReleasedTooManyTimes {}
 /// Why a [`Condition::wait`](crate::Condition::wait) failed.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let cond = weft_primitives::Condition::new();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let cond = weft::Condition::new();
 /// let err = cond.wait().await.unwrap_err();
-/// assert_eq!(err, weft_primitives::ConditionError::NotLocked);
+/// assert_eq!(err, weft::ConditionError::NotLocked);
 /// # });
 /// ```
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,6 @@
 //! [`Event`]: asyncio's `Event`.
 //!
-//! A flag and a [`WaitList`] of tasks waiting for it. `set` hands a notification to every
+//! A flag and a [`WaitList`](crate::waitlist) of tasks waiting for it. `set` hands a notification to every
 //! waiter present at that moment, so they all wake even if `clear` follows at once (the
 //! notification is in their slots, not in the flag). A waiter cancelled after it was
 //! notified has nothing to pass on: everyone was notified. The flag is mirrored in an
@@ -19,16 +19,16 @@ use weft_executor::{Cancelled, cancel, coop};
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let ev = Arc::new(weft_primitives::Event::new());
-/// let waiter = weft_executor::spawn({
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let ev = Arc::new(weft::Event::new());
+/// let waiter = weft::spawn({
 ///     let ev = ev.clone();
 ///     async move { ev.wait().await }
 /// });
-/// weft_executor::yield_now().await?;
+/// weft::yield_now().await?;
 /// ev.set();
 /// waiter.await.unwrap()?;
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Event {
     /// The flag; written only under `waiters`' mutex, read anywhere.
@@ -40,7 +40,7 @@ impl Event {
     /// A new event, not set.
     ///
     /// ```
-    /// assert!(!weft_primitives::Event::new().is_set());
+    /// assert!(!weft::Event::new().is_set());
     /// ```
     pub fn new() -> Self {
         Event { flag: AtomicBool::new(false), waiters: Mutex::new(WaitList::default()) }
@@ -49,7 +49,7 @@ impl Event {
     /// Whether the flag is set.
     ///
     /// ```
-    /// let ev = weft_primitives::Event::new();
+    /// let ev = weft::Event::new();
     /// ev.set();
     /// assert!(ev.is_set());
     /// ```
@@ -61,11 +61,11 @@ impl Event {
     /// [`clear`](Event::clear).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let ev = weft_primitives::Event::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let ev = weft::Event::new();
     /// ev.set();
     /// ev.wait().await?; // does not wait
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn set(&self) {
         if self.flag.load(Acquire) {
@@ -85,7 +85,7 @@ impl Event {
     /// Clears the flag. Tasks already woken by a `set` still return from their `wait`.
     ///
     /// ```
-    /// let ev = weft_primitives::Event::new();
+    /// let ev = weft::Event::new();
     /// ev.set();
     /// ev.clear();
     /// assert!(!ev.is_set());
@@ -98,9 +98,9 @@ impl Event {
     /// Waits until the flag is set (a checkpoint). Returns at once if it is set now.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let ev = weft_primitives::Event::new();
-    /// weft_executor::current_task().unwrap().cancel(None);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let ev = weft::Event::new();
+    /// weft::current_task().unwrap().cancel(None);
     /// assert!(ev.wait().await.is_err(), "a cancelled task does not wait");
     /// # });
     /// ```
@@ -111,7 +111,7 @@ impl Event {
     /// Tasks waiting now and not yet woken.
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Event::new().waiters(), 0);
+    /// assert_eq!(weft::Event::new().waiters(), 0);
     /// ```
     pub fn waiters(&self) -> usize {
         self.waiters.lock().waiting()
@@ -133,12 +133,12 @@ impl fmt::Debug for Event {
 /// Future of [`Event::wait`].
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let ev = weft_primitives::Event::new();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let ev = weft::Event::new();
 /// ev.set();
-/// let wait: weft_primitives::event::Wait<'_> = ev.wait();
+/// let wait: weft::event::Wait<'_> = ev.wait();
 /// wait.await?;
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {

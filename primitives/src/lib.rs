@@ -23,24 +23,24 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use weft_primitives::{Lock, Queue};
-//! # weft_executor::Runtime::builder().multi_thread().worker_threads(2).build().unwrap().block_on(async {
+//! use weft::{Lock, Queue};
+//! # weft::Runtime::builder().multi_thread().worker_threads(2).build().unwrap().block_on(async {
 //! let lock = Arc::new(Lock::new());
 //! let results = Arc::new(Queue::new(0));
 //! let mut tasks = Vec::new();
 //! for i in 0..4 {
 //!     let (lock, results) = (lock.clone(), results.clone());
-//!     tasks.push(weft_executor::spawn(async move {
+//!     tasks.push(weft::spawn(async move {
 //!         let _guard = lock.acquire().await?;
 //!         results.put(i).await.map_err(|e| e.to_string()).unwrap();
-//!         Ok::<_, weft_executor::Cancelled>(())
+//!         Ok::<_, weft::Cancelled>(())
 //!     }));
 //! }
 //! for t in tasks {
 //!     t.await.unwrap()?;
 //! }
 //! assert_eq!(results.qsize(), 4);
-//! # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+//! # Ok::<(), weft::Cancelled>(()) }).unwrap();
 //! ```
 
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
@@ -56,7 +56,7 @@ pub mod permits;
 pub mod queue;
 pub mod semaphore;
 mod sync;
-mod waitlist;
+pub mod waitlist;
 
 pub use barrier::{Barrier, BarrierError, BarrierState, InvalidParties};
 pub use condition::{Condition, ConditionGuard};

@@ -15,21 +15,21 @@ use std::sync::Arc;
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let lock = Arc::new(weft_primitives::Lock::new());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let lock = Arc::new(weft::Lock::new());
 /// let mut tasks = Vec::new();
 /// for i in 0..3 {
 ///     let lock = lock.clone();
-///     tasks.push(weft_executor::spawn(async move {
+///     tasks.push(weft::spawn(async move {
 ///         let _guard = lock.acquire().await?; // async with lock:
-///         weft_executor::yield_now().await?;
-///         Ok::<_, weft_executor::Cancelled>(i)
+///         weft::yield_now().await?;
+///         Ok::<_, weft::Cancelled>(i)
 ///     }));
 /// }
 /// for t in tasks {
 ///     t.await.unwrap()?;
 /// }
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Lock {
     core: PermitCore,
@@ -45,7 +45,7 @@ impl Lock {
     /// A new, unlocked lock.
     ///
     /// ```
-    /// assert!(!weft_primitives::Lock::new().locked());
+    /// assert!(!weft::Lock::new().locked());
     /// ```
     pub fn new() -> Self {
         Lock { core: PermitCore::new(1, 1) }
@@ -54,13 +54,13 @@ impl Lock {
     /// Waits for the lock (a checkpoint) and returns a guard that releases it on drop.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = weft_primitives::Lock::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = weft::Lock::new();
     /// let guard = lock.acquire().await?;
     /// assert!(lock.locked());
     /// drop(guard);
     /// assert!(!lock.locked());
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn acquire(&self) -> Acquire<'_, Lock> {
         Acquire::new(self)
@@ -71,12 +71,12 @@ impl Lock {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = Arc::new(weft_primitives::Lock::new());
-    /// let guard: weft_primitives::OwnedLockGuard = lock.acquire_owned().await?;
-    /// weft_executor::spawn(async move { drop(guard) }).await.unwrap();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = Arc::new(weft::Lock::new());
+    /// let guard: weft::OwnedLockGuard = lock.acquire_owned().await?;
+    /// weft::spawn(async move { drop(guard) }).await.unwrap();
     /// assert!(!lock.locked());
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn acquire_owned(self: &Arc<Self>) -> AcquireOwned<Lock> {
         AcquireOwned::new(self.clone())
@@ -85,7 +85,7 @@ impl Lock {
     /// Takes the lock if it is free and nobody is queued for it; never waits.
     ///
     /// ```
-    /// let lock = weft_primitives::Lock::new();
+    /// let lock = weft::Lock::new();
     /// let guard = lock.try_acquire().unwrap();
     /// assert!(lock.try_acquire().is_none());
     /// drop(guard);
@@ -98,12 +98,12 @@ impl Lock {
     /// until [`release`](Lock::release) is called.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = weft_primitives::Lock::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = weft::Lock::new();
     /// lock.acquire_raw().await?;
     /// assert!(lock.locked());
     /// lock.release().unwrap();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn acquire_raw(&self) -> AcquireRaw<'_, Lock> {
         AcquireRaw::new(self)
@@ -113,12 +113,12 @@ impl Lock {
     /// that is not locked is an error (asyncio's `RuntimeError`).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = weft_primitives::Lock::new();
-    /// assert_eq!(lock.release(), Err(weft_primitives::NotLocked));
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = weft::Lock::new();
+    /// assert_eq!(lock.release(), Err(weft::NotLocked));
     /// lock.acquire_raw().await?;
     /// assert_eq!(lock.release(), Ok(()));
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn release(&self) -> Result<(), NotLocked> {
         self.core.release().map_err(|_| NotLocked)
@@ -127,7 +127,7 @@ impl Lock {
     /// Whether the lock is held (by a task, or handed to a waiter that has not run yet).
     ///
     /// ```
-    /// let lock = weft_primitives::Lock::new();
+    /// let lock = weft::Lock::new();
     /// let _g = lock.try_acquire().unwrap();
     /// assert!(lock.locked());
     /// ```
@@ -138,7 +138,7 @@ impl Lock {
     /// Tasks waiting in `acquire` that have not been handed the lock yet.
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Lock::new().waiters(), 0);
+    /// assert_eq!(weft::Lock::new().waiters(), 0);
     /// ```
     pub fn waiters(&self) -> usize {
         self.core.waiting()

@@ -16,9 +16,9 @@ use weft_executor::{Cancelled, cancel, coop};
 /// Creates a oneshot channel.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let (tx, rx) = weft_primitives::oneshot::channel();
-/// weft_executor::spawn(async move { tx.send(42).unwrap() });
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = weft::oneshot::channel();
+/// weft::spawn(async move { tx.send(42).unwrap() });
 /// assert_eq!(rx.await, Ok(42));
 /// # });
 /// ```
@@ -38,7 +38,7 @@ struct State<T> {
 /// The sending half of a [`channel`].
 ///
 /// ```
-/// let (tx, rx) = weft_primitives::oneshot::channel::<u8>();
+/// let (tx, rx) = weft::oneshot::channel::<u8>();
 /// drop(rx);
 /// assert!(tx.is_closed());
 /// assert_eq!(tx.send(1), Err(1));
@@ -50,10 +50,10 @@ pub struct Sender<T> {
 /// The receiving half of a [`channel`]: a future of the value (a checkpoint).
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let (tx, rx) = weft_primitives::oneshot::channel::<u8>();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = weft::oneshot::channel::<u8>();
 /// drop(tx);
-/// assert_eq!(rx.await, Err(weft_primitives::oneshot::RecvError::Closed));
+/// assert_eq!(rx.await, Err(weft::oneshot::RecvError::Closed));
 /// # });
 /// ```
 pub struct Receiver<T> {
@@ -63,7 +63,7 @@ pub struct Receiver<T> {
 /// Why a receive failed.
 ///
 /// ```
-/// let e = weft_primitives::oneshot::RecvError::Closed;
+/// let e = weft::oneshot::RecvError::Closed;
 /// assert_eq!(e.to_string(), "the sender was dropped without sending");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -78,8 +78,8 @@ pub enum RecvError {
 /// Why [`Receiver::try_recv`] found nothing.
 ///
 /// ```
-/// let (_tx, rx) = weft_primitives::oneshot::channel::<u8>();
-/// assert_eq!(rx.try_recv(), Err(weft_primitives::oneshot::TryRecvError::Empty));
+/// let (_tx, rx) = weft::oneshot::channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(weft::oneshot::TryRecvError::Empty));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -122,7 +122,7 @@ impl<T> Sender<T> {
     /// Sends the value; gives it back if the receiver is gone.
     ///
     /// ```
-    /// let (tx, rx) = weft_primitives::oneshot::channel();
+    /// let (tx, rx) = weft::oneshot::channel();
     /// tx.send("hi").unwrap();
     /// assert_eq!(rx.try_recv(), Ok("hi"));
     /// ```
@@ -145,7 +145,7 @@ impl<T> Sender<T> {
     /// Whether the receiver was dropped (a send would fail).
     ///
     /// ```
-    /// let (tx, _rx) = weft_primitives::oneshot::channel::<u8>();
+    /// let (tx, _rx) = weft::oneshot::channel::<u8>();
     /// assert!(!tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
@@ -173,10 +173,10 @@ impl<T> Receiver<T> {
     /// Takes the value if it was sent, without waiting.
     ///
     /// ```
-    /// let (tx, rx) = weft_primitives::oneshot::channel();
+    /// let (tx, rx) = weft::oneshot::channel();
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(1));
-    /// assert_eq!(rx.try_recv(), Err(weft_primitives::oneshot::TryRecvError::Closed));
+    /// assert_eq!(rx.try_recv(), Err(weft::oneshot::TryRecvError::Closed));
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut st = self.shared.lock();

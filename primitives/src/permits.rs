@@ -212,13 +212,13 @@ impl<S: PermitSource> Drop for Waiting<'_, S> {
 /// a [`Permit`] (a [`LockGuard`](crate::LockGuard) for a lock).
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sem = weft_primitives::Semaphore::new(1);
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sem = weft::Semaphore::new(1);
 /// let permit = sem.acquire().await?;
 /// assert!(sem.locked());
 /// drop(permit);
 /// assert!(!sem.locked());
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire<'a, S: PermitSource> {
@@ -244,12 +244,12 @@ impl<'a, S: PermitSource> Future for Acquire<'a, S> {
 /// be returned by an explicit `release()`.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let lock = weft_primitives::Lock::new();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let lock = weft::Lock::new();
 /// lock.acquire_raw().await?;
 /// assert!(lock.locked());
 /// lock.release().unwrap();
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct AcquireRaw<'a, S: PermitSource> {
@@ -274,13 +274,13 @@ impl<S: PermitSource> Future for AcquireRaw<'_, S> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let lock = Arc::new(weft_primitives::Lock::new());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let lock = Arc::new(weft::Lock::new());
 /// let guard = lock.acquire_owned().await?;
-/// let t = weft_executor::spawn(async move { drop(guard) });
+/// let t = weft::spawn(async move { drop(guard) });
 /// t.await.unwrap();
 /// assert!(!lock.locked());
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct AcquireOwned<S: PermitSource> {
@@ -317,14 +317,14 @@ impl<S: PermitSource> Drop for AcquireOwned<S> {
 /// is the [`LockGuard`](crate::LockGuard).
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let lock = weft_primitives::Lock::new();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let lock = weft::Lock::new();
 /// {
 ///     let _guard = lock.acquire().await?;
 ///     assert!(lock.locked());
 /// }
 /// assert!(!lock.locked());
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "the permit is returned as soon as it is dropped"]
 pub struct Permit<'a, S: PermitSource> {
@@ -340,12 +340,12 @@ impl<'a, S: PermitSource> Permit<'a, S> {
     /// `release()` gives it back.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = weft_primitives::Lock::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = weft::Lock::new();
     /// lock.acquire().await?.forget();
     /// assert!(lock.locked());
     /// lock.release().unwrap();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn forget(self) {
         std::mem::forget(self);
@@ -370,13 +370,13 @@ impl<S: PermitSource> fmt::Debug for Permit<'_, S> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sem = Arc::new(weft_primitives::Semaphore::new(2));
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sem = Arc::new(weft::Semaphore::new(2));
 /// let p = sem.acquire_owned().await?;
 /// assert_eq!(sem.available_permits(), 1);
 /// drop(p);
 /// assert_eq!(sem.available_permits(), 2);
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "the permit is returned as soon as it is dropped"]
 pub struct OwnedPermit<S: PermitSource> {
@@ -393,12 +393,12 @@ impl<S: PermitSource> OwnedPermit<S> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let lock = Arc::new(weft_primitives::Lock::new());
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let lock = Arc::new(weft::Lock::new());
     /// let lock2 = lock.acquire_owned().await?.forget();
     /// assert!(lock2.locked());
     /// lock2.release().unwrap();
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn forget(mut self) -> Arc<S> {
         self.source.take().expect("present until dropped")

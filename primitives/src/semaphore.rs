@@ -92,14 +92,14 @@ macro_rules! semaphore_methods {
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sem = Arc::new(weft_primitives::Semaphore::new(2)); // at most two at a time
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sem = Arc::new(weft::Semaphore::new(2)); // at most two at a time
 /// let tasks: Vec<_> = (0..5)
 ///     .map(|_| {
 ///         let sem = sem.clone();
-///         weft_executor::spawn(async move {
+///         weft::spawn(async move {
 ///             let _permit = sem.acquire().await?;
-///             weft_executor::yield_now().await
+///             weft::yield_now().await
 ///         })
 ///     })
 ///     .collect();
@@ -107,7 +107,7 @@ macro_rules! semaphore_methods {
 ///     t.await.unwrap()?;
 /// }
 /// assert_eq!(sem.available_permits(), 2);
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Semaphore {
     core: PermitCore,
@@ -118,7 +118,7 @@ impl Semaphore {
     /// value cannot be expressed).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Semaphore::new(4).available_permits(), 4);
+    /// assert_eq!(weft::Semaphore::new(4).available_permits(), 4);
     /// ```
     pub fn new(permits: usize) -> Self {
         Semaphore { core: PermitCore::new(permits, usize::MAX) }
@@ -130,7 +130,7 @@ impl Semaphore {
     /// bound (the count saturates at `usize::MAX`).
     ///
     /// ```
-    /// let sem = weft_primitives::Semaphore::new(0);
+    /// let sem = weft::Semaphore::new(0);
     /// sem.release();
     /// assert_eq!(sem.available_permits(), 1);
     /// ```
@@ -143,12 +143,12 @@ impl Semaphore {
 /// `BoundedSemaphore`): the extra `release` is an error instead of a silent extra permit.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sem = weft_primitives::BoundedSemaphore::new(1);
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sem = weft::BoundedSemaphore::new(1);
 /// sem.acquire_raw().await?;
 /// assert_eq!(sem.release(), Ok(()));
-/// assert_eq!(sem.release(), Err(weft_primitives::ReleasedTooManyTimes));
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// assert_eq!(sem.release(), Err(weft::ReleasedTooManyTimes));
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct BoundedSemaphore {
     core: PermitCore,
@@ -158,7 +158,7 @@ impl BoundedSemaphore {
     /// A bounded semaphore with `permits` free permits, which is also its bound.
     ///
     /// ```
-    /// assert_eq!(weft_primitives::BoundedSemaphore::new(2).available_permits(), 2);
+    /// assert_eq!(weft::BoundedSemaphore::new(2).available_permits(), 2);
     /// ```
     pub fn new(permits: usize) -> Self {
         BoundedSemaphore { core: PermitCore::new(permits, permits) }
@@ -170,7 +170,7 @@ impl BoundedSemaphore {
     /// free permits above the initial value.
     ///
     /// ```
-    /// let sem = weft_primitives::BoundedSemaphore::new(1);
+    /// let sem = weft::BoundedSemaphore::new(1);
     /// assert!(sem.release().is_err());
     /// ```
     pub fn release(&self) -> Result<(), ReleasedTooManyTimes> {

@@ -30,7 +30,7 @@
 //! `cancel()`, or its future is dropped by `abort()`) *after* it was handed the lock but
 //! *before* it ran. If it simply disappeared, the lock would stay locked forever. So every
 //! waiting future, when it gives up (returns `Err(Cancelled)` or is dropped), calls
-//! [`WaitList::remove`]: if its slot had already been notified, `remove` returns the value,
+//! `WaitList::remove`: if its slot had already been notified, `remove` returns the value,
 //! and the primitive passes it on (to the next waiter, or back into its own state).
 //! Nothing is lost and nothing is handed twice, because the hand-off and the give-back
 //! both happen under the primitive's mutex, and the slot is in exactly one state.
@@ -40,7 +40,7 @@
 //! Slots live in a [`Slab`] (one allocation for the whole list, reused); the FIFO order is
 //! a doubly linked list threaded through the slab by key, so push, pop-front and removal
 //! from the middle (a cancelled waiter) are all O(1). Wakers are not woken under the
-//! mutex: the list pushes them into a [`WakeList`] that the caller wakes after unlocking.
+//! mutex: the list pushes them into a `WakeList` that the caller wakes after unlocking.
 
 use slab::Slab;
 use std::task::Waker;

@@ -20,17 +20,17 @@ use weft_executor::{Cancelled, JoinError, Task};
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::await_task;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let waiter = weft_executor::spawn(async {
-///     let child = weft_executor::spawn(async {
-///         weft_executor::time::sleep(Duration::from_secs(60)).await
+/// use weft::await_task;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let waiter = weft::spawn(async {
+///     let child = weft::spawn(async {
+///         weft::time::sleep(Duration::from_secs(60)).await
 ///     });
 ///     let probe = child.task_ref();
 ///     let r = await_task(child).await;
 ///     (r.unwrap_err().is_cancelled(), probe.is_cancelled())
 /// });
-/// weft_executor::yield_now().await.unwrap();
+/// weft::yield_now().await.unwrap();
 /// waiter.cancel(None);
 /// // The waiter's cancellation reached the child, and came back to the waiter.
 /// assert_eq!(waiter.await.unwrap(), (true, true));

@@ -29,12 +29,12 @@ use weft_executor::{Cancelled, JoinError, Task};
 ///
 /// ```
 /// use std::time::Duration;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let futs = (1..=3u64).map(|i| async move {
-///     weft_executor::time::sleep(Duration::from_millis(10 * (4 - i))).await?;
-///     Ok::<_, weft_executor::Cancelled>(i)
+///     weft::time::sleep(Duration::from_millis(10 * (4 - i))).await?;
+///     Ok::<_, weft::Cancelled>(i)
 /// });
-/// let all = weft_structured::gather(futs.collect()).await.unwrap();
+/// let all = weft::gather(futs.collect()).await.unwrap();
 /// assert_eq!(all, vec![1, 2, 3]); // argument order, not completion order
 /// # });
 /// ```
@@ -203,11 +203,11 @@ where
 /// children are then cancelled and awaited).
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// async fn half(n: u32) -> Result<u32, std::fmt::Error> {
 ///     if n % 2 == 0 { Ok(n / 2) } else { Err(std::fmt::Error) }
 /// }
-/// let all = weft_structured::gather_settled(vec![half(2), half(3)]).await.unwrap();
+/// let all = weft::gather_settled(vec![half(2), half(3)]).await.unwrap();
 /// assert!(matches!(all[0], Ok(Ok(1))));
 /// assert!(matches!(all[1], Ok(Err(_))));
 /// # });
@@ -342,10 +342,10 @@ pub mod __private {
 /// must convert from [`Cancelled`]. See [`gather`] for the rules.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let (n, s) = weft_structured::gather!(
-///     async { Ok::<_, weft_executor::Cancelled>(1u8) },
-///     async { Ok::<_, weft_executor::Cancelled>("two") },
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (n, s) = weft::gather!(
+///     async { Ok::<_, weft::Cancelled>(1u8) },
+///     async { Ok::<_, weft::Cancelled>("two") },
 /// )
 /// .await
 /// .unwrap();

@@ -3,7 +3,7 @@
 //! cancel scopes, `move_on_after`, `fail_after` and nursery `start`; task-locals that
 //! behave like `contextvars`; and a retry helper.
 //!
-//! Everything here is built on the executor's cancellation core (`weft_executor::cancel`):
+//! Everything here is built on the executor's cancellation core (`weft::cancel`):
 //! asyncio's counted, edge-triggered requests (`cancel`, `uncancel`, `cancelling`) and
 //! Trio's level-triggered scopes (`ScopeCore`). This crate adds API, not mechanism.
 //!
@@ -12,11 +12,11 @@
 //! | you want | asyncio | weft |
 //! |---|---|---|
 //! | run children, wait for all, fail together | `async with TaskGroup() as tg` | [`task_group`], [`TaskGroup`] |
-//! | a deadline on a block, reported as an error | `async with timeout(s)` | [`timeout`], [`Timeout`] |
+//! | a deadline on a block, reported as an error | `async with timeout(s)` | [`timeout`](fn@timeout), [`Timeout`] |
 //! | a deadline on a block, then just move on | — (Trio: `move_on_after`) | [`move_on_after`] |
 //! | cancel a block from elsewhere, level-triggered | — (Trio: `CancelScope`) | [`CancelScope`] |
-//! | let work finish although the caller is cancelled | `shield(aw)` | [`shield`], or a shielded [`CancelScope`] |
-//! | results of several futures in order | `gather(*aws)` | [`gather`], [`gather!`] |
+//! | let work finish although the caller is cancelled | `shield(aw)` | [`shield`](fn@shield), or a shielded [`CancelScope`] |
+//! | results of several futures in order | `gather(*aws)` | [`gather`](fn@gather), [`gather!`] |
 //!
 //! # Cancellation comes out as a value
 //!
@@ -26,15 +26,15 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use weft_structured::{task_group, timeout, GroupSpawnError, Interrupted};
+//! use weft::{task_group, timeout, GroupSpawnError, Interrupted};
 //!
-//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 //! let fetched = task_group(|tg| async move {
 //!     let a = tg.spawn(timeout(Duration::from_secs(1), async {
-//!         weft_executor::time::sleep(Duration::from_millis(5)).await?;
+//!         weft::time::sleep(Duration::from_millis(5)).await?;
 //!         Ok::<_, Interrupted>("a")
 //!     }))?;
-//!     let b = tg.spawn(async { Ok::<_, weft_executor::Cancelled>("b") })?;
+//!     let b = tg.spawn(async { Ok::<_, weft::Cancelled>("b") })?;
 //!     Ok::<_, GroupSpawnError>((a, b))
 //! })
 //! .await
@@ -45,17 +45,17 @@
 
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
-mod await_task;
-mod gather;
-mod group;
-mod locals;
-mod outcome;
-mod retry;
-mod scope;
-mod shield;
-mod timeout;
+pub mod await_task;
+pub mod gather;
+pub mod group;
+pub mod locals;
+pub mod outcome;
+pub mod retry;
+pub mod scope;
+pub mod shield;
+pub mod timeout;
 mod timer;
-mod wait;
+pub mod wait;
 
 pub use await_task::{AwaitTask, await_task};
 #[doc(hidden)]

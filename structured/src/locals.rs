@@ -68,12 +68,12 @@ fn current_map(slot: &Option<Arc<dyn Any + Send + Sync>>) -> Option<&LocalsMap> 
 /// one as a `static`.
 ///
 /// ```
-/// use weft_structured::TaskLocal;
+/// use weft::TaskLocal;
 /// static REQUEST_ID: TaskLocal<u64> = TaskLocal::new("request_id");
 ///
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let token = REQUEST_ID.set(7);
-/// let child = weft_executor::spawn(async {
+/// let child = weft::spawn(async {
 ///     let seen = REQUEST_ID.get();   // a copy of the parent's value at spawn
 ///     REQUEST_ID.set(8);            // changes the child's copy only
 ///     seen
@@ -105,7 +105,7 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// The variable's name.
     ///
     /// ```
-    /// static V: weft_structured::TaskLocal<i32> = weft_structured::TaskLocal::new("v");
+    /// static V: weft::TaskLocal<i32> = weft::TaskLocal::new("v");
     /// assert_eq!(V.name(), "v");
     /// ```
     pub fn name(&self) -> &'static str {
@@ -128,7 +128,7 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// The current task's value, if it has one (asyncio's `var.get(None)`).
     ///
     /// ```
-    /// static V: weft_structured::TaskLocal<i32> = weft_structured::TaskLocal::new("v");
+    /// static V: weft::TaskLocal<i32> = weft::TaskLocal::new("v");
     /// assert_eq!(V.get(), None);
     /// ```
     pub fn get(&self) -> Option<T> {
@@ -141,7 +141,7 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// The current value, or `default` (asyncio's `var.get(default)`).
     ///
     /// ```
-    /// static V: weft_structured::TaskLocal<i32> = weft_structured::TaskLocal::new("v");
+    /// static V: weft::TaskLocal<i32> = weft::TaskLocal::new("v");
     /// assert_eq!(V.get_or(3), 3);
     /// ```
     pub fn get_or(&self, default: T) -> T {
@@ -151,7 +151,7 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// Sets the current task's value; the token puts the previous one back.
     ///
     /// ```
-    /// static V: weft_structured::TaskLocal<&str> = weft_structured::TaskLocal::new("v");
+    /// static V: weft::TaskLocal<&str> = weft::TaskLocal::new("v");
     /// let t = V.set("a");
     /// assert_eq!(V.get(), Some("a"));
     /// V.reset(t).unwrap();
@@ -177,7 +177,7 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// A token works only in the task that made it, and only for its own variable.
     ///
     /// ```
-    /// use weft_structured::{LocalResetError, TaskLocal};
+    /// use weft::{LocalResetError, TaskLocal};
     /// static A: TaskLocal<i32> = TaskLocal::new("a");
     /// static B: TaskLocal<i32> = TaskLocal::new("b");
     /// let t = A.set(1);

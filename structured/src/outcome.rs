@@ -16,8 +16,8 @@ use weft_executor::{Cancelled, JoinError};
 /// Whether `error` is a cancellation propagating (see the module docs).
 ///
 /// ```
-/// use weft_structured::is_cancellation;
-/// use weft_executor::Cancelled;
+/// use weft::is_cancellation;
+/// use weft::Cancelled;
 /// assert!(is_cancellation(&Cancelled::new(None)));
 /// let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
 /// assert!(!is_cancellation(&io));

@@ -20,7 +20,7 @@ type Predicate = Arc<dyn Fn(&(dyn Error + 'static)) -> bool + Send + Sync>;
 ///
 /// ```
 /// use std::time::Duration;
-/// let p = weft_structured::RetryPolicy::builder()
+/// let p = weft::RetryPolicy::builder()
 ///     .max_attempts(5)
 ///     .initial_delay(Duration::from_millis(100))
 ///     .multiplier(2.0)
@@ -91,9 +91,9 @@ impl RetryPolicy {
     /// every failure retried.
     ///
     /// ```
-    /// let p = weft_structured::RetryPolicy::builder().build().unwrap();
+    /// let p = weft::RetryPolicy::builder().build().unwrap();
     /// assert_eq!(p.max_attempts(), 3);
-    /// assert!(weft_structured::RetryPolicy::builder().max_attempts(0).build().is_err());
+    /// assert!(weft::RetryPolicy::builder().max_attempts(0).build().is_err());
     /// ```
     pub fn builder() -> RetryPolicyBuilder {
         RetryPolicyBuilder {
@@ -164,7 +164,7 @@ impl RetryPolicyBuilder {
     /// Retries only failures for which `pred` is true (others are returned at once).
     ///
     /// ```
-    /// let p = weft_structured::RetryPolicy::builder()
+    /// let p = weft::RetryPolicy::builder()
     ///     .retry_if(|e| e.downcast_ref::<std::io::Error>().is_some())
     ///     .build()
     ///     .unwrap();
@@ -197,12 +197,12 @@ impl RetryPolicyBuilder {
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};
 /// use std::time::Duration;
-/// use weft_structured::{retry, Interrupted, RetryPolicy};
-/// # #[derive(Debug)] enum E { Flaky, Cancelled(weft_executor::Cancelled) }
+/// use weft::{retry, Interrupted, RetryPolicy};
+/// # #[derive(Debug)] enum E { Flaky, Cancelled(weft::Cancelled) }
 /// # impl std::fmt::Display for E { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { write!(f, "{self:?}") } }
 /// # impl std::error::Error for E {}
-/// # impl From<weft_executor::Cancelled> for E { fn from(c: weft_executor::Cancelled) -> E { E::Cancelled(c) } }
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # impl From<weft::Cancelled> for E { fn from(c: weft::Cancelled) -> E { E::Cancelled(c) } }
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let policy = RetryPolicy::builder().max_attempts(4).initial_delay(Duration::from_millis(1)).build().unwrap();
 /// let calls = AtomicU32::new(0);
 /// let r = retry(&policy, |attempt| {

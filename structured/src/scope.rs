@@ -16,11 +16,11 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use weft_structured::move_on_after;
-//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! use weft::move_on_after;
+//! # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 //! let r = move_on_after(Duration::from_millis(10), async {
-//!     weft_executor::time::sleep(Duration::from_secs(60)).await?;
-//!     Ok::<_, weft_executor::Cancelled>("slept")
+//!     weft::time::sleep(Duration::from_secs(60)).await?;
+//!     Ok::<_, weft::Cancelled>("slept")
 //! })
 //! .await;
 //! assert_eq!(r, None); // moved on
@@ -41,17 +41,17 @@ use weft_executor::cancel::ScopeCore;
 /// same scope (to cancel it from elsewhere, or move its deadline).
 ///
 /// ```
-/// use weft_structured::CancelScope;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::CancelScope;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let scope = CancelScope::new();
 /// let inside = scope.clone();
 /// let r = scope.run(async move {
 ///     inside.cancel();
 ///     // Level-triggered: every checkpoint fails now, not just the first.
-///     assert!(weft_executor::yield_now().await.is_err());
-///     assert!(weft_executor::yield_now().await.is_err());
-///     weft_executor::yield_now().await?;
-///     Ok::<_, weft_executor::Cancelled>(())
+///     assert!(weft::yield_now().await.is_err());
+///     assert!(weft::yield_now().await.is_err());
+///     weft::yield_now().await?;
+///     Ok::<_, weft::Cancelled>(())
 /// }).await;
 /// assert_eq!(r, None);
 /// assert!(scope.cancel_called() && scope.cancelled_caught());
@@ -88,7 +88,7 @@ impl CancelScope {
     /// A scope with no deadline, not shielded, not entered.
     ///
     /// ```
-    /// let s = weft_structured::CancelScope::new();
+    /// let s = weft::CancelScope::new();
     /// assert!(!s.cancel_called() && s.deadline().is_none());
     /// ```
     pub fn new() -> CancelScope {
@@ -105,7 +105,7 @@ impl CancelScope {
     ///
     /// ```
     /// let t = std::time::Instant::now();
-    /// assert_eq!(weft_structured::CancelScope::with_deadline(t).deadline(), Some(t));
+    /// assert_eq!(weft::CancelScope::with_deadline(t).deadline(), Some(t));
     /// ```
     pub fn with_deadline(deadline: Instant) -> CancelScope {
         let s = CancelScope::new();
@@ -117,7 +117,7 @@ impl CancelScope {
     /// `CancelScope(shield=True)`), and asyncio-style requests wait until it exits.
     ///
     /// ```
-    /// assert!(weft_structured::CancelScope::shielded().shield());
+    /// assert!(weft::CancelScope::shielded().shield());
     /// ```
     pub fn shielded() -> CancelScope {
         let s = CancelScope::new();
@@ -152,13 +152,13 @@ impl CancelScope {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use weft_structured::CancelScope;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let scope = CancelScope::with_deadline(Instant::now() + Duration::from_secs(60));
     /// let inside = scope.clone();
     /// let r = scope.run(async move {
     ///     inside.set_deadline(Some(Instant::now() + Duration::from_millis(5)));
-    ///     weft_executor::time::sleep(Duration::from_secs(60)).await
+    ///     weft::time::sleep(Duration::from_secs(60)).await
     /// }).await;
     /// assert!(r.is_none());
     /// # });
@@ -186,8 +186,8 @@ impl CancelScope {
     /// The returned future panics when polled if the scope was already entered.
     ///
     /// ```
-    /// use weft_structured::CancelScope;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let r = CancelScope::new().run(async { 5 }).await;
     /// assert_eq!(r, Some(5));
     /// # });
@@ -270,8 +270,8 @@ impl<F> Drop for ScopeRun<F> {
 ///
 /// ```
 /// use std::time::Duration;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let r = weft_structured::move_on_after(Duration::from_secs(5), async { 1 }).await;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let r = weft::move_on_after(Duration::from_secs(5), async { 1 }).await;
 /// assert_eq!(r, Some(1));
 /// # });
 /// ```
@@ -282,9 +282,9 @@ pub fn move_on_after<F: Future>(delay: Duration, body: F) -> ScopeRun<F> {
 /// Trio's `move_on_at`: [`move_on_after`] with an absolute deadline.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let r = weft_structured::move_on_at(std::time::Instant::now(), async {
-///     weft_executor::yield_now().await
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let r = weft::move_on_at(std::time::Instant::now(), async {
+///     weft::yield_now().await
 /// }).await;
 /// assert_eq!(r, None);
 /// # });
@@ -298,10 +298,10 @@ pub fn move_on_at<F: Future>(deadline: Instant, body: F) -> ScopeRun<F> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::{fail_after, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{fail_after, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = fail_after(Duration::from_millis(5), async {
-///     weft_executor::time::sleep(Duration::from_secs(60)).await?;
+///     weft::time::sleep(Duration::from_secs(60)).await?;
 ///     Ok::<_, Interrupted>(())
 /// }).await;
 /// assert!(r.unwrap_err().is_timeout());
@@ -318,10 +318,10 @@ where
 /// Trio's `fail_at`: [`fail_after`] with an absolute deadline.
 ///
 /// ```
-/// use weft_structured::{fail_at, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{fail_at, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = fail_at(std::time::Instant::now(), async {
-///     weft_executor::yield_now().await?;
+///     weft::yield_now().await?;
 ///     Ok::<_, Interrupted>(())
 /// }).await;
 /// assert!(r.unwrap_err().is_timeout());
@@ -369,8 +369,8 @@ where
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use weft_structured::{current_effective_deadline, CancelScope};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{current_effective_deadline, CancelScope};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// assert_eq!(current_effective_deadline(), None);
 /// let d = Instant::now() + Duration::from_secs(30);
 /// let seen = CancelScope::with_deadline(d).run(async { current_effective_deadline() }).await;

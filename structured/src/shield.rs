@@ -29,17 +29,17 @@ use weft_executor::{Cancelled, Task};
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::shield;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let caller = weft_executor::spawn(async {
+/// use weft::shield;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let caller = weft::spawn(async {
 ///     let r = shield(async {
-///         weft_executor::time::sleep(Duration::from_millis(20)).await?;
-///         Ok::<_, weft_executor::Cancelled>("saved")
+///         weft::time::sleep(Duration::from_millis(20)).await?;
+///         Ok::<_, weft::Cancelled>("saved")
 ///     }).await;
 ///     // Cancelled at once; the inner work is still running. Keep its handle.
 ///     r.unwrap_err().into_task()
 /// });
-/// weft_executor::yield_now().await.unwrap();
+/// weft::yield_now().await.unwrap();
 /// caller.cancel(None);
 /// let inner = caller.await.unwrap().unwrap();
 /// assert_eq!(inner.await.unwrap().unwrap(), "saved");

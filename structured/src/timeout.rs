@@ -23,10 +23,10 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use weft_structured::{timeout, Interrupted};
-//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! use weft::{timeout, Interrupted};
+//! # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 //! let r = timeout(Duration::from_millis(10), async {
-//!     weft_executor::time::sleep(Duration::from_secs(60)).await?;
+//!     weft::time::sleep(Duration::from_secs(60)).await?;
 //!     Ok::<_, Interrupted>("slept")
 //! })
 //! .await;
@@ -49,7 +49,7 @@ use weft_executor::{Cancelled, TaskRef};
 /// The deadline of a timeout passed while its body was waiting: asyncio's `TimeoutError`.
 ///
 /// ```
-/// let e = weft_structured::TimeoutError;
+/// let e = weft::TimeoutError;
 /// assert_eq!(e.to_string(), "deadline exceeded");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,8 +67,8 @@ impl Error for TimeoutError {}
 /// bodies return. `?` converts a [`Cancelled`] into it.
 ///
 /// ```
-/// use weft_structured::{Interrupted, TimeoutError};
-/// let e: Interrupted = weft_executor::Cancelled::new(None).into();
+/// use weft::{Interrupted, TimeoutError};
+/// let e: Interrupted = weft::Cancelled::new(None).into();
 /// assert!(e.is_cancelled());
 /// assert!(Interrupted::from(TimeoutError).is_timeout());
 /// ```
@@ -124,8 +124,8 @@ impl From<TimeoutError> for Interrupted {
 /// A [`Timeout`] used in a state that does not allow it: asyncio's `RuntimeError`s.
 ///
 /// ```
-/// let t = weft_structured::Timeout::after(None);
-/// assert_eq!(t.reschedule(None), Err(weft_structured::TimeoutStateError::NotEntered));
+/// let t = weft::Timeout::after(None);
+/// assert_eq!(t.reschedule(None), Err(weft::TimeoutStateError::NotEntered));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -191,14 +191,14 @@ impl Shared {
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use weft_structured::{Interrupted, Timeout};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{Interrupted, Timeout};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let cm = Timeout::after(Some(Duration::from_millis(10)));
 /// let inside = cm.clone();
 /// let r = cm.run(async move {
 ///     // Plenty of work arrived: give the block more time.
 ///     inside.reschedule(Some(Instant::now() + Duration::from_secs(5))).unwrap();
-///     weft_executor::time::sleep(Duration::from_millis(30)).await?;
+///     weft::time::sleep(Duration::from_millis(30)).await?;
 ///     Ok::<_, Interrupted>(1)
 /// }).unwrap().await;
 /// assert_eq!(r, Ok(1));
@@ -221,7 +221,7 @@ impl Timeout {
     /// A timeout with an absolute deadline (`None`: never), not yet entered.
     ///
     /// ```
-    /// let t = weft_structured::Timeout::at(None);
+    /// let t = weft::Timeout::at(None);
     /// assert_eq!(t.when(), None);
     /// ```
     pub fn at(when: Option<Instant>) -> Timeout {
@@ -240,7 +240,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let t = weft_structured::Timeout::after(Some(Duration::from_secs(1)));
+    /// let t = weft::Timeout::after(Some(Duration::from_secs(1)));
     /// assert!(t.when().unwrap() > Instant::now());
     /// ```
     pub fn after(delay: Option<Duration>) -> Timeout {
@@ -251,9 +251,9 @@ impl Timeout {
     /// refused.
     ///
     /// ```
-    /// assert!(weft_structured::Timeout::after_secs(0.5).is_ok());
-    /// assert!(weft_structured::Timeout::after_secs(-1.0).is_err());
-    /// assert!(weft_structured::Timeout::after_secs(f64::NAN).is_err());
+    /// assert!(weft::Timeout::after_secs(0.5).is_ok());
+    /// assert!(weft::Timeout::after_secs(-1.0).is_err());
+    /// assert!(weft::Timeout::after_secs(f64::NAN).is_err());
     /// ```
     pub fn after_secs(seconds: f64) -> Result<Timeout, InvalidDuration> {
         weft_executor::time::secs(seconds).map(|d| Timeout::after(Some(d)))
@@ -262,7 +262,7 @@ impl Timeout {
     /// The current deadline.
     ///
     /// ```
-    /// assert_eq!(weft_structured::Timeout::at(None).when(), None);
+    /// assert_eq!(weft::Timeout::at(None).when(), None);
     /// ```
     pub fn when(&self) -> Option<Instant> {
         self.shared.lock().when
@@ -271,7 +271,7 @@ impl Timeout {
     /// Whether the deadline passed while the body was running (asyncio's `expired()`).
     ///
     /// ```
-    /// assert!(!weft_structured::Timeout::at(None).expired());
+    /// assert!(!weft::Timeout::at(None).expired());
     /// ```
     pub fn expired(&self) -> bool {
         matches!(self.shared.lock().state, State::Expiring | State::Expired)
@@ -281,7 +281,7 @@ impl Timeout {
     /// the body's next wait. Only an entered, running timeout can be rescheduled.
     ///
     /// ```
-    /// use weft_structured::{Timeout, TimeoutStateError};
+    /// use weft::{Timeout, TimeoutStateError};
     /// let t = Timeout::at(None);
     /// assert_eq!(t.reschedule(None), Err(TimeoutStateError::NotEntered));
     /// ```
@@ -309,8 +309,8 @@ impl Timeout {
     /// entered once.
     ///
     /// ```
-    /// use weft_structured::{Interrupted, Timeout, TimeoutStateError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{Interrupted, Timeout, TimeoutStateError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let cm = Timeout::at(None);
     /// cm.run(async { Ok::<_, Interrupted>(()) }).unwrap().await.unwrap();
     /// let again = cm.run(async { Ok::<_, Interrupted>(()) });
@@ -353,8 +353,8 @@ fn deadline_after(delay: Duration) -> Instant {
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::{timeout, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{timeout, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let fast = timeout(Duration::from_secs(5), async { Ok::<_, Interrupted>(7) }).await;
 /// assert_eq!(fast, Ok(7));
 /// # });
@@ -371,10 +371,10 @@ where
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use weft_structured::{timeout_at, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{timeout_at, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = timeout_at(Instant::now(), async {
-///     weft_executor::yield_now().await?;
+///     weft::yield_now().await?;
 ///     Ok::<_, Interrupted>(())
 /// }).await;
 /// assert!(r.unwrap_err().is_timeout());
@@ -395,14 +395,14 @@ where
 /// completes without waiting returns its value.
 ///
 /// To wait for a spawned [`Task`](weft_executor::Task) and cancel it when the time is
-/// up (asyncio's behaviour for tasks), wrap it in [`await_task`](crate::await_task).
+/// up (asyncio's behaviour for tasks), wrap it in [`await_task`](fn@crate::await_task).
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::{await_task, wait_for, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let task = weft_executor::spawn(async {
-///     weft_executor::time::sleep(Duration::from_secs(60)).await
+/// use weft::{await_task, wait_for, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async {
+///     weft::time::sleep(Duration::from_secs(60)).await
 /// });
 /// let probe = task.task_ref();
 /// let r = wait_for(
@@ -432,8 +432,8 @@ where
 /// as the caller's mistake. Use `0.0` for "at the first checkpoint".
 ///
 /// ```
-/// use weft_structured::{wait_for_secs, Interrupted};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{wait_for_secs, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// assert!(wait_for_secs(async { Ok::<_, Interrupted>(()) }, -1.0).is_err());
 /// assert_eq!(wait_for_secs(async { Ok::<_, Interrupted>(3) }, 1.0).unwrap().await, Ok(3));
 /// # });
@@ -469,7 +469,7 @@ impl<F> TimeoutFuture<F> {
     /// before awaiting the future.
     ///
     /// ```
-    /// use weft_structured::{timeout, Interrupted};
+    /// use weft::{timeout, Interrupted};
     /// let mut f = timeout(std::time::Duration::from_secs(1), async { Ok::<_, Interrupted>(()) });
     /// assert!(!f.handle().expired());
     /// ```

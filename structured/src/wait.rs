@@ -76,11 +76,11 @@ pub type WaitSets<T, E> = (Vec<Finished<Result<T, E>>>, Vec<(usize, Task<Result<
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::{wait, ReturnWhen};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sleeper = |ms| weft_executor::spawn(async move {
-///     weft_executor::time::sleep(Duration::from_millis(ms)).await?;
-///     Ok::<_, weft_executor::Cancelled>(ms)
+/// use weft::{wait, ReturnWhen};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sleeper = |ms| weft::spawn(async move {
+///     weft::time::sleep(Duration::from_millis(ms)).await?;
+///     Ok::<_, weft::Cancelled>(ms)
 /// });
 /// let (done, pending) = wait(vec![sleeper(5), sleeper(10_000)], ReturnWhen::FirstCompleted, None)
 ///     .await
@@ -88,7 +88,7 @@ pub type WaitSets<T, E> = (Vec<Finished<Result<T, E>>>, Vec<(usize, Task<Result<
 /// assert_eq!(done.len(), 1);
 /// assert_eq!(done[0].result.as_ref().unwrap().as_ref().unwrap(), &5);
 /// assert_eq!(pending.len(), 1);
-/// assert!(wait(Vec::<weft_executor::Task<Result<(), ()>>>::new(), ReturnWhen::AllCompleted, None).await.is_err());
+/// assert!(wait(Vec::<weft::Task<Result<(), ()>>>::new(), ReturnWhen::AllCompleted, None).await.is_err());
 /// # });
 /// ```
 pub fn wait<T, E>(tasks: Vec<Task<Result<T, E>>>, when: ReturnWhen, timeout: Option<Duration>) -> Wait<T, E> {
@@ -208,11 +208,11 @@ impl std::error::Error for AsCompletedError {
 /// use std::time::Duration;
 /// use std::future::poll_fn;
 /// use futures_core::Stream;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let sleeper = |ms: u64| weft_executor::spawn(async move {
-///     weft_executor::time::sleep(Duration::from_millis(ms)).await.map(|_| ms)
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sleeper = |ms: u64| weft::spawn(async move {
+///     weft::time::sleep(Duration::from_millis(ms)).await.map(|_| ms)
 /// });
-/// let mut s = weft_structured::as_completed(vec![sleeper(30), sleeper(5)], None);
+/// let mut s = weft::as_completed(vec![sleeper(30), sleeper(5)], None);
 /// let mut order = Vec::new();
 /// while let Some(item) = poll_fn(|cx| std::pin::Pin::new(&mut s).poll_next(cx)).await {
 ///     order.push(item.unwrap().result.unwrap().unwrap());
@@ -252,8 +252,8 @@ impl<O> AsCompleted<O> {
     /// The next result, as a future (for use without a `StreamExt`).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let mut s = weft_structured::as_completed(vec![weft_executor::spawn(async { 1 })], None);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let mut s = weft::as_completed(vec![weft::spawn(async { 1 })], None);
     /// assert_eq!(s.next().await.unwrap().unwrap().result.unwrap(), 1);
     /// assert!(s.next().await.is_none());
     /// # });

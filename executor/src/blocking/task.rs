@@ -22,8 +22,8 @@ use std::task::{Context, Poll};
 /// Outside a weft runtime.
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
-/// let sum = weft_executor::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
+/// # weft::Runtime::new().unwrap().block_on(async {
+/// let sum = weft::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
 /// assert_eq!(sum, 5050);
 /// # });
 /// ```
@@ -41,8 +41,8 @@ where
 /// asyncio's `to_thread`: the same as [`spawn_blocking`].
 ///
 /// ```
-/// # weft_executor::Runtime::new().unwrap().block_on(async {
-/// let name = weft_executor::to_thread(|| std::thread::current().name().map(String::from)).await.unwrap();
+/// # weft::Runtime::new().unwrap().block_on(async {
+/// let name = weft::to_thread(|| std::thread::current().name().map(String::from)).await.unwrap();
 /// assert!(name.unwrap().starts_with("weft-blocking"));
 /// # });
 /// ```

@@ -29,19 +29,19 @@ pub enum CancelKind {
 /// `CancelledError`.
 ///
 /// ```
-/// # use weft_executor::{Cancelled, CancelKind};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let task = weft_executor::spawn(async {
-///     match weft_executor::time::sleep(std::time::Duration::from_secs(60)).await {
+/// # use weft::{Cancelled, CancelKind};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async {
+///     match weft::time::sleep(std::time::Duration::from_secs(60)).await {
 ///         Ok(()) => Ok("slept"),
 ///         Err(c) => {
 ///             // Cleanup may await: the request was delivered once.
-///             weft_executor::yield_now().await?;
+///             weft::yield_now().await?;
 ///             Err(c)
 ///         }
 ///     }
 /// });
-/// weft_executor::yield_now().await.unwrap();
+/// weft::yield_now().await.unwrap();
 /// assert!(task.cancel(Some("bye")));
 /// let err = task.await.unwrap_err();
 /// assert!(err.is_cancelled());
@@ -190,7 +190,7 @@ impl Cancelled {
     /// test cancellation paths. It carries no delivery, so it does not mark the task.
     ///
     /// ```
-    /// let c = weft_executor::Cancelled::new(Some("by hand"));
+    /// let c = weft::Cancelled::new(Some("by hand"));
     /// assert_eq!(c.message(), Some("by hand"));
     /// ```
     pub fn new(message: Option<&str>) -> Self {
@@ -200,7 +200,7 @@ impl Cancelled {
     /// The message given to `cancel(msg)`, if any.
     ///
     /// ```
-    /// assert_eq!(weft_executor::Cancelled::new(None).message(), None);
+    /// assert_eq!(weft::Cancelled::new(None).message(), None);
     /// ```
     pub fn message(&self) -> Option<&str> {
         match self.view() {
@@ -212,7 +212,7 @@ impl Cancelled {
     /// What caused the cancellation.
     ///
     /// ```
-    /// use weft_executor::{CancelKind, Cancelled};
+    /// use weft::{CancelKind, Cancelled};
     /// assert_eq!(Cancelled::new(None).kind(), CancelKind::Requested);
     /// ```
     pub fn kind(&self) -> CancelKind {
@@ -226,7 +226,7 @@ impl Cancelled {
     /// The id of the scope that delivered this cancellation, if a scope did.
     ///
     /// ```
-    /// assert_eq!(weft_executor::Cancelled::new(None).scope_id(), None);
+    /// assert_eq!(weft::Cancelled::new(None).scope_id(), None);
     /// ```
     pub fn scope_id(&self) -> Option<u64> {
         match self.view() {

@@ -44,13 +44,13 @@ use std::task::{Context, Poll};
 /// at the top of their `poll` to become checkpoints.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let me = weft_executor::current_task().unwrap();
-/// assert!(weft_executor::cancel::check().is_ok());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let me = weft::current_task().unwrap();
+/// assert!(weft::cancel::check().is_ok());
 /// me.cancel(Some("stop"));
-/// let err = weft_executor::cancel::check().unwrap_err();
+/// let err = weft::cancel::check().unwrap_err();
 /// assert_eq!(err.message(), Some("stop"));
-/// assert!(weft_executor::cancel::check().is_ok(), "one request, one delivery");
+/// assert!(weft::cancel::check().is_ok(), "one request, one delivery");
 /// # });
 /// ```
 #[inline]
@@ -95,13 +95,13 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
 /// (`None` outside a task): what asyncio's `timeout` and `TaskGroup` record on entry.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// assert_eq!(weft_executor::cancel::current_cancelling(), Some(0));
-/// weft_executor::current_task().unwrap().cancel(None);
-/// assert_eq!(weft_executor::cancel::current_cancelling(), Some(1));
-/// # let _ = weft_executor::cancel::check();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// assert_eq!(weft::cancel::current_cancelling(), Some(0));
+/// weft::current_task().unwrap().cancel(None);
+/// assert_eq!(weft::cancel::current_cancelling(), Some(1));
+/// # let _ = weft::cancel::check();
 /// # });
-/// assert_eq!(weft_executor::cancel::current_cancelling(), None);
+/// assert_eq!(weft::cancel::current_cancelling(), None);
 /// ```
 pub fn current_cancelling() -> Option<u32> {
     let (task, _) = context::task_and_scope();
@@ -113,12 +113,12 @@ pub fn current_cancelling() -> Option<u32> {
 /// [`yield_now`](crate::yield_now) to always yield, like `await asyncio.sleep(0)`.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// for _ in 0..1000 {
 ///     // A long computation stays cancellable and lets other tasks run.
-///     weft_executor::cancel::checkpoint().await?;
+///     weft::cancel::checkpoint().await?;
 /// }
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub fn checkpoint() -> Checkpoint {
     Checkpoint { _private: () }
@@ -159,9 +159,9 @@ impl<F: Future> Future for Cancellable<F> {
 /// Races a future that is not weft's against the current task's cancellation.
 ///
 /// ```
-/// use weft_executor::cancel::CancellableExt;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let me = weft_executor::current_task().unwrap();
+/// use weft::cancel::CancellableExt;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let me = weft::current_task().unwrap();
 /// me.cancel(None);
 /// // std::future::pending() never completes; the request still gets through.
 /// let r = std::future::pending::<()>().cancellable().await;

@@ -81,7 +81,7 @@ impl ScopeCore {
     /// A scope that is not entered yet.
     ///
     /// ```
-    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// let scope = weft::cancel::ScopeCore::new();
     /// assert!(!scope.is_cancelled());
     /// ```
     pub fn new() -> Arc<ScopeCore> {
@@ -99,7 +99,7 @@ impl ScopeCore {
     /// This scope's id, unique in the process.
     ///
     /// ```
-    /// let (a, b) = (weft_executor::cancel::ScopeCore::new(), weft_executor::cancel::ScopeCore::new());
+    /// let (a, b) = (weft::cancel::ScopeCore::new(), weft::cancel::ScopeCore::new());
     /// assert_ne!(a.id(), b.id());
     /// ```
     pub fn id(&self) -> u64 {
@@ -127,7 +127,7 @@ impl ScopeCore {
     /// Cancels the scope: from now on every checkpoint inside it fails. Idempotent.
     ///
     /// ```
-    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// let scope = weft::cancel::ScopeCore::new();
     /// scope.cancel();
     /// assert!(scope.is_cancelled());
     /// ```
@@ -163,7 +163,7 @@ impl ScopeCore {
     /// behind it so that they see the cancellation.
     ///
     /// ```
-    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// let scope = weft::cancel::ScopeCore::new();
     /// scope.set_shield(true);
     /// assert!(scope.is_shielded());
     /// ```
@@ -194,7 +194,7 @@ impl ScopeCore {
     ///
     /// ```
     /// # use std::time::{Duration, Instant};
-    /// let scope = weft_executor::cancel::ScopeCore::new();
+    /// let scope = weft::cancel::ScopeCore::new();
     /// let t = Instant::now() + Duration::from_secs(5);
     /// scope.set_deadline(Some(t));
     /// assert_eq!(scope.deadline(), Some(t));

@@ -167,8 +167,8 @@ impl ReadyEvent {
 ///
 /// ```
 /// use std::io::{Read, Write};
-/// use weft_executor::io::{Direction, Registration};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::io::{Direction, Registration};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
 /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
 /// a.write_all(b"hi")?;
@@ -277,8 +277,8 @@ impl Registration {
     ///
     /// ```
     /// use std::io::{Read, Write};
-    /// use weft_executor::io::{Direction, Registration};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::io::{Direction, Registration};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
     /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
     /// a.write_all(b"hi")?;

@@ -25,11 +25,11 @@
 //! turn, and the last error is returned if none works.
 //!
 //! ```
-//! use weft_executor::net::{TcpListener, TcpStream};
-//! # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! use weft::net::{TcpListener, TcpStream};
+//! # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 //! let listener = TcpListener::bind("127.0.0.1:0").await?;
 //! let addr = listener.local_addr()?;
-//! let server = weft_executor::spawn(async move {
+//! let server = weft::spawn(async move {
 //!     let (conn, _) = listener.accept().await?;
 //!     let mut buf = [0u8; 5];
 //!     conn.read_exact(&mut buf).await?;

@@ -11,10 +11,10 @@ use std::task::{Context, Poll};
 /// A TCP socket listening for connections: the server side of asyncio's `start_server`.
 ///
 /// ```
-/// use weft_executor::net::{TcpListener, TcpStream};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::net::{TcpListener, TcpStream};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
-/// let client = weft_executor::spawn(TcpStream::connect(listener.local_addr()?));
+/// let client = weft::spawn(TcpStream::connect(listener.local_addr()?));
 /// let (conn, peer) = listener.accept().await?;
 /// assert_eq!(conn.peer_addr()?, peer);
 /// client.await.unwrap()?;
@@ -46,9 +46,9 @@ impl TcpListener {
     /// Takes a listener made with the standard library (it is switched to non-blocking).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let listener = weft_executor::net::TcpListener::from_std(std_listener)?;
+    /// let listener = weft::net::TcpListener::from_std(std_listener)?;
     /// assert!(listener.local_addr()?.port() > 0);
     /// # Ok::<(), std::io::Error>(()) }).unwrap();
     /// ```
@@ -80,11 +80,11 @@ impl TcpListener {
 /// It also implements `futures_io::AsyncRead` and `AsyncWrite` (for `&TcpStream` too).
 ///
 /// ```
-/// use weft_executor::net::{TcpListener, TcpStream};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::net::{TcpListener, TcpStream};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let addr = listener.local_addr()?;
-/// weft_executor::spawn(async move {
+/// weft::spawn(async move {
 ///     let (conn, _) = listener.accept().await?;
 ///     conn.write_all(b"HTTP/1.0 200 OK\r\n\r\n").await?;
 ///     conn.shutdown(std::net::Shutdown::Write)
@@ -142,10 +142,10 @@ impl TcpStream {
     /// non-blocking).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
-    /// let stream = weft_executor::net::TcpStream::from_std(std_stream)?;
+    /// let stream = weft::net::TcpStream::from_std(std_stream)?;
     /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
     /// # Ok::<(), std::io::Error>(()) }).unwrap();
     /// ```

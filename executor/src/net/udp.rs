@@ -9,8 +9,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 /// cancelled one did not happen (no datagram was sent or taken).
 ///
 /// ```
-/// use weft_executor::net::UdpSocket;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::net::UdpSocket;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let a = UdpSocket::bind("127.0.0.1:0").await?;
 /// let b = UdpSocket::bind("127.0.0.1:0").await?;
 /// a.send_to(b"ping", b.local_addr()?).await?;
@@ -44,8 +44,8 @@ impl UdpSocket {
     /// Takes a socket made with the standard library (it is switched to non-blocking).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let s = weft_executor::net::UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let s = weft::net::UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
     /// assert!(s.local_addr()?.port() > 0);
     /// # Ok::<(), std::io::Error>(()) }).unwrap();
     /// ```
@@ -60,8 +60,8 @@ impl UdpSocket {
     /// takes datagrams from it only. The first resolved address is used.
     ///
     /// ```
-    /// use weft_executor::net::UdpSocket;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::net::UdpSocket;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let (a, b) = (UdpSocket::bind("127.0.0.1:0").await?, UdpSocket::bind("127.0.0.1:0").await?);
     /// a.connect(b.local_addr()?).await?;
     /// b.connect(a.local_addr()?).await?;

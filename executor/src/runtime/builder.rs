@@ -12,10 +12,10 @@ use std::time::Duration;
 /// Configures and builds a [`Runtime`].
 ///
 /// ```
-/// use weft_executor::Runtime;
+/// use weft::Runtime;
 /// let rt = Runtime::builder().multi_thread().worker_threads(2).thread_name("my-worker").build()?;
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
-/// # Ok::<(), weft_executor::BuildError>(())
+/// # Ok::<(), weft::BuildError>(())
 /// ```
 pub struct Builder {
     flavor: Flavor,
@@ -47,8 +47,8 @@ impl Builder {
     /// A multi-thread builder with default settings.
     ///
     /// ```
-    /// let rt = weft_executor::runtime::Builder::new().build().unwrap();
-    /// assert_eq!(rt.flavor(), weft_executor::runtime::Flavor::MultiThread);
+    /// let rt = weft::runtime::Builder::new().build().unwrap();
+    /// assert_eq!(rt.flavor(), weft::runtime::Flavor::MultiThread);
     /// ```
     pub fn new() -> Builder {
         Builder {
@@ -78,7 +78,7 @@ impl Builder {
     /// Zero is refused by [`build`](Self::build).
     ///
     /// ```
-    /// let err = weft_executor::Runtime::builder().worker_threads(0).build().unwrap_err();
+    /// let err = weft::Runtime::builder().worker_threads(0).build().unwrap_err();
     /// assert!(err.to_string().contains("worker_threads"));
     /// ```
     pub fn worker_threads(mut self, n: usize) -> Self {

@@ -25,7 +25,7 @@ pub enum Flavor {
 /// waiting on their handles see `JoinError::Cancelled`), every worker thread joined.
 ///
 /// ```
-/// let rt = weft_executor::Runtime::new().unwrap();
+/// let rt = weft::Runtime::new().unwrap();
 /// let task = rt.spawn(async { "from a worker" });
 /// assert_eq!(rt.block_on(task).unwrap(), "from a worker");
 /// ```
@@ -53,8 +53,8 @@ impl Runtime {
     /// A [`Builder`].
     ///
     /// ```
-    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
-    /// assert_eq!(rt.flavor(), weft_executor::runtime::Flavor::CurrentThread);
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// assert_eq!(rt.flavor(), weft::runtime::Flavor::CurrentThread);
     /// ```
     pub fn builder() -> Builder {
         Builder::new()
@@ -79,7 +79,7 @@ impl Runtime {
     /// or if `future` panics.
     ///
     /// ```
-    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
     /// assert_eq!(rt.block_on(async { 40 + 2 }), 42);
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -93,10 +93,10 @@ impl Runtime {
     /// called inside a running runtime.
     ///
     /// ```
-    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
-    /// let inner = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let inner = weft::Runtime::builder().current_thread().build().unwrap();
     /// let r = rt.block_on(async { inner.try_block_on(async {}) });
-    /// assert_eq!(r, Err(weft_executor::EnterError));
+    /// assert_eq!(r, Err(weft::EnterError));
     /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, EnterError> {
         if context::handle().is_some() {
@@ -142,7 +142,7 @@ impl Runtime {
     /// Number of tasks alive in the runtime (spawned and not finished).
     ///
     /// ```
-    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
     /// let _t = rt.spawn(std::future::pending::<()>());
     /// assert_eq!(rt.alive_tasks(), 1);
     /// ```
@@ -154,9 +154,9 @@ impl Runtime {
     /// threads).
     ///
     /// ```
-    /// let rt = weft_executor::Runtime::builder().current_thread().build().unwrap();
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
     /// assert_eq!(rt.blocking_threads(), 0);
-    /// rt.block_on(async { weft_executor::spawn_blocking(|| ()).await }).unwrap();
+    /// rt.block_on(async { weft::spawn_blocking(|| ()).await }).unwrap();
     /// assert!(rt.blocking_threads() >= 1);
     /// ```
     pub fn blocking_threads(&self) -> usize {

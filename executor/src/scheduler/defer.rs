@@ -40,12 +40,12 @@ struct Held {
 ///
 /// ```
 /// use std::time::Duration;
-/// let rt = weft_executor::Runtime::builder().multi_thread().worker_threads(2).build().unwrap();
+/// let rt = weft::Runtime::builder().multi_thread().worker_threads(2).build().unwrap();
 /// rt.block_on(async {
 ///     let tasks: Vec<_> =
-///         (0..100).map(|_| weft_executor::spawn(weft_executor::time::sleep(Duration::from_secs(60)))).collect();
+///         (0..100).map(|_| weft::spawn(weft::time::sleep(Duration::from_secs(60)))).collect();
 ///     {
-///         let _batch = weft_executor::defer_wakes();
+///         let _batch = weft::defer_wakes();
 ///         for t in &tasks {
 ///             t.cancel(None); // the wake-up is held back until `_batch` drops
 ///         }
@@ -64,10 +64,10 @@ pub fn defer_wakes() -> DeferWakes {
 /// thread that made it).
 ///
 /// ```
-/// let rt = weft_executor::Runtime::builder().multi_thread().build().unwrap();
+/// let rt = weft::Runtime::builder().multi_thread().build().unwrap();
 /// rt.block_on(async {
-///     let task = weft_executor::spawn(weft_executor::time::sleep(std::time::Duration::from_secs(60)));
-///     let batch: weft_executor::DeferWakes = weft_executor::defer_wakes();
+///     let task = weft::spawn(weft::time::sleep(std::time::Duration::from_secs(60)));
+///     let batch: weft::DeferWakes = weft::defer_wakes();
 ///     task.cancel(None);
 ///     drop(batch); // the task is submitted here
 ///     assert!(task.await.unwrap_err().is_cancelled());

@@ -20,8 +20,8 @@ use std::task::{Context, Poll};
 /// call [`Task::cancel`]).
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let task = weft_executor::spawn(async { 6 * 7 });
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async { 6 * 7 });
 /// assert_eq!(task.await.unwrap(), 42);
 /// # });
 /// ```
@@ -45,9 +45,9 @@ impl<T> Task<T> {
     /// The task's id, unique for the life of the process.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let a = weft_executor::spawn(async {});
-    /// let b = weft_executor::spawn(async {});
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let a = weft::spawn(async {});
+    /// let b = weft::spawn(async {});
     /// assert_ne!(a.id(), b.id());
     /// # });
     /// ```
@@ -58,8 +58,8 @@ impl<T> Task<T> {
     /// The task's name, if it was given one (see `Builder::name` / `spawn_named`).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let t = weft_executor::spawn_named("worker-1", async {});
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn_named("worker-1", async {});
     /// assert_eq!(t.name().as_deref(), Some("worker-1"));
     /// # });
     /// ```
@@ -73,8 +73,8 @@ impl<T> Task<T> {
     /// cancelled before its first poll never runs.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let t = weft_executor::spawn(async { "ran" });
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(async { "ran" });
     /// assert!(t.cancel(None));
     /// assert!(t.await.unwrap_err().is_cancelled());
     /// # });
@@ -97,8 +97,8 @@ impl<T> Task<T> {
     /// of it (tokio's `abort`). The join result is `JoinError::Cancelled`.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let t = weft_executor::spawn(std::future::pending::<()>());
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(std::future::pending::<()>());
     /// t.abort();
     /// assert!(t.await.unwrap_err().is_cancelled());
     /// # });
@@ -186,7 +186,7 @@ impl JoinError {
     /// Whether this is a cancellation.
     ///
     /// ```
-    /// use weft_executor::{Cancelled, JoinError};
+    /// use weft::{Cancelled, JoinError};
     /// assert!(JoinError::Cancelled(Cancelled::new(None)).is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
@@ -196,7 +196,7 @@ impl JoinError {
     /// Whether the task panicked.
     ///
     /// ```
-    /// assert!(!weft_executor::JoinError::AlreadyJoined.is_panic());
+    /// assert!(!weft::JoinError::AlreadyJoined.is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, JoinError::Panicked(_))
@@ -205,8 +205,8 @@ impl JoinError {
     /// The panic message, if the task panicked.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let t = weft_executor::spawn(async { panic!("boom") });
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(async { panic!("boom") });
     /// assert_eq!(t.await.unwrap_err().panic_message(), Some("boom"));
     /// # });
     /// ```

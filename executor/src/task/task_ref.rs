@@ -20,8 +20,8 @@ impl Id {
     /// The id as a number.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// assert!(weft_executor::spawn(async {}).id().as_u64() > 0);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// assert!(weft::spawn(async {}).id().as_u64() > 0);
     /// # });
     /// ```
     pub fn as_u64(self) -> u64 {
@@ -46,11 +46,11 @@ impl fmt::Display for Id {
 /// Cloning it is cheap; it keeps the task's memory, not the task, alive.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let t = weft_executor::spawn_named("sleeper", async {
-///     weft_executor::time::sleep(std::time::Duration::from_secs(60)).await
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let t = weft::spawn_named("sleeper", async {
+///     weft::time::sleep(std::time::Duration::from_secs(60)).await
 /// });
-/// weft_executor::yield_now().await.unwrap();
+/// weft::yield_now().await.unwrap();
 /// let r = t.task_ref();
 /// assert_eq!(r.name().as_deref(), Some("sleeper"));
 /// assert!(r.cancel(Some("enough")));

@@ -28,12 +28,12 @@ pub enum MissedTickBehavior {
 ///
 /// ```
 /// use std::time::Duration;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let mut every = weft_executor::time::interval(Duration::from_millis(5));
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let mut every = weft::time::interval(Duration::from_millis(5));
 /// let first = every.tick().await?;
 /// let second = every.tick().await?;
 /// assert!(second - first >= Duration::from_millis(5));
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
@@ -47,7 +47,7 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// let i = weft_executor::time::interval_at(Instant::now(), Duration::from_secs(1));
+/// let i = weft::time::interval_at(Instant::now(), Duration::from_secs(1));
 /// assert_eq!(i.period(), Duration::from_secs(1));
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
@@ -67,8 +67,8 @@ impl Interval {
     /// Waits for the next tick and returns when it was scheduled. A checkpoint.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let mut i = weft_executor::time::interval(std::time::Duration::from_millis(1));
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let mut i = weft::time::interval(std::time::Duration::from_millis(1));
     /// i.tick().await.unwrap();
     /// # });
     /// ```
@@ -102,7 +102,7 @@ impl Interval {
     /// Sets what happens to missed ticks.
     ///
     /// ```
-    /// use weft_executor::time::{interval, MissedTickBehavior};
+    /// use weft::time::{interval, MissedTickBehavior};
     /// let mut i = interval(std::time::Duration::from_secs(1));
     /// i.set_missed_tick_behavior(MissedTickBehavior::Skip);
     /// assert_eq!(i.missed_tick_behavior(), MissedTickBehavior::Skip);
@@ -124,7 +124,7 @@ impl Interval {
     /// Restarts the schedule: the next tick is one period from now.
     ///
     /// ```
-    /// let mut i = weft_executor::time::interval(std::time::Duration::from_secs(1));
+    /// let mut i = weft::time::interval(std::time::Duration::from_secs(1));
     /// i.reset();
     /// ```
     pub fn reset(&mut self) {

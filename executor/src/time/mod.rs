@@ -1,7 +1,7 @@
 //! Timers: [`sleep`], [`sleep_until`], [`interval`], [`now`].
 //!
 //! Every pending timer of a runtime lives in one hierarchical timing wheel
-//! ([`wheel`](self::wheel)) behind a mutex, with 100 µs ticks. A [`Sleep`] costs
+//! (`wheel.rs`) behind a mutex, with 100 µs ticks. A [`Sleep`] costs
 //! nothing until it is first polled: creating one only records its deadline; the first
 //! poll that finds the deadline still ahead registers it in the wheel. The thread that
 //! holds the driver (see `driver.rs`) sleeps until the earliest deadline; a new timer that
@@ -29,8 +29,8 @@ use wheel::{TimerKey, TimerWheel};
 /// The runtime's clock: asyncio's `loop.time()`, as an `Instant`.
 ///
 /// ```
-/// let t = weft_executor::time::now();
-/// assert!(weft_executor::time::now() >= t);
+/// let t = weft::time::now();
+/// assert!(weft::time::now() >= t);
 /// ```
 pub fn now() -> Instant {
     Instant::now()
@@ -40,8 +40,8 @@ pub fn now() -> Instant {
 /// life of the process.
 ///
 /// ```
-/// let a = weft_executor::time::monotonic();
-/// assert!(weft_executor::time::monotonic() >= a);
+/// let a = weft::time::monotonic();
+/// assert!(weft::time::monotonic() >= a);
 /// ```
 pub fn monotonic() -> f64 {
     static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
@@ -63,7 +63,7 @@ impl std::error::Error for InvalidDuration {}
 /// Converts seconds, asyncio-style, into a `Duration`, refusing what is not one.
 ///
 /// ```
-/// use weft_executor::time::secs;
+/// use weft::time::secs;
 /// assert_eq!(secs(1.5).unwrap(), std::time::Duration::from_millis(1500));
 /// assert!(secs(-1.0).is_err());
 /// assert!(secs(f64::NAN).is_err());
@@ -211,11 +211,11 @@ impl TimeDriver {
 ///         self.0.store(true, Ordering::SeqCst);
 ///     }
 /// }
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let flag = Arc::new(Flag(AtomicBool::new(false)));
 /// let at = Instant::now() + Duration::from_millis(5);
-/// let _timer = weft_executor::time::Timer::register(at, Waker::from(flag.clone())).unwrap();
-/// weft_executor::time::sleep(Duration::from_millis(30)).await.unwrap();
+/// let _timer = weft::time::Timer::register(at, Waker::from(flag.clone())).unwrap();
+/// weft::time::sleep(Duration::from_millis(30)).await.unwrap();
 /// assert!(flag.0.load(Ordering::SeqCst));
 /// # });
 /// ```

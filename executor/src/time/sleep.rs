@@ -22,11 +22,11 @@ use std::time::{Duration, Instant};
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let start = Instant::now();
-/// weft_executor::time::sleep(Duration::from_millis(20)).await?;
+/// weft::time::sleep(Duration::from_millis(20)).await?;
 /// assert!(start.elapsed() >= Duration::from_millis(20));
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let mut s = sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future));
@@ -41,9 +41,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// seconds are refused with [`InvalidDuration`] instead of sleeping for no time.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// weft_executor::time::sleep_secs(0.01).unwrap().await.unwrap();
-/// assert!(weft_executor::time::sleep_secs(-1.0).is_err());
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// weft::time::sleep_secs(0.01).unwrap().await.unwrap();
+/// assert!(weft::time::sleep_secs(-1.0).is_err());
 /// # });
 /// ```
 pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
@@ -54,9 +54,9 @@ pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let deadline = Instant::now() + Duration::from_millis(10);
-/// weft_executor::time::sleep_until(deadline).await.unwrap();
+/// weft::time::sleep_until(deadline).await.unwrap();
 /// assert!(Instant::now() >= deadline);
 /// # });
 /// ```
@@ -88,7 +88,7 @@ impl Sleep {
     /// When the sleep ends.
     ///
     /// ```
-    /// let s = weft_executor::time::sleep(std::time::Duration::from_secs(1));
+    /// let s = weft::time::sleep(std::time::Duration::from_secs(1));
     /// assert!(s.deadline() > std::time::Instant::now());
     /// ```
     pub fn deadline(&self) -> Instant {
@@ -99,7 +99,7 @@ impl Sleep {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let mut s = weft_executor::time::sleep(Duration::from_secs(60));
+    /// let mut s = weft::time::sleep(Duration::from_secs(60));
     /// let soon = Instant::now();
     /// s.reset(soon);
     /// assert_eq!(s.deadline(), soon);
@@ -121,7 +121,7 @@ impl Sleep {
     /// Whether the deadline has passed.
     ///
     /// ```
-    /// assert!(weft_executor::time::sleep(std::time::Duration::ZERO).is_elapsed());
+    /// assert!(weft::time::sleep(std::time::Duration::ZERO).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
         Instant::now() >= self.deadline
@@ -133,11 +133,11 @@ impl Sleep {
     ///
     /// ```
     /// use std::future::poll_fn;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let mut s = weft_executor::time::sleep(std::time::Duration::from_millis(5));
-    /// weft_executor::current_task().unwrap().cancel(None);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let mut s = weft::time::sleep(std::time::Duration::from_millis(5));
+    /// weft::current_task().unwrap().cancel(None);
     /// poll_fn(|cx| s.poll_expired(cx)).await; // not interrupted by the request
-    /// assert!(weft_executor::cancel::check().is_err(), "the request is still pending");
+    /// assert!(weft::cancel::check().is_err(), "the request is still pending");
     /// # });
     /// ```
     pub fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {

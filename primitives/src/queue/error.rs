@@ -8,10 +8,10 @@ use weft_executor::Cancelled;
 /// Why [`Queue::get`](crate::Queue::get) failed.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = weft_primitives::Queue::<u8>::new(0);
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft::Queue::<u8>::new(0);
 /// q.shutdown(false);
-/// assert_eq!(q.get().await, Err(weft_primitives::GetError::ShutDown));
+/// assert_eq!(q.get().await, Err(weft::GetError::ShutDown));
 /// # });
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -43,8 +43,8 @@ impl std::error::Error for GetError {}
 /// Why [`Queue::put`](crate::Queue::put) failed; the item comes back in it.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = weft_primitives::Queue::new(0);
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft::Queue::new(0);
 /// q.shutdown(false);
 /// let err = q.put("job").await.unwrap_err();
 /// assert_eq!(err.into_inner(), "job");
@@ -63,7 +63,7 @@ impl<T> PutError<T> {
     /// The item that was not put.
     ///
     /// ```
-    /// let e = weft_primitives::PutError::ShutDown(7);
+    /// let e = weft::PutError::ShutDown(7);
     /// assert_eq!(e.into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
@@ -87,8 +87,8 @@ impl<T: fmt::Debug> std::error::Error for PutError<T> {}
 /// Why [`Queue::get_nowait`](crate::Queue::get_nowait) failed.
 ///
 /// ```
-/// let q = weft_primitives::Queue::<u8>::new(0);
-/// assert_eq!(q.get_nowait(), Err(weft_primitives::TryGetError::Empty));
+/// let q = weft::Queue::<u8>::new(0);
+/// assert_eq!(q.get_nowait(), Err(weft::TryGetError::Empty));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -113,9 +113,9 @@ impl std::error::Error for TryGetError {}
 /// Why [`Queue::put_nowait`](crate::Queue::put_nowait) failed; the item comes back in it.
 ///
 /// ```
-/// let q = weft_primitives::Queue::new(1);
+/// let q = weft::Queue::new(1);
 /// q.put_nowait(1).unwrap();
-/// assert_eq!(q.put_nowait(2), Err(weft_primitives::TryPutError::Full(2)));
+/// assert_eq!(q.put_nowait(2), Err(weft::TryPutError::Full(2)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -130,7 +130,7 @@ impl<T> TryPutError<T> {
     /// The item that was not put.
     ///
     /// ```
-    /// assert_eq!(weft_primitives::TryPutError::Full('x').into_inner(), 'x');
+    /// assert_eq!(weft::TryPutError::Full('x').into_inner(), 'x');
     /// ```
     pub fn into_inner(self) -> T {
         match self {
@@ -154,8 +154,8 @@ impl<T: fmt::Debug> std::error::Error for TryPutError<T> {}
 /// (asyncio's `ValueError`).
 ///
 /// ```
-/// let q = weft_primitives::Queue::<u8>::new(0);
-/// assert_eq!(q.task_done(), Err(weft_primitives::TaskDoneError));
+/// let q = weft::Queue::<u8>::new(0);
+/// assert_eq!(q.task_done(), Err(weft::TaskDoneError));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskDoneError;

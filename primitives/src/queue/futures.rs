@@ -15,10 +15,10 @@ use weft_executor::{cancel, coop};
 /// Future of [`Queue::get`].
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = weft_primitives::Queue::new(0);
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft::Queue::new(0);
 /// q.put_nowait(1).unwrap();
-/// let get: weft_primitives::queue::Get<'_, i32, _> = q.get();
+/// let get: weft::queue::Get<'_, i32, _> = q.get();
 /// assert_eq!(get.await, Ok(1));
 /// # });
 /// ```
@@ -89,9 +89,9 @@ impl<T, O: Order<T>> Drop for Get<'_, T, O> {
 /// put that fails gives it back.
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = weft_primitives::Queue::new(1);
-/// let put: weft_primitives::queue::Put<'_, &str, _> = q.put("a");
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft::Queue::new(1);
+/// let put: weft::queue::Put<'_, &str, _> = q.put("a");
 /// put.await.unwrap();
 /// assert_eq!(q.qsize(), 1);
 /// # });
@@ -173,11 +173,11 @@ impl<T, O: Order<T>> Drop for Put<'_, T, O> {
 /// Future of [`Queue::join`].
 ///
 /// ```
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = weft_primitives::Queue::<u8>::new(0);
-/// let join: weft_primitives::queue::Join<'_, u8, _> = q.join();
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = weft::Queue::<u8>::new(0);
+/// let join: weft::queue::Join<'_, u8, _> = q.join();
 /// join.await?; // nothing unfinished
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<'a, T, O: Order<T>> {

@@ -30,9 +30,9 @@ use std::fmt;
 ///
 /// ```
 /// use std::sync::Arc;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let q = Arc::new(weft_primitives::Queue::new(2));
-/// let worker = weft_executor::spawn({
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let q = Arc::new(weft::Queue::new(2));
+/// let worker = weft::spawn({
 ///     let q = q.clone();
 ///     async move {
 ///         let mut total = 0;
@@ -49,7 +49,7 @@ use std::fmt;
 /// q.join().await?; // every item processed
 /// q.shutdown(false);
 /// assert_eq!(worker.await.unwrap(), 55);
-/// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub struct Queue<T, O: Order<T> = Fifo> {
     state: Mutex<State<T, O>>,
@@ -65,7 +65,7 @@ impl<T> Queue<T> {
     /// A FIFO queue holding at most `maxsize` items (0: unbounded).
     ///
     /// ```
-    /// let q = weft_primitives::Queue::<u8>::new(10);
+    /// let q = weft::Queue::<u8>::new(10);
     /// assert_eq!(q.maxsize(), 10);
     /// ```
     pub fn new(maxsize: usize) -> Self {
@@ -77,7 +77,7 @@ impl<T> Queue<T, Lifo> {
     /// A LIFO queue (asyncio's `LifoQueue(maxsize)`).
     ///
     /// ```
-    /// let q: weft_primitives::LifoQueue<u8> = weft_primitives::Queue::lifo(0);
+    /// let q: weft::LifoQueue<u8> = weft::Queue::lifo(0);
     /// q.put_nowait(1).unwrap();
     /// q.put_nowait(2).unwrap();
     /// assert_eq!(q.get_nowait(), Ok(2));
@@ -91,7 +91,7 @@ impl<T: Ord> Queue<T, Priority> {
     /// A priority queue, smallest item first (asyncio's `PriorityQueue(maxsize)`).
     ///
     /// ```
-    /// let q: weft_primitives::PriorityQueue<(u8, &str)> = weft_primitives::Queue::priority(0);
+    /// let q: weft::PriorityQueue<(u8, &str)> = weft::Queue::priority(0);
     /// q.put_nowait((2, "later")).unwrap();
     /// q.put_nowait((1, "first")).unwrap();
     /// assert_eq!(q.get_nowait(), Ok((1, "first")));
@@ -105,7 +105,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// A queue of any order, named by its type.
     ///
     /// ```
-    /// use weft_primitives::{Queue, queue::Lifo};
+    /// use weft::{Queue, queue::Lifo};
     /// let q = Queue::<u8, Lifo>::with_order(0);
     /// assert!(q.empty());
     /// ```
@@ -125,8 +125,8 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// cancellation or shutdown the item comes back in the error.
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let q = weft_primitives::Queue::new(1);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let q = weft::Queue::new(1);
     /// q.put(1).await.unwrap();
     /// assert!(q.full());
     /// # });
@@ -138,7 +138,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Puts an item if there is a free slot now, or gives it back in the error.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(1);
+    /// let q = weft::Queue::new(1);
     /// assert!(q.put_nowait('a').is_ok());
     /// assert_eq!(q.put_nowait('b').unwrap_err().into_inner(), 'b');
     /// ```
@@ -149,8 +149,8 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Takes an item, waiting while the queue is empty (a checkpoint).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let q = weft_primitives::Queue::new(0);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait("x").unwrap();
     /// assert_eq!(q.get().await, Ok("x"));
     /// # });
@@ -162,7 +162,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Takes an item if one is there now.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(0);
+    /// let q = weft::Queue::new(0);
     /// assert!(q.get_nowait().is_err());
     /// q.put_nowait(5).unwrap();
     /// assert_eq!(q.get_nowait(), Ok(5));
@@ -175,7 +175,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// getter is not counted: it is already that getter's.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(0);
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
     /// assert_eq!(q.qsize(), 1);
     /// ```
@@ -186,7 +186,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Whether `qsize() == 0`.
     ///
     /// ```
-    /// assert!(weft_primitives::Queue::<u8>::new(0).empty());
+    /// assert!(weft::Queue::<u8>::new(0).empty());
     /// ```
     pub fn empty(&self) -> bool {
         self.qsize() == 0
@@ -197,7 +197,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Never true for an unbounded queue.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(1);
+    /// let q = weft::Queue::new(1);
     /// q.put_nowait(1).unwrap();
     /// assert!(q.full());
     /// ```
@@ -208,7 +208,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// The most items the queue holds (0: unbounded).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Queue::<u8>::new(3).maxsize(), 3);
+    /// assert_eq!(weft::Queue::<u8>::new(3).maxsize(), 3);
     /// ```
     pub fn maxsize(&self) -> usize {
         self.state.lock().maxsize
@@ -218,7 +218,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// was. Calling it more often than items were put is an error.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(0);
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
     /// q.get_nowait().unwrap();
     /// assert!(q.task_done().is_ok());
@@ -231,7 +231,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Items put and not yet marked done by `task_done`.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(0);
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
     /// assert_eq!(q.unfinished_tasks(), 1);
     /// ```
@@ -242,13 +242,13 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Waits until every item put has been marked done (a checkpoint).
     ///
     /// ```
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let q = weft_primitives::Queue::new(0);
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
     /// q.get_nowait().unwrap();
     /// q.task_done().unwrap();
     /// q.join().await?;
-    /// # Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
+    /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
     /// ```
     pub fn join(&self) -> Join<'_, T, O> {
         Join::new(self)
@@ -260,12 +260,12 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// with the error.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::new(0);
+    /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
     /// q.shutdown(false);
     /// assert!(q.put_nowait(2).is_err());
     /// assert_eq!(q.get_nowait(), Ok(1), "items left can still be taken");
-    /// assert_eq!(q.get_nowait(), Err(weft_primitives::TryGetError::ShutDown));
+    /// assert_eq!(q.get_nowait(), Err(weft::TryGetError::ShutDown));
     /// ```
     pub fn shutdown(&self, immediate: bool) {
         self.update(|st, wakers| st.shut_down(immediate, wakers));
@@ -274,7 +274,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Whether [`shutdown`](Queue::shutdown) was called.
     ///
     /// ```
-    /// let q = weft_primitives::Queue::<u8>::new(0);
+    /// let q = weft::Queue::<u8>::new(0);
     /// q.shutdown(true);
     /// assert!(q.is_shutdown());
     /// ```
@@ -285,7 +285,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// Tasks waiting in `get` and `put` (not yet handed anything).
     ///
     /// ```
-    /// assert_eq!(weft_primitives::Queue::<u8>::new(0).waiters(), (0, 0));
+    /// assert_eq!(weft::Queue::<u8>::new(0).waiters(), (0, 0));
     /// ```
     pub fn waiters(&self) -> (usize, usize) {
         let st = self.state.lock();

@@ -34,7 +34,7 @@ mod sealed {
 /// First in, first out: asyncio's `Queue`.
 ///
 /// ```
-/// let q: weft_primitives::Queue<u8, weft_primitives::queue::Fifo> = weft_primitives::Queue::new(0);
+/// let q: weft::Queue<u8, weft::queue::Fifo> = weft::Queue::new(0);
 /// q.put_nowait(1).unwrap();
 /// q.put_nowait(2).unwrap();
 /// assert_eq!(q.get_nowait(), Ok(1));
@@ -45,7 +45,7 @@ pub enum Fifo {}
 /// Last in, first out: asyncio's `LifoQueue`.
 ///
 /// ```
-/// let q = weft_primitives::Queue::lifo(0);
+/// let q = weft::Queue::lifo(0);
 /// q.put_nowait(1).unwrap();
 /// q.put_nowait(2).unwrap();
 /// assert_eq!(q.get_nowait(), Ok(2));
@@ -56,7 +56,7 @@ pub enum Lifo {}
 /// Smallest first: asyncio's `PriorityQueue`.
 ///
 /// ```
-/// let q = weft_primitives::Queue::priority(0);
+/// let q = weft::Queue::priority(0);
 /// q.put_nowait(3).unwrap();
 /// q.put_nowait(1).unwrap();
 /// assert_eq!(q.get_nowait(), Ok(1));

@@ -11,11 +11,11 @@ pub type Failure = Arc<dyn Error + Send + Sync + 'static>;
 /// Why [`TaskGroup::run`](crate::TaskGroup::run) returned no value.
 ///
 /// ```
-/// use weft_structured::{task_group, GroupError};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{task_group, GroupError};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = task_group(|tg| async move {
 ///     tg.spawn(async { Err::<(), _>(std::io::Error::other("boom")) })?;
-///     Ok::<_, weft_structured::GroupSpawnError>(())
+///     Ok::<_, weft::GroupSpawnError>(())
 /// }).await;
 /// match r {
 ///     Err(GroupError::Failed(group)) => assert_eq!(group.len(), 1),
@@ -40,7 +40,7 @@ impl GroupError {
     /// Whether this is a cancellation from outside.
     ///
     /// ```
-    /// let e = weft_structured::GroupError::Cancelled(weft_executor::Cancelled::new(None));
+    /// let e = weft::GroupError::Cancelled(weft::Cancelled::new(None));
     /// assert!(e.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
@@ -50,7 +50,7 @@ impl GroupError {
     /// The error group, if children or the body failed.
     ///
     /// ```
-    /// assert!(weft_structured::GroupError::Stopped.failures().is_none());
+    /// assert!(weft::GroupError::Stopped.failures().is_none());
     /// ```
     pub fn failures(&self) -> Option<&ErrorGroup> {
         match self {
@@ -84,10 +84,10 @@ impl Error for GroupError {
 /// happened (the body's own error, if any, last, as CPython does).
 ///
 /// ```
-/// use weft_structured::ErrorGroup;
+/// use weft::ErrorGroup;
 /// use std::sync::Arc;
 /// let g = ErrorGroup::new(vec![
-///     Arc::new(std::io::Error::other("disk")) as weft_structured::Failure,
+///     Arc::new(std::io::Error::other("disk")) as weft::Failure,
 ///     Arc::new(std::fmt::Error),
 /// ]);
 /// let (io, rest) = g.split::<std::io::Error>();
@@ -109,7 +109,7 @@ impl ErrorGroup {
     /// The failures, in order.
     ///
     /// ```
-    /// assert!(weft_structured::ErrorGroup::new(vec![]).failures().is_empty());
+    /// assert!(weft::ErrorGroup::new(vec![]).failures().is_empty());
     /// ```
     pub fn failures(&self) -> &[Failure] {
         &self.failures
@@ -129,7 +129,7 @@ impl ErrorGroup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let g = weft_structured::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft_structured::Failure]);
+    /// let g = weft::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft::Failure]);
     /// assert_eq!(g.downcast::<std::fmt::Error>().count(), 1);
     /// ```
     pub fn downcast<E: Error + 'static>(&self) -> impl Iterator<Item = &E> {
@@ -140,8 +140,8 @@ impl ErrorGroup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let inner = weft_structured::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft_structured::Failure]);
-    /// let outer = weft_structured::ErrorGroup::new(vec![Arc::new(weft_structured::GroupError::Failed(inner)) as _]);
+    /// let inner = weft::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft::Failure]);
+    /// let outer = weft::ErrorGroup::new(vec![Arc::new(weft::GroupError::Failed(inner)) as _]);
     /// assert!(outer.contains::<std::fmt::Error>());
     /// ```
     pub fn contains<E: Error + 'static>(&self) -> bool {
@@ -158,7 +158,7 @@ impl ErrorGroup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let g = weft_structured::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft_structured::Failure]);
+    /// let g = weft::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft::Failure]);
     /// let (m, rest) = g.split_by(&|f| f.to_string().contains("format"));
     /// assert!(m.is_some() && rest.is_none());
     /// ```
@@ -190,8 +190,8 @@ impl ErrorGroup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let inner = weft_structured::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft_structured::Failure]);
-    /// let outer = weft_structured::ErrorGroup::new(vec![Arc::new(weft_structured::GroupError::Failed(inner)) as _]);
+    /// let inner = weft::ErrorGroup::new(vec![Arc::new(std::fmt::Error) as weft::Failure]);
+    /// let outer = weft::ErrorGroup::new(vec![Arc::new(weft::GroupError::Failed(inner)) as _]);
     /// assert_eq!(outer.leaves().len(), 1);
     /// ```
     pub fn leaves(&self) -> Vec<Failure> {
@@ -234,11 +234,11 @@ impl Error for ErrorGroup {}
 /// message.
 ///
 /// ```
-/// use weft_structured::{task_group, ChildPanicked, GroupError};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{task_group, ChildPanicked, GroupError};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = task_group(|tg| async move {
-///     tg.spawn(async { if true { panic!("kaboom") }; Ok::<(), weft_executor::Cancelled>(()) })?;
-///     Ok::<_, weft_structured::GroupSpawnError>(())
+///     tg.spawn(async { if true { panic!("kaboom") }; Ok::<(), weft::Cancelled>(()) })?;
+///     Ok::<_, weft::GroupSpawnError>(())
 /// }).await;
 /// let Err(GroupError::Failed(g)) = r else { panic!() };
 /// assert_eq!(g.downcast::<ChildPanicked>().next().unwrap().message(), "kaboom");
@@ -272,10 +272,10 @@ impl Error for ChildPanicked {}
 /// `create_task`.
 ///
 /// ```
-/// use weft_structured::{GroupSpawnError, TaskGroup};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{GroupSpawnError, TaskGroup};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let tg = TaskGroup::new();
-/// let e = tg.spawn(async { Ok::<(), weft_executor::Cancelled>(()) }).unwrap_err();
+/// let e = tg.spawn(async { Ok::<(), weft::Cancelled>(()) }).unwrap_err();
 /// assert_eq!(e, GroupSpawnError::NotEntered);
 /// # });
 /// ```
@@ -310,10 +310,10 @@ impl Error for GroupSpawnError {}
 /// `run` on a group that was already entered.
 ///
 /// ```
-/// use weft_structured::{GroupStateError, TaskGroup};
+/// use weft::{GroupStateError, TaskGroup};
 /// let tg = TaskGroup::new();
-/// let _first = tg.run(|_| async { Ok::<(), weft_executor::Cancelled>(()) }).unwrap();
-/// let second = tg.run(|_| async { Ok::<(), weft_executor::Cancelled>(()) });
+/// let _first = tg.run(|_| async { Ok::<(), weft::Cancelled>(()) }).unwrap();
+/// let second = tg.run(|_| async { Ok::<(), weft::Cancelled>(()) });
 /// assert_eq!(second.err(), Some(GroupStateError::AlreadyEntered));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,7 +334,7 @@ impl Error for GroupStateError {}
 /// Why a child awaited through its [`GroupTask`](crate::GroupTask) gave no value.
 ///
 /// ```
-/// let e = weft_structured::ChildError::Cancelled(weft_executor::Cancelled::new(None));
+/// let e = weft::ChildError::Cancelled(weft::Cancelled::new(None));
 /// assert!(e.is_cancelled());
 /// ```
 #[derive(Debug, Clone)]
@@ -378,7 +378,7 @@ impl Error for ChildError {
 /// Why [`TaskGroup::start`](crate::TaskGroup::start) gave no value.
 ///
 /// ```
-/// let e = weft_structured::StartError::EndedBeforeStarted;
+/// let e = weft::StartError::EndedBeforeStarted;
 /// assert!(e.to_string().contains("before"));
 /// ```
 #[derive(Debug, Clone)]

@@ -42,7 +42,7 @@
 //! * [`TaskGroup::start`]: Trio's `nursery.start`: spawn a child and wait until it
 //!   reports that it is ready, with the value it reports.
 //!
-//! How weft tells a cancelled child from a failed one: see [`is_cancellation`].
+//! How weft tells a cancelled child from a failed one: see [`is_cancellation`](crate::is_cancellation).
 
 mod error;
 
@@ -68,8 +68,8 @@ type BoxError = Box<dyn Error + Send + Sync + 'static>;
 /// What a group does when a child fails.
 ///
 /// ```
-/// let tg = weft_structured::TaskGroup::with_policy(weft_structured::Policy::Supervise);
-/// assert_eq!(tg.policy(), weft_structured::Policy::Supervise);
+/// let tg = weft::TaskGroup::with_policy(weft::Policy::Supervise);
+/// assert_eq!(tg.policy(), weft::Policy::Supervise);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
@@ -85,15 +85,15 @@ pub enum Policy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft_structured::task_group;
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::task_group;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let (a, b) = task_group(|tg| async move {
 ///     let a = tg.spawn(async {
-///         weft_executor::time::sleep(Duration::from_millis(10)).await?;
-///         Ok::<_, weft_executor::Cancelled>(42)
+///         weft::time::sleep(Duration::from_millis(10)).await?;
+///         Ok::<_, weft::Cancelled>(42)
 ///     })?;
-///     let b = tg.spawn(async { Ok::<_, weft_executor::Cancelled>(11) })?;
-///     Ok::<_, weft_structured::GroupSpawnError>((a, b))
+///     let b = tg.spawn(async { Ok::<_, weft::Cancelled>(11) })?;
+///     Ok::<_, weft::GroupSpawnError>((a, b))
 /// })
 /// .await
 /// .unwrap();
@@ -172,14 +172,14 @@ impl Default for TaskGroup {
 /// `body`. See [`TaskGroup`].
 ///
 /// ```
-/// use weft_structured::{task_group, GroupError};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{task_group, GroupError};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// let r = task_group(|tg| async move {
 ///     tg.spawn(async { Err::<(), _>(std::fmt::Error) })?;
 ///     tg.spawn(async {
-///         weft_executor::time::sleep(std::time::Duration::from_secs(60)).await
+///         weft::time::sleep(std::time::Duration::from_secs(60)).await
 ///     })?; // cancelled when its sibling fails
-///     Ok::<_, weft_structured::GroupSpawnError>(())
+///     Ok::<_, weft::GroupSpawnError>(())
 /// })
 /// .await;
 /// assert!(matches!(r, Err(GroupError::Failed(g)) if g.len() == 1));
@@ -198,7 +198,7 @@ impl TaskGroup {
     /// A fail-fast group, not yet entered.
     ///
     /// ```
-    /// assert_eq!(weft_structured::TaskGroup::new().policy(), weft_structured::Policy::FailFast);
+    /// assert_eq!(weft::TaskGroup::new().policy(), weft::Policy::FailFast);
     /// ```
     pub fn new() -> TaskGroup {
         TaskGroup::with_policy(Policy::FailFast)
@@ -207,15 +207,15 @@ impl TaskGroup {
     /// A group with the given policy, not yet entered.
     ///
     /// ```
-    /// use weft_structured::{Policy, TaskGroup, GroupError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{Policy, TaskGroup, GroupError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let r = TaskGroup::with_policy(Policy::Supervise).run(|tg| async move {
     ///     tg.spawn(async { Err::<(), _>(std::fmt::Error) })?;
     ///     let survivor = tg.spawn(async {
-    ///         weft_executor::time::sleep(std::time::Duration::from_millis(20)).await?;
-    ///         Ok::<_, weft_executor::Cancelled>("still here")
+    ///         weft::time::sleep(std::time::Duration::from_millis(20)).await?;
+    ///         Ok::<_, weft::Cancelled>("still here")
     ///     })?;
-    ///     Ok::<_, weft_structured::GroupSpawnError>(survivor)
+    ///     Ok::<_, weft::GroupSpawnError>(survivor)
     /// }).unwrap().await;
     /// // The failure is reported, but the sibling ran to completion.
     /// assert!(matches!(r, Err(GroupError::Failed(_))));
@@ -239,9 +239,9 @@ impl TaskGroup {
     /// determine the parent task").
     ///
     /// ```
-    /// use weft_structured::TaskGroup;
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
-    /// let n = TaskGroup::new().run(|_tg| async { Ok::<_, weft_executor::Cancelled>(5) }).unwrap().await;
+    /// use weft::TaskGroup;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let n = TaskGroup::new().run(|_tg| async { Ok::<_, weft::Cancelled>(5) }).unwrap().await;
     /// assert_eq!(n.unwrap(), 5);
     /// # });
     /// ```
@@ -267,11 +267,11 @@ impl TaskGroup {
     /// cancellation).
     ///
     /// ```
-    /// use weft_structured::{task_group, GroupSpawnError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, GroupSpawnError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let leaked = task_group(|tg| async move { Ok::<_, GroupSpawnError>(tg.clone()) }).await.unwrap();
     /// // The group is finished: no more children.
-    /// let e = leaked.spawn(async { Ok::<(), weft_executor::Cancelled>(()) }).unwrap_err();
+    /// let e = leaked.spawn(async { Ok::<(), weft::Cancelled>(()) }).unwrap_err();
     /// assert_eq!(e, GroupSpawnError::Finished);
     /// # });
     /// ```
@@ -287,10 +287,10 @@ impl TaskGroup {
     /// [`spawn`](Self::spawn) with a task name (asyncio's `create_task(coro, name=...)`).
     ///
     /// ```
-    /// use weft_structured::{task_group, GroupSpawnError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, GroupSpawnError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// task_group(|tg| async move {
-    ///     let t = tg.spawn_named("yolo", async { Ok::<_, weft_executor::Cancelled>(()) })?;
+    ///     let t = tg.spawn_named("yolo", async { Ok::<_, weft::Cancelled>(()) })?;
     ///     assert_eq!(t.name().as_deref(), Some("yolo"));
     ///     Ok::<_, GroupSpawnError>(())
     /// }).await.unwrap();
@@ -355,13 +355,13 @@ impl TaskGroup {
     /// The child then runs on in the group.
     ///
     /// ```
-    /// use weft_structured::{task_group, StartError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, StartError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// task_group(|tg| async move {
     ///     let port = tg.start(|status| async move {
     ///         // bind a listener, then report where it listens
     ///         status.started(8080);
-    ///         weft_executor::time::sleep(std::time::Duration::from_millis(5)).await
+    ///         weft::time::sleep(std::time::Duration::from_millis(5)).await
     ///     }).await?;
     ///     assert_eq!(port, 8080);
     ///     Ok::<_, StartError>(())
@@ -405,17 +405,17 @@ impl TaskGroup {
     /// on a group that is not running.
     ///
     /// ```
-    /// use weft_structured::{task_group, GroupError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, GroupError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let r = task_group(|tg| async move {
-    ///     tg.spawn(async { weft_executor::time::sleep(std::time::Duration::from_secs(60)).await })?;
+    ///     tg.spawn(async { weft::time::sleep(std::time::Duration::from_secs(60)).await })?;
     ///     tg.cancel();
-    ///     weft_executor::time::sleep(std::time::Duration::from_secs(60)).await?;
+    ///     weft::time::sleep(std::time::Duration::from_secs(60)).await?;
     ///     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     /// }).await;
     /// assert!(matches!(r, Err(GroupError::Stopped)));
     /// // The cancellation stayed inside the group.
-    /// assert_eq!(weft_executor::current_task().unwrap().cancelling(), 0);
+    /// assert_eq!(weft::current_task().unwrap().cancelling(), 0);
     /// # });
     /// ```
     pub fn cancel(&self) {
@@ -440,7 +440,7 @@ impl TaskGroup {
     /// Children that have not finished yet.
     ///
     /// ```
-    /// assert_eq!(weft_structured::TaskGroup::new().len(), 0);
+    /// assert_eq!(weft::TaskGroup::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.shared.state.lock().children.len()
@@ -869,10 +869,10 @@ impl<T> Slot<T> {
 /// for the child's value, or take the value once the group is done.
 ///
 /// ```
-/// use weft_structured::{task_group, GroupSpawnError};
-/// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// use weft::{task_group, GroupSpawnError};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
 /// task_group(|tg| async move {
-///     let t = tg.spawn(async { Ok::<_, weft_executor::Cancelled>(2) })?;
+///     let t = tg.spawn(async { Ok::<_, weft::Cancelled>(2) })?;
 ///     assert_eq!(t.await.unwrap(), 2);
 ///     Ok::<_, GroupSpawnError>(())
 /// }).await.unwrap();
@@ -912,10 +912,10 @@ impl<T> GroupTask<T> {
     /// failure of the group.
     ///
     /// ```
-    /// use weft_structured::{task_group, GroupSpawnError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, GroupSpawnError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let t = task_group(|tg| async move {
-    ///     let t = tg.spawn(async { weft_executor::time::sleep(std::time::Duration::from_secs(60)).await })?;
+    ///     let t = tg.spawn(async { weft::time::sleep(std::time::Duration::from_secs(60)).await })?;
     ///     t.cancel(None);
     ///     Ok::<_, GroupSpawnError>(t)
     /// }).await.unwrap();
@@ -940,10 +940,10 @@ impl<T> GroupTask<T> {
     /// call gives `Err(ChildError::AlreadyTaken)`); `None` while it runs.
     ///
     /// ```
-    /// use weft_structured::{task_group, GroupSpawnError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, GroupSpawnError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let t = task_group(|tg| async move {
-    ///     Ok::<_, GroupSpawnError>(tg.spawn(async { Ok::<_, weft_executor::Cancelled>("v") })?)
+    ///     Ok::<_, GroupSpawnError>(tg.spawn(async { Ok::<_, weft::Cancelled>("v") })?)
     /// }).await.unwrap();
     /// assert_eq!(t.take_result().unwrap().unwrap(), "v");
     /// assert!(t.take_result().unwrap().is_err());
@@ -998,10 +998,10 @@ impl<V> StartStatus<V> {
     /// Reports that the child is ready, with `value` for the caller of `start`.
     ///
     /// ```
-    /// use weft_structured::{task_group, StartError};
-    /// # weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// use weft::{task_group, StartError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// task_group(|tg| async move {
-    ///     let v = tg.start(|s| async move { s.started("ready"); Ok::<_, weft_executor::Cancelled>(()) }).await?;
+    ///     let v = tg.start(|s| async move { s.started("ready"); Ok::<_, weft::Cancelled>(()) }).await?;
     ///     assert_eq!(v, "ready");
     ///     Ok::<_, StartError>(())
     /// }).await.unwrap();

@@ -38,8 +38,7 @@ async fn fire_order(deadlines: Vec<(usize, Instant)>, block_for: Option<Duration
     for t in tasks {
         t.await.unwrap();
     }
-    let v = log.lock().clone();
-    v
+    log.lock().clone()
 }
 
 #[test]

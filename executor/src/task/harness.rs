@@ -1,9 +1,22 @@
 //! The typed half of a task: polling, completing, cancelling, reading the output. Each
 //! function here is reached through the task's vtable and performs the numbered
 //! transitions of the life cycle (see `task/mod.rs`).
+//!
+//! # Pointers, not references
+//!
+//! Everything here reaches the cell through [`Harness`], a raw pointer, and never holds a
+//! `&Cell` or `&Header` across a step after which the cell may be freed. The reason is the
+//! reference count: the moment a function drops the reference it runs on (the last step of
+//! `complete`, or `transition_to_idle`, after which another thread may complete the task
+//! and drop the last reference), the allocation may disappear. A reference that is still
+//! live then (above all a reference passed as a function argument, which Rust treats as
+//! valid for the whole call) points at freed memory, which is undefined behaviour even if
+//! it is never read again. Short borrows made through `Harness` end before any such step,
+//! and the only things used after it are the atomic state word (reached by value through
+//! [`RawTask`]) and nothing at all after `dealloc`.
 
 use super::raw::{Cell, Header, Notified, RawTask, Stage};
-use super::state::{JOIN_INTEREST, JOIN_WAKER, ToIdle, ToRunning};
+use super::state::{JOIN_INTEREST, JOIN_WAKER, State, ToIdle, ToRunning};
 use super::{JoinError, Panicked, Schedule, waker};
 use crate::cancel::Cancelled;
 use crate::context;
@@ -13,93 +26,177 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+/// A typed pointer to a task's cell. It owns nothing: the functions below each run on a
+/// reference to the task that their caller handed over (a queue entry's, the owned list's,
+/// the `Task` handle's), and say when they drop it.
+struct Harness<F: Future, S> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+impl<F: Future, S: Schedule> Harness<F, S> {
+    /// # Safety
+    /// `ptr` must be the header of a live `Cell<F, S>` (the vtable it came from says so),
+    /// and the caller must hold a reference to the task for as long as it uses the harness
+    /// before the step that drops that reference.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn raw(&self) -> RawTask {
+        // SAFETY: the cell's header is its first field (`#[repr(C)]`), and the caller of
+        // `from_raw` holds a reference to the task.
+        unsafe { RawTask::from_raw(self.cell.cast()) }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the cell is alive while the harness is used (see `from_raw`); the borrow
+        // lasts as long as `&self`, and no caller keeps it across a reference drop.
+        unsafe { &(*self.cell.as_ptr()).header }
+    }
+
+    fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    fn scheduler(&self) -> &S {
+        // SAFETY: as in `header`; the scheduler is never mutated after the cell is made.
+        unsafe { &(*self.cell.as_ptr()).scheduler }
+    }
+
+    /// The stage slot. Who may touch it is decided by the state word (RUNNING, COMPLETE,
+    /// JOIN_INTEREST): see the invariant in ARCHITECTURE.md.
+    fn stage(&self) -> *mut Stage<F> {
+        // SAFETY: the cell is alive (see `from_raw`); `addr_of!` makes no reference to
+        // the stage itself, and `UnsafeCell::get` only computes its address.
+        unsafe { (*std::ptr::addr_of!((*self.cell.as_ptr()).stage)).get() }
+    }
+
+    /// The join waker slot (see state.rs, `JOIN_WAKER`).
+    fn join_waker(&self) -> *mut Option<Waker> {
+        // SAFETY: as in `stage`.
+        unsafe { (*std::ptr::addr_of!((*self.cell.as_ptr()).join_waker)).get() }
+    }
+
+    /// Drops the future in place, catching a panic in its destructor.
+    ///
+    /// # Safety
+    /// The caller owns the stage (it set RUNNING, or claimed the task at shutdown).
+    unsafe fn drop_future(&self) -> Result<(), JoinError> {
+        let stage = self.stage();
+        // SAFETY: the caller owns the stage; the write drops the future in place.
+        catch_unwind(AssertUnwindSafe(|| unsafe { *stage = Stage::Consumed }))
+            .map_err(|p| JoinError::Panicked(Panicked::from_payload(p)))
+    }
+
+    /// Drops whatever the stage holds (the output nobody will read), catching a panic.
+    ///
+    /// # Safety
+    /// The caller owns the stage.
+    unsafe fn drop_stage(&self) {
+        let stage = self.stage();
+        // SAFETY: the caller owns the stage.
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { *stage = Stage::Consumed }));
+    }
 }
 
 /// Runs one queue entry: transitions (1) and (2), or (3) when the future finishes.
+///
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>`, and the caller hands over a queue entry's
+/// reference (and its NOTIFIED bit).
 pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    unsafe {
-        let raw = RawTask::from_raw(ptr);
-        let cell = cell::<F, S>(ptr);
-        match cell.header.state.transition_to_running() {
-            ToRunning::Skip { dealloc } => {
-                if dealloc {
-                    raw.dealloc();
-                }
+    // SAFETY: the queue entry's reference keeps the cell alive until we drop it.
+    let h = unsafe { Harness::<F, S>::from_raw(ptr) };
+    match h.state().transition_to_running() {
+        ToRunning::Skip { dealloc } => {
+            if dealloc {
+                h.raw().dealloc();
             }
-            ToRunning::Poll { aborted: true, .. } => cancel_and_complete(cell, raw, Cancelled::aborted()),
-            ToRunning::Poll { first, aborted: false } => {
-                // A task cancelled before it ever ran ends cancelled without running, as an
-                // asyncio coroutine that is cancelled before its first step never starts.
-                if first {
-                    if let Some(c) = super::extras::take_delivery(raw) {
-                        return cancel_and_complete(cell, raw, c);
-                    }
-                }
-                poll_future(cell, raw)
+        }
+        // SAFETY: transition (1) set RUNNING: the stage is ours.
+        ToRunning::Poll { aborted: true, .. } => unsafe { cancel_and_complete(h, Cancelled::aborted()) },
+        ToRunning::Poll { first, aborted: false } => {
+            // A task cancelled before it ever ran ends cancelled without running, as an
+            // asyncio coroutine that is cancelled before its first step never starts.
+            if first && let Some(c) = super::extras::take_delivery(h.raw()) {
+                // SAFETY: RUNNING is set: the stage is ours.
+                return unsafe { cancel_and_complete(h, c) };
             }
+            // SAFETY: RUNNING is set, and the queue entry's reference is still held.
+            unsafe { poll_future(h) }
         }
     }
 }
 
-unsafe fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
-    unsafe {
-        let waker = waker::waker_ref(raw);
-        let mut cx = Context::from_waker(&waker);
-        let _current = context::enter_task(raw);
-        let polled = catch_unwind(AssertUnwindSafe(|| match &mut *cell.stage.get() {
-            // SAFETY: the cell is boxed and never moves; RUNNING gives this thread exclusive
-            // access to the stage.
-            Stage::Running(future) => Pin::new_unchecked(future).poll(&mut cx),
+/// # Safety
+/// RUNNING is set by this thread, which holds the queue entry's reference.
+unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
+    let raw = h.raw();
+    let waker = waker::waker_ref(raw);
+    let mut cx = Context::from_waker(&waker);
+    let _current = context::enter_task(raw);
+    let stage = h.stage();
+    let polled = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: RUNNING gives this thread the stage; the cell never moves, so the future
+        // stays pinned where it is. The borrow ends with this closure, before any
+        // transition that could let the cell be freed.
+        match unsafe { &mut *stage } {
+            Stage::Running(future) => {
+                // SAFETY: the future lives in the boxed cell, which never moves.
+                let future = unsafe { Pin::new_unchecked(future) };
+                future.poll(&mut cx)
+            }
             _ => unreachable!("a task's future was polled after it finished"),
-        }));
-        match polled {
-            Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
-                ToIdle::Idle => {}
-                ToIdle::Notified => cell.scheduler.yield_now(Notified::from_raw(raw)),
-                ToIdle::Aborted => cancel_and_complete(cell, raw, Cancelled::aborted()),
-            },
-            Ok(Poll::Ready(output)) => {
-                let result = match drop_future(cell) {
-                    Err(panic) => Err(panic),
-                    // A task that still holds (in its output, or anywhere else) a `Cancelled`
-                    // delivered to it ended by propagating its cancellation (the `raise`
-                    // after `except CancelledError`): it is a cancelled task.
-                    Ok(()) => match super::extras::delivered_cancellation_alive(raw) {
-                        Some(c) => {
-                            drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
-                            Err(JoinError::Cancelled(c))
-                        }
-                        None => Ok(output),
-                    },
-                };
-                complete(cell, raw, result, true);
-            }
-            Err(payload) => {
-                let _ = drop_future(cell);
-                complete(cell, raw, Err(JoinError::Panicked(Panicked::from_payload(payload))), true);
-            }
+        }
+    }));
+    match polled {
+        Ok(Poll::Pending) => match h.state().transition_to_idle() {
+            // The queue entry's reference is gone: the cell may already be freed by
+            // another thread. Nothing below touches it.
+            ToIdle::Idle => {}
+            // SAFETY: the entry's reference and the NOTIFIED bit pass to the new entry.
+            ToIdle::Notified => h.scheduler().yield_now(unsafe { Notified::from_raw(raw) }),
+            // SAFETY: still RUNNING, and the entry's reference is still held.
+            ToIdle::Aborted => unsafe { cancel_and_complete(h, Cancelled::aborted()) },
+        },
+        Ok(Poll::Ready(output)) => {
+            // SAFETY: RUNNING: the stage is ours.
+            let result = match unsafe { h.drop_future() } {
+                Err(panic) => Err(panic),
+                // A task that still holds (in its output, or anywhere else) a `Cancelled`
+                // delivered to it ended by propagating its cancellation (the `raise`
+                // after `except CancelledError`): it is a cancelled task.
+                Ok(()) => match super::extras::delivered_cancellation_alive(raw) {
+                    Some(c) => {
+                        drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
+                        Err(JoinError::Cancelled(c))
+                    }
+                    None => Ok(output),
+                },
+            };
+            // SAFETY: RUNNING, and the entry's reference is held.
+            unsafe { complete(h, result, true) };
+        }
+        Err(payload) => {
+            // SAFETY: RUNNING: the stage is ours.
+            let _ = unsafe { h.drop_future() };
+            let result = Err(JoinError::Panicked(Panicked::from_payload(payload)));
+            // SAFETY: as above.
+            unsafe { complete(h, result, true) };
         }
     }
 }
 
-/// Drops the future in place, catching a panic in its destructor.
-unsafe fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
-    unsafe {
-        catch_unwind(AssertUnwindSafe(|| *cell.stage.get() = Stage::Consumed))
-            .map_err(|p| JoinError::Panicked(Panicked::from_payload(p)))
-    }
-}
-
-unsafe fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask, c: Cancelled) {
-    unsafe {
-        let result = match drop_future(cell) {
-            Ok(()) => Err(JoinError::Cancelled(c)),
-            Err(panic) => Err(panic),
-        };
-        complete(cell, raw, result, true);
-    }
+/// # Safety
+/// As for [`complete`].
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(h: Harness<F, S>, c: Cancelled) {
+    // SAFETY: the caller owns the stage.
+    let result = match unsafe { h.drop_future() } {
+        Ok(()) => Err(JoinError::Cancelled(c)),
+        Err(panic) => Err(panic),
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { complete(h, result, true) };
 }
 
 /// Transition (3): stores the output, leaves the owned list, wakes the handle, and drops
@@ -107,131 +204,149 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: Ra
 ///
 /// The task leaves the owned list *before* its handle is woken: a joiner that got the
 /// result must not still find the task in `all_tasks()` or `alive_tasks()`.
-unsafe fn complete<F: Future, S: Schedule>(
-    cell: &Cell<F, S>,
-    raw: RawTask,
-    result: Result<F::Output, JoinError>,
-    release: bool,
-) {
-    unsafe {
-        let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
-        *cell.stage.get() = Stage::Finished(result);
-        let prev = cell.header.state.transition_to_complete(cancelled);
-        if !prev.is(JOIN_INTEREST) {
-            // Nobody will read the output: drop it here (its destructor may panic).
-            let _ = catch_unwind(AssertUnwindSafe(|| *cell.stage.get() = Stage::Consumed));
+///
+/// # Safety
+/// The caller owns the stage (RUNNING, or claimed at shutdown) and hands over one
+/// reference (the poll's, or with `release == false` the owned list's), which this
+/// function drops last: the cell may be freed when it returns.
+unsafe fn complete<F: Future, S: Schedule>(h: Harness<F, S>, result: Result<F::Output, JoinError>, release: bool) {
+    let raw = h.raw();
+    let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
+    // SAFETY: the caller owns the stage until COMPLETE is published just below.
+    unsafe { *h.stage() = Stage::Finished(result) };
+    let prev = h.state().transition_to_complete(cancelled);
+    if !prev.is(JOIN_INTEREST) {
+        // Nobody will read the output: drop it here (its destructor may panic).
+        // SAFETY: without join interest, the stage stays ours after COMPLETE.
+        unsafe { h.drop_stage() };
+    }
+    if let Some(extras) = raw.extras() {
+        extras.on_complete(raw.id());
+    }
+    let released = release && h.scheduler().release(h.header());
+    if prev.is(JOIN_INTEREST | JOIN_WAKER) {
+        // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read, and COMPLETE
+        // now stops the handle from writing it again; the reference we still hold keeps
+        // the cell alive while the waker runs.
+        if let Some(w) = unsafe { &*h.join_waker() } {
+            w.wake_by_ref();
         }
-        if let Some(extras) = raw.extras() {
-            extras.on_complete(raw.id());
-        }
-        let released = release && cell.scheduler.release(&cell.header);
-        if prev.is(JOIN_INTEREST | JOIN_WAKER) {
-            // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read, and COMPLETE
-            // now stops the handle from writing it again; the poll's reference, dropped
-            // below, keeps the cell alive.
-            if let Some(w) = &*cell.join_waker.get() {
-                w.wake_by_ref();
-            }
-        }
-        if cell.header.state.ref_dec_n(1 + released as usize) {
-            raw.dealloc();
-        }
+    }
+    // The last use of the cell: after this, it may be freed (by us or by the handle).
+    if raw.state().ref_dec_n(1 + released as usize) {
+        raw.dealloc();
     }
 }
 
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>`; the caller hands over one reference.
 pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    unsafe {
-        let cell = cell::<F, S>(ptr);
-        cell.scheduler.schedule(Notified::from_raw(RawTask::from_raw(ptr)));
-    }
+    // SAFETY: the handed-over reference keeps the cell alive; it passes to the entry.
+    let h = unsafe { Harness::<F, S>::from_raw(ptr) };
+    // SAFETY: the caller handed over a reference and the NOTIFIED bit.
+    h.scheduler().schedule(unsafe { Notified::from_raw(h.raw()) });
 }
 
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>` whose reference count just reached zero.
 pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    unsafe {
-        drop(Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()));
-    }
+    // SAFETY: the cell was made by `Box::new` in `RawTask::new`; nobody refers to it any
+    // more, so it is ours to free.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
 /// Transition (6): the runtime is shutting down and the owned list hands over its reference.
+///
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>`; the caller hands over the owned list's reference.
 pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    unsafe {
-        let raw = RawTask::from_raw(ptr);
-        let cell = cell::<F, S>(ptr);
-        if cell.header.state.transition_to_shutdown() {
-            // The list's reference stands in for the poll's; the list already unlinked us.
-            let result = match drop_future(cell) {
-                Ok(()) => Err(JoinError::Cancelled(Cancelled::shutdown())),
-                Err(p) => Err(p),
-            };
-            complete(cell, raw, result, false);
-        } else {
-            raw.ref_dec();
-        }
+    // SAFETY: the list's reference keeps the cell alive until we drop it.
+    let h = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if h.state().transition_to_shutdown() {
+        // The list's reference stands in for the poll's; the list already unlinked us.
+        // SAFETY: transition (6) claimed the task: the stage is ours.
+        let result = match unsafe { h.drop_future() } {
+            Ok(()) => Err(JoinError::Cancelled(Cancelled::shutdown())),
+            Err(p) => Err(p),
+        };
+        // SAFETY: we own the stage and hand over the list's reference.
+        unsafe { complete(h, result, false) };
+    } else {
+        h.raw().ref_dec();
     }
 }
 
-pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
-    ptr: NonNull<Header>,
-    dst: *mut (),
-    waker: &Waker,
-) {
-    unsafe {
-        let cell = cell::<F, S>(ptr);
-        let out = &mut *(dst as *mut Poll<Result<F::Output, JoinError>>);
-        if can_read_output(cell, waker) {
-            match std::mem::replace(&mut *cell.stage.get(), Stage::Consumed) {
-                Stage::Finished(result) => *out = Poll::Ready(result),
-                _ => *out = Poll::Ready(Err(JoinError::AlreadyJoined)),
-            }
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>`, the caller is its `Task` handle (which holds a
+/// reference), and `dst` points to a `Poll<Result<F::Output, JoinError>>`.
+pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: the handle's reference keeps the cell alive.
+    let h = unsafe { Harness::<F, S>::from_raw(ptr) };
+    // SAFETY: the caller says `dst` has this type.
+    let out = unsafe { &mut *(dst as *mut Poll<Result<F::Output, JoinError>>) };
+    // SAFETY: the caller is the handle, the side of the join-waker protocol this implements.
+    if unsafe { can_read_output(&h, waker) } {
+        // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
+        match std::mem::replace(unsafe { &mut *h.stage() }, Stage::Consumed) {
+            Stage::Finished(result) => *out = Poll::Ready(result),
+            _ => *out = Poll::Ready(Err(JoinError::AlreadyJoined)),
         }
     }
 }
 
 /// The handle's side of the JOIN_WAKER protocol (state.rs). Returns true once COMPLETE.
-unsafe fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
-    unsafe {
-        let state = &cell.header.state;
-        let snapshot = state.load();
-        if snapshot.is(super::state::COMPLETE) {
-            return true;
-        }
-        let stored = if !snapshot.is(JOIN_WAKER) {
-            set_join_waker(cell, waker.clone())
-        } else {
-            // SAFETY: reading is allowed while JOIN_WAKER is set (the runtime only reads too).
-            if (*cell.join_waker.get()).as_ref().is_some_and(|w| w.will_wake(waker)) {
-                return false;
-            }
-            state.unset_join_waker().map_err(|_| ()).and_then(|()| set_join_waker(cell, waker.clone()))
-        };
-        stored.is_err()
+///
+/// # Safety
+/// Called by the task's `Task` handle only.
+unsafe fn can_read_output<F: Future, S: Schedule>(h: &Harness<F, S>, waker: &Waker) -> bool {
+    let state = h.state();
+    let snapshot = state.load();
+    if snapshot.is(super::state::COMPLETE) {
+        return true;
     }
+    let stored = if !snapshot.is(JOIN_WAKER) {
+        // SAFETY: the caller is the handle.
+        unsafe { set_join_waker(h, waker.clone()) }
+    } else {
+        // SAFETY: reading is allowed while JOIN_WAKER is set (the runtime only reads too).
+        if unsafe { &*h.join_waker() }.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return false;
+        }
+        // SAFETY: once `unset_join_waker` succeeded, the slot is the handle's again.
+        state.unset_join_waker().map_err(|_| ()).and_then(|()| unsafe { set_join_waker(h, waker.clone()) })
+    };
+    stored.is_err()
 }
 
-unsafe fn set_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: Waker) -> Result<(), ()> {
-    unsafe {
-        // SAFETY: JOIN_WAKER is clear, so the slot belongs to the handle.
-        *cell.join_waker.get() = Some(waker);
-        if cell.header.state.set_join_waker().is_err() {
-            // Completed meanwhile: the runtime never saw this waker; take it back.
-            *cell.join_waker.get() = None;
-            return Err(());
-        }
-        Ok(())
+/// # Safety
+/// Called by the handle while JOIN_WAKER is clear (the slot is the handle's).
+unsafe fn set_join_waker<F: Future, S: Schedule>(h: &Harness<F, S>, waker: Waker) -> Result<(), ()> {
+    let slot = h.join_waker();
+    // SAFETY: JOIN_WAKER is clear, so the slot belongs to the handle.
+    unsafe { *slot = Some(waker) };
+    if h.state().set_join_waker().is_err() {
+        // Completed meanwhile: the runtime never saw this waker; take it back.
+        // SAFETY: COMPLETE froze JOIN_WAKER clear: the slot is still the handle's.
+        unsafe { *slot = None };
+        return Err(());
     }
+    Ok(())
 }
 
+/// # Safety
+/// `ptr` is the header of a `Cell<F, S>`; the caller is the `Task` handle being dropped,
+/// which hands over its reference.
 pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    unsafe {
-        let raw = RawTask::from_raw(ptr);
-        let cell = cell::<F, S>(ptr);
-        if cell.header.state.unset_join_interest().is_err() {
-            // Complete: the output is the handle's to drop.
-            let _ = catch_unwind(AssertUnwindSafe(|| *cell.stage.get() = Stage::Consumed));
-        } else {
-            // JOIN_WAKER is now clear: the slot is ours; drop the waker early.
-            *cell.join_waker.get() = None;
-        }
-        raw.ref_dec();
+    // SAFETY: the handle's reference keeps the cell alive until the last line.
+    let h = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if h.state().unset_join_interest().is_err() {
+        // Complete: the output is the handle's to drop.
+        // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
+        unsafe { h.drop_stage() };
+    } else {
+        // JOIN_WAKER is now clear: the slot is ours; drop the waker early.
+        // SAFETY: with JOIN_WAKER clear, the slot belongs to the handle.
+        unsafe { *h.join_waker() = None };
     }
+    h.raw().ref_dec();
 }

@@ -85,8 +85,7 @@ where
 {
     let raw = RawTask::new(future, scheduler, Id::next());
     let scope = crate::context::current_scope_arc();
-    let locals =
-        crate::context::current_task().and_then(|t| t.extras()).and_then(|e| e.inner.lock().locals.clone());
+    let locals = crate::context::current_task().and_then(|t| t.extras()?.inner.lock().locals.clone());
     if name.is_some() || scope.is_some() || locals.is_some() {
         let extras = raw.extras_or_init();
         let mut inner = extras.inner.lock();

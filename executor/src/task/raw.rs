@@ -138,13 +138,16 @@ impl RawTask {
         self.ptr
     }
 
-    pub(crate) fn header<'a>(self) -> &'a Header {
+    /// The header. The borrow is tied to this `RawTask` value, not to the task: the
+    /// caller must hold a reference to the task for as long as it uses the result, and
+    /// must not keep it across a step that may drop that reference.
+    pub(crate) fn header(&self) -> &Header {
         // SAFETY: every RawTask in circulation is backed by a reference that keeps the
         // allocation alive for as long as the caller uses it (the caller's own reference).
         unsafe { self.ptr.as_ref() }
     }
 
-    pub(crate) fn state<'a>(self) -> &'a State {
+    pub(crate) fn state(&self) -> &State {
         &self.header().state
     }
 
@@ -174,6 +177,8 @@ impl RawTask {
     /// `dst` must point to a `Poll<Result<F::Output, JoinError>>` of this task's output type,
     /// and the caller must be the task's `Task` handle.
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: the vtable matches the cell's types; the caller's contract is the
+        // callee's.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
     }
 
@@ -197,11 +202,11 @@ impl RawTask {
         }
     }
 
-    pub(crate) fn extras<'a>(self) -> Option<&'a Extras> {
+    pub(crate) fn extras(&self) -> Option<&Extras> {
         Extras::get(self.header())
     }
 
-    pub(crate) fn extras_or_init<'a>(self) -> &'a Extras {
+    pub(crate) fn extras_or_init(&self) -> &Extras {
         Extras::get_or_init(self.header())
     }
 }

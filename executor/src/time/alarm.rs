@@ -26,14 +26,14 @@ use std::time::{Duration, Instant};
 /// The poller token of the alarm's event; the driver ignores it (the wake-up is the point).
 pub(crate) const ALARM_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(miri)))]
 pub(crate) struct Alarm {
     fd: std::os::fd::OwnedFd,
     /// The instant the timerfd is armed for, if it has not rung since.
     armed: Option<Instant>,
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(miri)))]
 impl Alarm {
     /// A disarmed alarm registered with `registry`; `None` if the system refuses one.
     pub(crate) fn new(registry: &mio::Registry) -> Option<Alarm> {
@@ -81,11 +81,11 @@ impl Alarm {
     }
 }
 
-/// Systems without a timerfd: the poll's timeout is the alarm.
-#[cfg(not(target_os = "linux"))]
+/// Systems without a timerfd, and Miri (which has none): the poll's timeout is the alarm.
+#[cfg(any(not(target_os = "linux"), miri))]
 pub(crate) struct Alarm(());
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(not(target_os = "linux"), miri))]
 impl Alarm {
     pub(crate) fn new(_registry: &mio::Registry) -> Option<Alarm> {
         None

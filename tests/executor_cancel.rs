@@ -27,7 +27,8 @@ where
     weft::spawn(async move {
         let t = weft::spawn(fut);
         let r = then(&t);
-        (r, t.await)
+        // The result is data here: caught, it does not make this task cancelled.
+        (r, t.await.map_err(JoinError::caught))
     })
     .await
     .unwrap()
@@ -283,10 +284,24 @@ fn swallowing_the_cancelled_means_the_task_was_not_cancelled() {
     });
 }
 
+/// asyncio: a coroutine that raises `CancelledError("by hand")` ends its task cancelled,
+/// with that message.
 #[test]
-fn a_hand_made_cancelled_does_not_mark_the_task() {
+fn a_hand_made_cancelled_returned_by_a_task_cancels_it() {
     block_on_both(|flavour| async move {
         let t = weft::spawn(async { Err::<(), _>(Cancelled::new(Some("by hand"))) });
+        let r = t.task_ref();
+        let err = t.await.unwrap_err();
+        assert_eq!(err.as_cancelled().and_then(|c| c.message()), Some("by hand"), "{flavour}");
+        assert!(r.is_cancelled(), "{flavour}");
+    });
+}
+
+/// A hand-made `Cancelled` kept as a caught record does not mark the task.
+#[test]
+fn a_caught_cancelled_is_data() {
+    block_on_both(|flavour| async move {
+        let t = weft::spawn(async { Err::<(), _>(Cancelled::new(Some("by hand")).caught()) });
         let r = t.task_ref();
         let out = t.await.unwrap();
         assert_eq!(out.unwrap_err().message(), Some("by hand"), "{flavour}: returned as a value");

@@ -16,7 +16,7 @@ fn current<F: std::future::Future<Output = ()>>(f: impl FnOnce(Log) -> F + Send 
     common::watchdog("current_thread", common::WATCHDOG, move || {
         let log: Log = Arc::default();
         common::current().block_on(f(log.clone()));
-        
+
         log.lock().clone()
     })
 }

@@ -248,6 +248,10 @@ fn a_group_of_connection_handlers_is_cancelled_as_a_whole() {
 /// A writer and a reader move 1 MiB through one connection while a chaos task cancels
 /// both at random moments. Each cancelled `read` or `write` did not happen, so the bytes
 /// that arrive are exactly the bytes sent, in order: none lost, none doubled.
+///
+/// That something was cancelled is proven by construction, not left to luck: the writer
+/// does not start until a read of the reader, blocked on the empty connection, has been
+/// cancelled (the chaos keeps cancelling it until the reader reports one).
 #[test]
 fn cancelled_reads_and_writes_lose_and_duplicate_nothing() {
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -257,17 +261,24 @@ fn cancelled_reads_and_writes_lose_and_duplicate_nothing() {
         let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
         let data: Arc<Vec<u8>> = Arc::new((0..LEN).map(|i| (i * 31 % 253) as u8).collect());
+        let go = Arc::new(weft::Event::new());
+        // What each side did, kept outside the tasks: a task whose last step races a
+        // cancellation ends cancelled, and its return value would be lost.
+        let (w_interrupted, r_interrupted) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let got = Arc::new(parking_lot::Mutex::new(Vec::with_capacity(LEN)));
         let started = Arc::new(AtomicUsize::new(0));
         let writer = {
-            let (data, started) = (data.clone(), started.clone());
+            let (data, go, interrupted, started) =
+                (data.clone(), go.clone(), w_interrupted.clone(), started.clone());
             weft::spawn(async move {
                 started.fetch_add(1, SeqCst);
-                let (mut pos, mut interrupted) = (0, 0usize);
+                while go.wait().await.is_err() {}
+                let mut pos = 0;
                 while pos < LEN {
                     let end = (pos + 1009).min(LEN);
                     match client.write(&data[pos..end]).await {
                         Ok(n) => pos += n,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => interrupted += 1,
+                        Err(e) if weft::is_cancellation(&e) => _ = interrupted.fetch_add(1, SeqCst),
                         Err(e) => panic!("write: {e}"),
                     }
                     // Paced, so that the chaos finds both tasks at work. (A cancellation
@@ -275,45 +286,48 @@ fn cancelled_reads_and_writes_lose_and_duplicate_nothing() {
                     let _ = weft::yield_now().await;
                 }
                 client.shutdown(std::net::Shutdown::Write).unwrap();
-                interrupted
             })
         };
         let reader = {
-            let started = started.clone();
+            let (got, interrupted, started) = (got.clone(), r_interrupted.clone(), started.clone());
             weft::spawn(async move {
                 started.fetch_add(1, SeqCst);
-                let (mut got, mut interrupted) = (Vec::with_capacity(LEN), 0usize);
                 let mut buf = [0u8; 997];
                 loop {
                     match server.read(&mut buf).await {
-                        Ok(0) => return (got, interrupted),
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                        Err(e) if e.kind() == ErrorKind::Interrupted => interrupted += 1,
+                        Ok(0) => return,
+                        Ok(n) => got.lock().extend_from_slice(&buf[..n]),
+                        Err(e) if weft::is_cancellation(&e) => _ = interrupted.fetch_add(1, SeqCst),
                         Err(e) => panic!("read: {e}"),
                     }
                 }
             })
         };
+        let (w, r) = (writer.task_ref(), reader.task_ref());
         // A task cancelled before its first step never runs (as in asyncio): let both
-        // start before the chaos.
+        // start. Then, until the reader reports a cancelled read, nothing can arrive:
+        // every request lands in a read waiting on the empty connection.
         while started.load(SeqCst) < 2 {
             weft::yield_now().await.unwrap();
         }
-        let (w, r) = (writer.task_ref(), reader.task_ref());
-        let mut cancels = 0;
+        while r_interrupted.load(SeqCst) == 0 {
+            r.cancel(None);
+            weft::yield_now().await.unwrap();
+        }
+        go.set();
         while !(w.is_finished() && r.is_finished()) {
             for t in [&w, &r] {
-                if t.cancel(None) {
-                    cancels += 1;
-                }
+                t.cancel(None);
             }
             weft::yield_now().await.unwrap();
         }
-        let w_interrupted = writer.await.unwrap();
-        let (got, r_interrupted) = reader.await.unwrap();
-        assert!(cancels > 0, "{flavour}: the chaos cancelled nothing");
-        assert!(w_interrupted + r_interrupted > 0, "{flavour}: no read or write was interrupted");
-        assert_eq!(got.len(), LEN, "{flavour}: {w_interrupted} writes and {r_interrupted} reads interrupted");
-        assert!(got == *data, "{flavour}: the bytes differ");
+        // Either may have ended cancelled (a request that arrived after its last wait).
+        let _ = writer.await;
+        let _ = reader.await;
+        let (wi, ri) = (w_interrupted.load(SeqCst), r_interrupted.load(SeqCst));
+        let got = got.lock();
+        assert!(ri > 0, "{flavour}: no read was interrupted");
+        assert_eq!(got.len(), LEN, "{flavour}: {wi} writes and {ri} reads interrupted");
+        assert!(*got == *data, "{flavour}: the bytes differ");
     });
 }

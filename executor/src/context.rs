@@ -99,6 +99,11 @@ pub(crate) fn enter_scope(scope: &Arc<ScopeCore>) -> ScopeGuard {
     CONTEXT.with(|c| ScopeGuard { prev: c.scope.replace(Arc::as_ptr(scope)) })
 }
 
+/// Leaves every scope for as long as the guard lives (see `ScopeCore::outside`).
+pub(crate) fn leave_scopes() -> ScopeGuard {
+    CONTEXT.with(|c| ScopeGuard { prev: c.scope.replace(std::ptr::null()) })
+}
+
 impl Drop for ScopeGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|c| c.scope.set(self.prev));

@@ -40,7 +40,7 @@ mod task;
 pub mod time;
 
 pub use blocking::{BlockingTask, spawn_blocking, to_thread};
-pub use cancel::{CancelKind, CancellableExt, Cancelled, checkpoint};
+pub use cancel::{CancelKind, CancellableExt, Cancelled, checkpoint, is_cancellation};
 pub use error::{BuildError, EnterError, SpawnError};
 pub use runtime::Runtime;
 pub use scheduler::defer::{DeferWakes, defer_wakes};

@@ -98,7 +98,14 @@ impl fmt::Display for BarrierError {
     }
 }
 
-impl std::error::Error for BarrierError {}
+impl std::error::Error for BarrierError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BarrierError::Cancelled(c) => Some(c),
+            _ => None,
+        }
+    }
+}
 
 /// A barrier for a fixed number of tasks (asyncio's `Barrier`): each `wait` blocks until
 /// `parties` tasks are waiting, then all return, each with its own arrival index.

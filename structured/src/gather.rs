@@ -246,7 +246,9 @@ where
         let this = &mut *self;
         let results = &mut this.results;
         let round = this.children.poll(cx, |i, r, _| {
-            results[i] = Some(r);
+            // Results are data here (asyncio's `return_exceptions=True`): a child's
+            // cancellation is kept as a record, not delivered to the gathering task.
+            results[i] = Some(r.map_err(JoinError::caught));
             ControlFlow::<()>::Continue(())
         });
         Poll::Ready(match ready!(round) {

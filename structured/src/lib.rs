@@ -49,7 +49,7 @@ pub mod await_task;
 pub mod gather;
 pub mod group;
 pub mod locals;
-pub mod outcome;
+mod panic;
 pub mod retry;
 pub mod scope;
 pub mod shield;
@@ -66,7 +66,6 @@ pub use group::{
     Policy, Run, StartError, StartStatus, TaskGroup, task_group,
 };
 pub use locals::{LocalResetError, LocalToken, TaskLocal};
-pub use outcome::is_cancellation;
 pub use retry::{RetryPolicy, RetryPolicyBuilder, RetryPolicyError, retry};
 pub use scope::{
     CancelScope, FailAfter, ScopeRun, current_effective_deadline, fail_after, fail_at, move_on_after,

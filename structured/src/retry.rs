@@ -4,8 +4,12 @@
 //! `max_delay`, then shortened by a random fraction up to `jitter` (so that many clients
 //! that failed together do not retry together). The sleeps are checkpoints: cancelling
 //! the task ends the retry loop with the cancellation. A failure that is a cancellation
-//! is never retried.
+//! is never retried: each attempt is judged by weft's one rule
+//! ([`weft::cancel::outcome`](weft_executor::cancel::outcome)), so an attempt cancelled
+//! in any wait (a queue get, a lock, a socket read) ends the loop at once, whatever error
+//! type carries the `Cancelled`: yours, `Box<dyn Error + Send + Sync>`, `anyhow::Error`.
 
+use std::any::Any;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -14,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use weft_executor::Cancelled;
 
-type Predicate = Arc<dyn Fn(&(dyn Error + 'static)) -> bool + Send + Sync>;
+/// A `retry_if` predicate, erased: `None` when the error is not of the predicate's type.
+type Predicate = Arc<dyn Fn(&dyn Any) -> Option<bool> + Send + Sync>;
 
 /// How [`retry`] retries. Build one with [`RetryPolicy::builder`].
 ///
@@ -130,8 +135,9 @@ impl RetryPolicy {
         d.mul_f64(1.0 - self.jitter * random_unit())
     }
 
-    fn should_retry(&self, e: &(dyn Error + 'static)) -> bool {
-        !crate::is_cancellation(e) && self.retry_if.as_ref().is_none_or(|p| p(e))
+    fn should_retry(&self, e: &dyn Any) -> bool {
+        // A predicate for another error type never matches (see `retry_if`).
+        self.retry_if.as_ref().is_none_or(|p| p(e).unwrap_or(false))
     }
 }
 
@@ -162,16 +168,19 @@ impl RetryPolicyBuilder {
         self
     }
     /// Retries only failures for which `pred` is true (others are returned at once).
+    /// `pred` takes the operation's error type `E`; a policy used with an operation whose
+    /// error is of another type retries nothing (the predicate cannot say yes).
     ///
     /// ```
+    /// use std::io::ErrorKind;
     /// let p = weft::RetryPolicy::builder()
-    ///     .retry_if(|e| e.downcast_ref::<std::io::Error>().is_some())
+    ///     .retry_if(|e: &std::io::Error| e.kind() == ErrorKind::ConnectionRefused)
     ///     .build()
     ///     .unwrap();
     /// # let _ = p;
     /// ```
-    pub fn retry_if(mut self, pred: impl Fn(&(dyn Error + 'static)) -> bool + Send + Sync + 'static) -> Self {
-        self.policy.retry_if = Some(Arc::new(pred));
+    pub fn retry_if<E: 'static>(mut self, pred: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
+        self.policy.retry_if = Some(Arc::new(move |e: &dyn Any| e.downcast_ref::<E>().map(&pred)));
         self
     }
     /// Checks and returns the policy.
@@ -217,14 +226,16 @@ pub async fn retry<Op, Fut, T, E>(policy: &RetryPolicy, mut op: Op) -> Result<T,
 where
     Op: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, E>>,
-    E: Error + From<Cancelled> + 'static,
+    E: From<Cancelled> + 'static,
 {
     let mut attempt = 1;
     loop {
+        let watch = weft_executor::cancel::watch();
         match op(attempt).await {
             Ok(v) => return Ok(v),
             Err(e) => {
-                if attempt >= policy.max_attempts || !policy.should_retry(&e) {
+                let cancelled = watch.is_propagating();
+                if cancelled || attempt >= policy.max_attempts || !policy.should_retry(&e) {
                     return Err(e);
                 }
             }

@@ -14,7 +14,6 @@ use crate::await_task::{Joined, poll_join};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use weft_executor::cancel::ScopeCore;
 use weft_executor::{Cancelled, Task};
@@ -85,11 +84,10 @@ where
             let ShieldState::New(fut) = std::mem::replace(&mut self.state, ShieldState::Done) else {
                 unreachable!()
             };
-            // Spawned inside a private shielded scope, the task inherits that scope:
-            // the caller's scopes end their walk there and cannot cancel it.
-            let guard: Arc<ScopeCore> = ScopeCore::new();
-            guard.set_shield(true);
-            let task = guard.poll_inside(cx, |_| weft_executor::spawn(fut));
+            // Spawned outside every scope, the task inherits none: the caller's scopes
+            // cannot reach it, while its own `cancel()` still does (asyncio's shield
+            // protects the inner task from the caller, not from itself).
+            let task = ScopeCore::outside(|| weft_executor::spawn(fut));
             self.state = ShieldState::Waiting(task);
         }
         let ShieldState::Waiting(task) = &mut self.state else {
@@ -107,12 +105,13 @@ where
                     weft_executor::JoinError::Panicked(p) => {
                         std::panic::resume_unwind(Box::new(p.message().to_string()))
                     }
-                    e => {
+                    weft_executor::JoinError::Cancelled(c) => {
                         // The inner task was cancelled by someone else (asyncio: the
-                        // shield's outer future is cancelled too).
-                        let c = e.as_cancelled().cloned().unwrap_or_else(|| Cancelled::new(None));
+                        // shield's outer future is cancelled too); the join delivered it
+                        // to the caller.
                         Poll::Ready(Err(ShieldCancelled { cancelled: c, task: None }))
                     }
+                    e => unreachable!("a shield's task is joined once: {e}"),
                 }
             }
             Poll::Ready(Joined::WaiterCancelled(c)) => {

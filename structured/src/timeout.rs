@@ -17,9 +17,11 @@
 //! ```
 //!
 //! The body's output is a `Result<T, E>` whose error type can hold a timeout
-//! (`E: From<TimeoutError>`); [`Interrupted`] is a ready-made one for bodies whose only
-//! error is a cancellation. Whether `E` is the cancellation is decided as everywhere in
-//! weft (see [`is_cancellation`](crate::is_cancellation)).
+//! (`E: From<TimeoutError>`): [`Interrupted`], a ready-made one for bodies whose only
+//! error is a cancellation, your own enum, `Box<dyn Error + Send + Sync>` or
+//! `anyhow::Error`. Whether the body's `Err` is the cancellation is decided as
+//! everywhere in weft, by the rule of [`weft::cancel::outcome`](weft_executor::cancel::outcome):
+//! your error type needs no `source()` for it.
 //!
 //! ```
 //! use std::time::Duration;
@@ -43,6 +45,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use weft_executor::cancel::Watch;
 use weft_executor::time::InvalidDuration;
 use weft_executor::{Cancelled, TaskRef};
 
@@ -320,7 +323,7 @@ impl Timeout {
     pub fn run<F, T, E>(&self, body: F) -> Result<TimeoutFuture<F>, TimeoutStateError>
     where
         F: Future<Output = Result<T, E>>,
-        E: Error + From<TimeoutError> + 'static,
+        E: From<TimeoutError>,
     {
         let mut s = self.shared.lock();
         if s.claimed {
@@ -334,6 +337,7 @@ impl Timeout {
             inline: Shared::new(None),
             timer: None,
             started: false,
+            watch: None,
         })
     }
 }
@@ -362,7 +366,7 @@ fn deadline_after(delay: Duration) -> Instant {
 pub fn timeout<F, T, E>(delay: Duration, body: F) -> TimeoutFuture<F>
 where
     F: Future<Output = Result<T, E>>,
-    E: Error + From<TimeoutError> + 'static,
+    E: From<TimeoutError>,
 {
     timeout_at(deadline_after(delay), body)
 }
@@ -383,11 +387,11 @@ where
 pub fn timeout_at<F, T, E>(deadline: Instant, body: F) -> TimeoutFuture<F>
 where
     F: Future<Output = Result<T, E>>,
-    E: Error + From<TimeoutError> + 'static,
+    E: From<TimeoutError>,
 {
     let mut inline = Shared::new(Some(deadline));
     inline.claimed = true;
-    TimeoutFuture { body, shared: None, inline, timer: None, started: false }
+    TimeoutFuture { body, shared: None, inline, timer: None, started: false, watch: None }
 }
 
 /// asyncio's `wait_for(aw, timeout)` with 3.12+ semantics: exactly [`timeout`] around
@@ -422,7 +426,7 @@ where
 pub fn wait_for<F, T, E>(fut: F, delay: Duration) -> TimeoutFuture<F>
 where
     F: Future<Output = Result<T, E>>,
-    E: Error + From<TimeoutError> + 'static,
+    E: From<TimeoutError>,
 {
     timeout(delay, fut)
 }
@@ -441,7 +445,7 @@ where
 pub fn wait_for_secs<F, T, E>(fut: F, seconds: f64) -> Result<TimeoutFuture<F>, InvalidDuration>
 where
     F: Future<Output = Result<T, E>>,
-    E: Error + From<TimeoutError> + 'static,
+    E: From<TimeoutError>,
 {
     weft_executor::time::secs(seconds).map(|d| timeout(d, fut))
 }
@@ -456,6 +460,9 @@ pub struct TimeoutFuture<F> {
     inline: Shared,
     timer: Option<QuietTimer>,
     started: bool,
+    /// The task as the timeout found it on entry (the rule's mark, asyncio's recorded
+    /// `cancelling()`), taken at the first poll.
+    watch: Option<Watch>,
 }
 
 impl<F> fmt::Debug for TimeoutFuture<F> {
@@ -492,7 +499,7 @@ impl<F> TimeoutFuture<F> {
 impl<F, T, E> Future for TimeoutFuture<F>
 where
     F: Future<Output = Result<T, E>>,
-    E: Error + From<TimeoutError> + 'static,
+    E: From<TimeoutError>,
 {
     type Output = Result<T, E>;
 
@@ -504,8 +511,12 @@ where
             this.started = true;
             // asyncio's __aenter__ records the task's cancel count; the task itself is
             // only needed once the body waits (a ready body never touches it).
-            let cancelling = weft_executor::cancel::current_cancelling()
-                .expect("weft: a timeout must be awaited inside a weft task (spawn it or use block_on)");
+            let watch = weft_executor::cancel::watch();
+            this.watch = Some(watch);
+            let cancelling = watch.cancelling().expect(
+                "weft: a timeout must be awaited inside a weft task: spawn it with weft::spawn, or await it \
+                 in the future given to weft::run or Runtime::block_on",
+            );
             this.with_state(|s| {
                 s.cancelling = cancelling;
                 s.state = State::Entered;
@@ -564,7 +575,7 @@ impl<F> TimeoutFuture<F> {
 
     fn exit<T, E>(&mut self, out: Result<T, E>) -> Result<T, E>
     where
-        E: Error + From<TimeoutError> + 'static,
+        E: From<TimeoutError>,
     {
         self.timer = None;
         let ours = self.with_state(|s| match s.state {
@@ -581,7 +592,9 @@ impl<F> TimeoutFuture<F> {
             _ => false,
         });
         match out {
-            Err(e) if ours && crate::is_cancellation(&e) => {
+            // The one rule: the body's error propagates a cancellation delivered while it
+            // ran, whatever type carries it.
+            Err(e) if ours && self.watch.is_some_and(|w| w.is_propagating()) => {
                 drop(e);
                 Err(E::from(TimeoutError))
             }

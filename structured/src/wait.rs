@@ -39,6 +39,18 @@ pub struct Finished<O> {
     pub result: Result<O, JoinError>,
 }
 
+impl<O> Finished<O> {
+    /// As `as_completed` hands it out: like `await next_task` in asyncio, a cancellation
+    /// is delivered to the task that takes it.
+    fn handed_out(self) -> Self {
+        let result = self.result.map_err(|e| match e {
+            JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
+            e => e,
+        });
+        Finished { result, ..self }
+    }
+}
+
 /// Why [`wait`] returned no sets.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -144,6 +156,10 @@ impl<T, E> Future for Wait<T, E> {
                     failed |= matches!(result, Err(JoinError::Panicked(_)) | Ok(Err(_)));
                     let (index, id) = (*index, task.id());
                     *slot = None;
+                    // The sets are data (asyncio returns the task objects, whose
+                    // exceptions are raised only when asked for): a cancellation is kept
+                    // as a record, not delivered to the waiting task.
+                    let result = result.map_err(JoinError::caught);
                     this.done.push(Finished { index, id, result });
                 }
             }
@@ -268,7 +284,7 @@ impl<O> AsCompleted<O> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Finished<O>, AsCompletedError>>> {
         if let Some(f) = self.ready.pop_front() {
-            return Poll::Ready(Some(Ok(f)));
+            return Poll::Ready(Some(Ok(f.handed_out())));
         }
         if self.ended {
             return Poll::Ready(None);
@@ -285,6 +301,8 @@ impl<O> AsCompleted<O> {
                 Poll::Ready(Joined::Done(result)) => {
                     let (index, id) = (*index, task.id());
                     *slot = None;
+                    // Kept as a record until it is handed out (see `poll_next_item`).
+                    let result = result.map_err(JoinError::caught);
                     self.ready.push_back(Finished { index, id, result });
                 }
             }
@@ -294,7 +312,7 @@ impl<O> AsCompleted<O> {
             self.ended = true;
         }
         if let Some(f) = self.ready.pop_front() {
-            return Poll::Ready(Some(Ok(f)));
+            return Poll::Ready(Some(Ok(f.handed_out())));
         }
         if self.ended {
             return Poll::Ready(None);

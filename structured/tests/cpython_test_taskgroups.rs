@@ -876,6 +876,6 @@ fn cpython_test_taskgroups_test_taskgroup_21() {
 #[test]
 fn group_error_is_not_a_cancellation_but_group_cancel_is() {
     let g = GroupError::Cancelled(Cancelled::new(None));
-    assert!(weft_structured::is_cancellation(&g));
-    assert!(!weft_structured::is_cancellation(&GroupError::Stopped));
+    assert!(weft::is_cancellation(&g));
+    assert!(!weft::is_cancellation(&GroupError::Stopped));
 }

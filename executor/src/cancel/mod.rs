@@ -12,7 +12,8 @@
 //! * **Requests** (asyncio's `Task.cancel`): edge-triggered and counted. A request
 //!   marks one pending delivery and wakes the task; the checkpoint the task is suspended
 //!   in, or the next one it reaches, returns `Err(Cancelled)` once. `uncancel()` undoes a
-//!   request. The counters live in the task's header (`task/cancel_state.rs`).
+//!   request. The counters live in the task's header (`state.rs`), the path from a
+//!   request to the `Cancelled` a checkpoint returns is `delivery.rs`.
 //! * **Scopes** (Trio's cancel scopes, [`ScopeCore`]): level-triggered. While a scope is
 //!   cancelled, every checkpoint polled inside it fails, until the scope is left. A
 //!   shielded scope hides the scopes outside it and defers requests until it is left.
@@ -24,14 +25,34 @@
 //! Futures that are not weft's are not checkpoints; [`CancellableExt::cancellable`]
 //! races one against the task's cancellation. `Task::abort()` is the hard cancel: the
 //! future is dropped at its next poll, with no async cleanup, as in tokio.
+//!
+//! Telling a cancellation from a failure is one rule for all of weft, in [`outcome`]:
+//! an `Err` propagated a cancellation when a `Cancelled` delivered to the task is still
+//! alive once the code that returned it has ended, whatever error type carries it.
+//!
+//! # Files
+//!
+//! | file | what |
+//! |---|---|
+//! | `state.rs` | the cancel word in every task's header: requests, the pending delivery, live deliveries (a bit table) |
+//! | `delivery.rs` | request → pending → delivered `Cancelled`; the `DeliveryMark` each delivered one holds |
+//! | `cancelled.rs` | [`Cancelled`] itself: one tagged pointer |
+//! | `mod.rs` | the checkpoint ([`check`], [`checkpoint`], [`CancellableExt`]) |
+//! | `outcome.rs` | the rule: [`watch`], [`Outcome`], [`is_cancellation`] |
+//! | `scope.rs` | [`ScopeCore`], Trio's level-triggered scopes |
 
-mod error;
+mod cancelled;
+pub(crate) mod delivery;
+#[cfg(all(test, loom))]
+mod loom_state;
+pub mod outcome;
 mod scope;
+pub(crate) mod state;
 
-pub use error::{CancelKind, Cancelled};
+pub use cancelled::{CancelKind, Cancelled};
+pub use outcome::{Outcome, Watch, is_cancellation, watch};
 pub use scope::ScopeCore;
 
-use crate::task::extras;
 use crate::{context, coop};
 use std::future::Future;
 use std::pin::Pin;
@@ -60,7 +81,7 @@ pub fn check() -> Result<(), Cancelled> {
         return check_scopes(task, scope);
     }
     match task {
-        Some(t) if t.header().cancel.is_pending() => extras::take_delivery(t).map_or(Ok(()), Err),
+        Some(t) if t.header().cancel.is_pending() => delivery::take(t).map_or(Ok(()), Err),
         _ => Ok(()),
     }
 }
@@ -72,7 +93,7 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
     while let Some(scope) = node {
         if scope.is_cancelled() {
             return Err(match task {
-                Some(t) => extras::record_scope_delivery(t, |mark| scope.delivery(Some(mark))),
+                Some(t) => delivery::record_scope(t, |mark| scope.delivery(Some(mark))),
                 None => scope.delivery(None),
             });
         }
@@ -86,7 +107,7 @@ fn check_scopes(task: Option<crate::task::RawTask>, innermost: &ScopeCore) -> Re
         return Ok(());
     }
     match task {
-        Some(t) => extras::take_delivery(t).map_or(Ok(()), Err),
+        Some(t) => delivery::take(t).map_or(Ok(()), Err),
         None => Ok(()),
     }
 }

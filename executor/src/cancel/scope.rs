@@ -120,7 +120,7 @@ impl ScopeCore {
         self.parent.get().and_then(|p| p.as_deref())
     }
 
-    pub(crate) fn delivery(&self, task_mark: Option<crate::task::DeliveryMark>) -> Cancelled {
+    pub(crate) fn delivery(&self, task_mark: Option<super::delivery::DeliveryMark>) -> Cancelled {
         Cancelled::from_scope(self.id, self.token.clone(), task_mark)
     }
 
@@ -312,6 +312,23 @@ impl ScopeCore {
             p.inner.lock().children.retain(|c| c.upgrade().is_some_and(|c| c.id != self.id));
         }
         Arc::strong_count(&self.token) > 1
+    }
+
+    /// Runs `f` as if outside every cancel scope: a task spawned in `f` inherits none, so
+    /// no scope around the caller can reach it (what `weft::shield` spawns its work with).
+    /// Cancelling the task itself still works.
+    ///
+    /// ```
+    /// let scope = weft::cancel::ScopeCore::new();
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let inner = weft::cancel::ScopeCore::outside(|| weft::spawn(async { 1 }));
+    /// assert_eq!(inner.await.unwrap(), 1);
+    /// # });
+    /// # drop(scope);
+    /// ```
+    pub fn outside<R>(f: impl FnOnce() -> R) -> R {
+        let _guard = context::leave_scopes();
+        f()
     }
 
     pub(crate) fn register_task(&self, id: Id, waker: Waker) {

@@ -118,7 +118,7 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         ToRunning::Poll { first, aborted: false } => {
             // A task cancelled before it ever ran ends cancelled without running, as an
             // asyncio coroutine that is cancelled before its first step never starts.
-            if first && let Some(c) = super::extras::take_delivery(h.raw()) {
+            if first && let Some(c) = crate::cancel::delivery::take(h.raw()) {
                 // SAFETY: RUNNING is set: the stage is ours.
                 return unsafe { cancel_and_complete(h, c) };
             }
@@ -163,10 +163,10 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
             // SAFETY: RUNNING: the stage is ours.
             let result = match unsafe { h.drop_future() } {
                 Err(panic) => Err(panic),
-                // A task that still holds (in its output, or anywhere else) a `Cancelled`
-                // delivered to it ended by propagating its cancellation (the `raise`
-                // after `except CancelledError`): it is a cancelled task.
-                Ok(()) => match super::extras::delivered_cancellation_alive(raw) {
+                // The rule of `cancel/outcome.rs`: a request still pending, or a delivered
+                // `Cancelled` alive in an output that can hold one, ends the task
+                // cancelled (the `raise` after `except CancelledError`).
+                Ok(()) => match crate::cancel::outcome::task_verdict::<F::Output>(raw) {
                     Some(c) => {
                         drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
                         Err(JoinError::Cancelled(c))
@@ -209,7 +209,11 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(h: Harness<F, S>, c: Cance
 /// The caller owns the stage (RUNNING, or claimed at shutdown) and hands over one
 /// reference (the poll's, or with `release == false` the owned list's), which this
 /// function drops last: the cell may be freed when it returns.
-unsafe fn complete<F: Future, S: Schedule>(h: Harness<F, S>, result: Result<F::Output, JoinError>, release: bool) {
+unsafe fn complete<F: Future, S: Schedule>(
+    h: Harness<F, S>,
+    result: Result<F::Output, JoinError>,
+    release: bool,
+) {
     let raw = h.raw();
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
     // SAFETY: the caller owns the stage until COMPLETE is published just below.
@@ -279,7 +283,11 @@ pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// # Safety
 /// `ptr` is the header of a `Cell<F, S>`, the caller is its `Task` handle (which holds a
 /// reference), and `dst` points to a `Poll<Result<F::Output, JoinError>>`.
-pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
     // SAFETY: the handle's reference keeps the cell alive.
     let h = unsafe { Harness::<F, S>::from_raw(ptr) };
     // SAFETY: the caller says `dst` has this type.

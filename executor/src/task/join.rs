@@ -143,11 +143,17 @@ impl<T> Future for Task<T> {
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: `out` has the task's output type and this is its handle.
         unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), cx.waker()) };
-        if out.is_ready() {
+        if let Poll::Ready(result) = out {
             // Spends one unit: joining finished tasks in a loop still yields now and then.
             let _ = coop::poll_proceed(cx);
             self.joined = true;
-            return out;
+            // As `await task` raises the task's `CancelledError` in the awaiter, the
+            // cancellation is delivered to the awaiting task (see `Cancelled::redeliver`):
+            // propagating it ends the awaiter cancelled too.
+            return Poll::Ready(result.map_err(|e| match e {
+                JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
+                e => e,
+            }));
         }
         match cancel::check() {
             Err(c) => Poll::Ready(Err(JoinError::Cancelled(c))),
@@ -217,6 +223,26 @@ impl JoinError {
         }
     }
 
+    /// The same error, with a cancellation turned into a plain record (see
+    /// [`Cancelled::caught`]): what to keep when a task's join result is data rather than
+    /// something to propagate (a list of results, a log).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let inner = weft::spawn(std::future::pending::<()>());
+    /// inner.cancel(None);
+    /// let outer = weft::spawn(async move { inner.await.map_err(weft::JoinError::caught) });
+    /// // The outer task returned the inner one's result as data: it was not cancelled.
+    /// assert!(outer.await.unwrap().unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn caught(self) -> JoinError {
+        match self {
+            JoinError::Cancelled(c) => JoinError::Cancelled(c.caught()),
+            e => e,
+        }
+    }
+
     /// The cancellation, if this is one.
     pub fn as_cancelled(&self) -> Option<&Cancelled> {
         match self {
@@ -238,7 +264,15 @@ impl fmt::Display for JoinError {
     }
 }
 
-impl std::error::Error for JoinError {}
+impl std::error::Error for JoinError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JoinError::Cancelled(c) => Some(c),
+            JoinError::Panicked(p) => Some(p),
+            JoinError::AlreadyJoined => None,
+        }
+    }
+}
 
 impl From<Cancelled> for JoinError {
     fn from(c: Cancelled) -> Self {

@@ -32,13 +32,10 @@
 //! The bits of the state word and the reference-count rules are tabulated in
 //! `state.rs`; the memory layout is drawn in `raw.rs`.
 
-mod cancel_state;
 pub(crate) mod extras;
 mod harness;
 mod join;
 mod list;
-#[cfg(all(test, loom))]
-mod loom_cancel;
 #[cfg(all(test, loom))]
 mod loom_state;
 mod raw;
@@ -49,7 +46,6 @@ pub(crate) mod waker;
 pub use join::{JoinError, Panicked, Task};
 pub use task_ref::{Id, TaskRef};
 
-pub(crate) use extras::DeliveryMark;
 pub(crate) use list::OwnedTasks;
 pub(crate) use raw::{Header, Notified, RawTask};
 

@@ -15,11 +15,11 @@
 //! typed code through the header's [`Vtable`], so the scheduler is not generic over the
 //! future.
 
-use super::cancel_state::CancelState;
 use super::extras::Extras;
 use super::harness;
 use super::state::State;
 use super::{Id, Schedule};
+use crate::cancel::state::CancelState;
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::ptr::NonNull;
@@ -35,7 +35,7 @@ pub(crate) struct Header {
     pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) id: Id,
-    /// asyncio's cancellation counters and the live deliveries (see cancel_state.rs).
+    /// asyncio's cancellation counters and the live deliveries (see `cancel/state.rs`).
     pub(crate) cancel: CancelState,
     /// Name, cancel message, scopes, task-locals: allocated on first use, so that a
     /// plain task pays one null pointer for all of them.

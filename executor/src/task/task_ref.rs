@@ -93,7 +93,7 @@ impl TaskRef {
         if self.is_finished() {
             return false;
         }
-        super::extras::request_cancel(self.raw, message.map(Arc::from));
+        crate::cancel::delivery::request(self.raw, message.map(Arc::from));
         wake(self.raw);
         true
     }
@@ -101,6 +101,18 @@ impl TaskRef {
     /// asyncio's `Task.uncancel()`: undoes one request; returns the remaining count.
     pub fn uncancel(&self) -> u32 {
         self.raw.header().cancel.uncancel()
+    }
+
+    /// CPython's `task.uncancel(); task.cancel()` as `TaskGroup.__aexit__` does it before
+    /// raising its error group, when a cancellation from outside is still owed: takes back
+    /// one request and owes the task a delivery at its next checkpoint. If nothing else is
+    /// pending, that delivery does not make a task that ends before its next checkpoint a
+    /// cancelled one: the task ends with what it returns (the group's error, typically),
+    /// as asyncio's task ends with the exception it raises. For weft's task groups, which
+    /// call it from the task itself (so nothing needs waking).
+    #[doc(hidden)]
+    pub fn recancel(&self) {
+        self.raw.header().cancel.rearm();
     }
 
     /// asyncio's `Task.cancelling()`.

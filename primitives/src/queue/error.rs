@@ -38,7 +38,14 @@ impl fmt::Display for GetError {
     }
 }
 
-impl std::error::Error for GetError {}
+impl std::error::Error for GetError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GetError::Cancelled(c) => Some(c),
+            GetError::ShutDown => None,
+        }
+    }
+}
 
 /// Why [`Queue::put`](crate::Queue::put) failed; the item comes back in it.
 ///
@@ -82,7 +89,14 @@ impl<T> fmt::Display for PutError<T> {
     }
 }
 
-impl<T: fmt::Debug> std::error::Error for PutError<T> {}
+impl<T: fmt::Debug> std::error::Error for PutError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PutError::Cancelled(c, _) => Some(c),
+            PutError::ShutDown(_) => None,
+        }
+    }
+}
 
 /// Why [`Queue::get_nowait`](crate::Queue::get_nowait) failed.
 ///

@@ -1,6 +1,7 @@
 //! The `Cancelled` error every checkpoint can return.
 
-use crate::task::{DeliveryMark, Header, RawTask};
+use super::delivery::DeliveryMark;
+use crate::task::{Header, RawTask};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -155,6 +156,28 @@ impl Cancelled {
         }
     }
 
+    /// A delivery of `kind` with a message and a scope, remade from a record (see
+    /// `delivery::again`); a plain request's costs no allocation.
+    pub(crate) fn remade(
+        kind: CancelKind,
+        message: Option<Arc<str>>,
+        scope: Option<(u64, Arc<()>)>,
+        mark: DeliveryMark,
+    ) -> Self {
+        if kind == CancelKind::Requested && message.is_none() && scope.is_none() {
+            return Cancelled::delivered(mark);
+        }
+        Cancelled::full(Inner { kind, message, _task_mark: Some(mark), scope })
+    }
+
+    /// The delivering scope's id and token, if a scope delivered this.
+    pub(crate) fn scope_token(&self) -> Option<(u64, &Arc<()>)> {
+        match self.view() {
+            View::Full(inner) => inner.scope.as_ref().map(|(id, token)| (*id, token)),
+            View::Task(_) | View::Plain(_) => None,
+        }
+    }
+
     pub(crate) fn from_scope(id: u64, scope_token: Arc<()>, task_mark: Option<DeliveryMark>) -> Self {
         Cancelled::full(Inner {
             kind: CancelKind::Scope,
@@ -186,15 +209,65 @@ impl Cancelled {
         })
     }
 
-    /// A cancellation made by hand, e.g. to end a task with a cancelled result or to
-    /// test cancellation paths. It carries no delivery, so it does not mark the task.
+    /// A cancellation made by hand, asyncio's `raise CancelledError(msg)`. Made inside a
+    /// task, it counts as delivered to that task: returning it (in any error type) ends
+    /// the task, or the block that returns it, cancelled, as raising `CancelledError`
+    /// does. Made outside a task, it is a plain value.
     ///
     /// ```
     /// let c = weft::Cancelled::new(Some("by hand"));
     /// assert_eq!(c.message(), Some("by hand"));
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(async { Err::<(), _>(weft::Cancelled::new(Some("stop"))) });
+    /// let e = t.await.unwrap_err();
+    /// assert_eq!(e.as_cancelled().and_then(|c| c.message()), Some("stop"));
+    /// # });
     /// ```
     pub fn new(message: Option<&str>) -> Self {
-        Cancelled::requested(message.map(Arc::from), None)
+        Cancelled::requested(message.map(Arc::from), None).redeliver()
+    }
+
+    /// This cancellation, received from elsewhere (another task's result, a channel),
+    /// delivered to the current task: asyncio's `await task` raising the awaited task's
+    /// `CancelledError` in the awaiter. Returning it then ends the current task (or block)
+    /// cancelled; dropping it swallows it. weft's own joins (awaiting a `Task`, a group's
+    /// child, `gather`, `shield`) hand their `Cancelled` over this way already.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// // A cancellation made outside any task, as one that arrives through a channel.
+    /// let from_elsewhere = std::thread::spawn(|| weft::Cancelled::new(Some("theirs"))).join().unwrap();
+    /// let t = weft::spawn(async move { Err::<(), _>(from_elsewhere.redeliver()) });
+    /// assert!(t.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn redeliver(self) -> Cancelled {
+        super::delivery::redeliver(self)
+    }
+
+    /// This cancellation as a plain record, no longer a delivery: what to keep when you
+    /// catch a cancellation and go on, and want to hold on to it past the end of your task
+    /// (in a log, or inside a value you return). A delivered `Cancelled` that outlives
+    /// the code it was delivered to counts as propagated (see
+    /// [`outcome`](crate::cancel::outcome)); a caught one counts for nobody.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(async {
+    ///     let me = weft::current_task().unwrap();
+    ///     me.cancel(Some("stop"));
+    ///     let c = weft::yield_now().await.unwrap_err();
+    ///     ("carried on", c.caught()) // swallowed, and kept as a record
+    /// });
+    /// let (said, c) = t.await.unwrap();
+    /// assert_eq!((said, c.message()), ("carried on", Some("stop")));
+    /// # });
+    /// ```
+    pub fn caught(self) -> Cancelled {
+        if self.scope_id().is_none() && self.message().is_none() {
+            return Cancelled::plain(self.kind());
+        }
+        Cancelled::reported(self.kind(), self.message().map(Arc::from), self.scope_id())
     }
 
     /// The message given to `cancel(msg)`, if any.

@@ -1,4 +1,4 @@
-//! loom models of the cancel word (`cancel_state.rs`): requests, deliveries and
+//! loom models of the cancel word (`state.rs`): requests, deliveries and
 //! `uncancel()` racing from different threads, as `Task::cancel` on one thread races the
 //! task's own checkpoint on another. Whatever the interleaving: a burst of requests is
 //! delivered once, a delivery never gets lost between "pending" and "taken", and the
@@ -6,7 +6,7 @@
 //!
 //! Run: `LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" cargo test -p weft-executor --release --lib -- loom`
 
-use super::cancel_state::CancelState;
+use super::state::CancelState;
 use loom::sync::Arc;
 use loom::thread;
 
@@ -17,7 +17,7 @@ fn loom_request_races_a_checkpoint() {
     loom::model(|| {
         let s = Arc::new(CancelState::new());
         let s2 = s.clone();
-        let canceller = thread::spawn(move || s2.request());
+        let canceller = thread::spawn(move || s2.request(false).0);
         let taken = s.take_pending();
         assert_eq!(canceller.join().unwrap(), 1);
         assert_ne!(taken, s.is_pending(), "delivered exactly once: now or at the next checkpoint");
@@ -36,7 +36,7 @@ fn loom_two_requests_race_a_checkpoint() {
             .map(|_| {
                 let s = s.clone();
                 thread::spawn(move || {
-                    s.request();
+                    s.request(false).0;
                 })
             })
             .collect();
@@ -62,12 +62,12 @@ fn loom_two_requests_race_a_checkpoint() {
 fn loom_uncancel_races_a_request_and_a_drop() {
     loom::model(|| {
         let s = Arc::new(CancelState::new());
-        s.request();
+        s.request(false).0;
         assert!(s.take_pending());
         let (a, b) = (s.clone(), s.clone());
         let uncancel = thread::spawn(move || a.uncancel());
         let drop_live = thread::spawn(move || b.drop_live());
-        s.request();
+        s.request(false).0;
         let left = uncancel.join().unwrap();
         drop_live.join().unwrap();
         assert!(left <= 1);

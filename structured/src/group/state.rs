@@ -1,0 +1,160 @@
+//! A group's shared state and CPython's `_on_task_done`: what the group, its body and its
+//! children all reach, behind one lock.
+
+use super::{Failure, Policy};
+use parking_lot::Mutex;
+use slab::Slab;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use weft_executor::TaskRef;
+
+pub(super) struct Shared {
+    pub(super) policy: Policy,
+    pub(super) state: Mutex<State>,
+}
+
+#[derive(Default)]
+pub(super) struct State {
+    /// `run` was called (a group runs once).
+    pub(super) claimed: bool,
+    /// The group's future was first polled inside a task: children may be spawned.
+    pub(super) entered: bool,
+    pub(super) exiting: bool,
+    pub(super) aborting: bool,
+    pub(super) finished: bool,
+    /// `cancel()` was called on the group.
+    pub(super) stopped: bool,
+    pub(super) parent: Option<TaskRef>,
+    pub(super) parent_cancel_requested: bool,
+    /// Live children: a sequence number (keys are reused) and the task, once spawned.
+    pub(super) children: Slab<(u64, Option<TaskRef>)>,
+    pub(super) next_seq: u64,
+    pub(super) errors: Vec<Failure>,
+    /// The parent's waker while it waits for the last children.
+    pub(super) waker: Option<Waker>,
+}
+
+impl State {
+    /// CPython's `_abort`: cancel every child once.
+    ///
+    /// Every caller holds a `defer_wakes` guard made before it took the lock: a child
+    /// cancelled here would otherwise start on another worker at once and block on this
+    /// very lock (to report its end) until the loop is done. Held back, the children
+    /// reach the workers in one batch once the lock is released.
+    pub(super) fn abort(&mut self) {
+        self.aborting = true;
+        for (_, (_, task)) in self.children.iter() {
+            if let Some(t) = task {
+                t.cancel(None);
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// A child failed. The failure is recorded now, so that failures keep the order in
+    /// which they happened on every runtime; the group's reaction (CPython's
+    /// `_on_task_done`) runs later, as a scheduled step: see [`Notify`].
+    ///
+    /// When the reaction cannot change anything any more (supervise policy, or a group
+    /// that is already aborting, has already cancelled its parent, or is finished), it
+    /// is done in place: it is only bookkeeping then, and costs no task.
+    pub(super) fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) {
+        let mut s = this.state.lock();
+        s.errors.push(failure);
+        let may_react =
+            this.policy == Policy::FailFast && !s.finished && !s.aborting && !s.parent_cancel_requested;
+        if !may_react {
+            this.on_task_done(s, key, seq, false);
+            return;
+        }
+        drop(s);
+        // If the spawn fails (the runtime is shutting down), the notifier is dropped
+        // inside `try_spawn` and its `Drop` reacts in place.
+        if let Ok(task) = weft_executor::try_spawn(Notify { group: Some(this.clone()), key, seq }) {
+            drop(task); // detached: it finishes in one poll
+        }
+    }
+
+    /// A child ended with a value or cancelled: nothing to react to but the join.
+    pub(super) fn child_done(&self, key: usize, seq: u64) {
+        let s = self.state.lock();
+        self.on_task_done(s, key, seq, false);
+    }
+
+    /// CPython's `_on_task_done` (the failure itself was already recorded): forgets the
+    /// child, reacts to its failure if `failed` (fail-fast: cancel the siblings and the
+    /// parent once), and wakes the parent if it waits for the last child.
+    pub(super) fn on_task_done(
+        &self,
+        mut s: parking_lot::MutexGuard<'_, State>,
+        key: usize,
+        seq: u64,
+        failed: bool,
+    ) {
+        if s.children.get(key).is_some_and(|e| e.0 == seq) {
+            s.children.remove(key);
+        }
+        if failed {
+            let parent_done = s.finished || s.parent.as_ref().is_none_or(|p| p.is_finished());
+            if self.policy == Policy::FailFast && !parent_done && !s.aborting && !s.parent_cancel_requested {
+                s.abort();
+                s.parent_cancel_requested = true;
+                if let Some(p) = &s.parent {
+                    p.cancel(None);
+                }
+            }
+        }
+        if s.children.is_empty() {
+            if let Some(w) = s.waker.take() {
+                drop(s);
+                w.wake();
+            }
+        }
+    }
+}
+
+/// The group's reaction to a child's failure, run as a task of its own: asyncio's
+/// done-callback, which the loop runs with `call_soon`, *behind* every task that was
+/// already ready when the child finished. On the current-thread runtime the notifier
+/// lands at the back of the FIFO exactly as `call_soon` does, so siblings that were
+/// already ready run their next step (and may fail too) before the group cancels them.
+///
+/// Until it runs, the failed child still counts as a live child of the group (as the
+/// task stays in CPython's `_tasks` until its callback ran): the group does not return
+/// before its reaction, so a notifier never cancels a parent that already left the
+/// group. It never awaits, so it finishes at its first poll, even when the runtime
+/// cancels every task at shutdown; if it is dropped unpolled (runtime shut down,
+/// `abort()`), its `Drop` reacts in place, so the group is never left waiting.
+struct Notify {
+    group: Option<Arc<Shared>>,
+    key: usize,
+    seq: u64,
+}
+
+impl Notify {
+    fn fire(&mut self) {
+        if let Some(g) = self.group.take() {
+            let _batch = weft_executor::defer_wakes(); // see `State::abort`
+            let s = g.state.lock();
+            g.on_task_done(s, self.key, self.seq, true);
+        }
+    }
+}
+
+impl Future for Notify {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        self.fire();
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Notify {
+    fn drop(&mut self) {
+        self.fire();
+    }
+}

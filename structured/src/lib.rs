@@ -21,7 +21,7 @@
 //! # Cancellation comes out as a value
 //!
 //! Every future here returns a `Result`, and a cancellation of the awaiting task is
-//! always distinguishable from a failure (see [`is_cancellation`]), so `?` propagates it
+//! always distinguishable from a failure (see [the rule](weft_executor::cancel::outcome)), so `?` propagates it
 //! the way an exception propagates in Python.
 //!
 //! ```

@@ -155,7 +155,7 @@ impl<T> Slot<T> {
     }
 }
 
-/// A child of a [`TaskGroup`]: asyncio's `Task` as `create_task` returns it. Await it
+/// A child of a [`TaskGroup`](super::TaskGroup): asyncio's `Task` as `create_task` returns it. Await it
 /// for the child's value, or take the value once the group is done.
 ///
 /// ```

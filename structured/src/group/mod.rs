@@ -42,7 +42,8 @@
 //! * [`TaskGroup::start`]: Trio's `nursery.start`: spawn a child and wait until it
 //!   reports that it is ready, with the value it reports.
 //!
-//! How weft tells a cancelled child from a failed one: see [`is_cancellation`](crate::is_cancellation).
+//! How weft tells a cancelled child from a failed one: the one rule of
+//! [`weft::cancel::outcome`](weft_executor::cancel::outcome), whatever error type the child returns.
 
 mod error;
 

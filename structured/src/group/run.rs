@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use weft_executor::Cancelled;
 use weft_executor::cancel::{Outcome, Watch};
 
-/// The future of a running group: see [`TaskGroup::run`] and [`task_group`].
+/// The future of a running group: see [`TaskGroup::run`](super::TaskGroup::run) and [`task_group`](super::task_group).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Run<Fut, R> {
     group: TaskGroup,

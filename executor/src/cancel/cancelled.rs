@@ -23,11 +23,14 @@ pub enum CancelKind {
 /// The task is being cancelled: asyncio's `CancelledError`.
 ///
 /// Returned by every await point weft provides. Propagate it with `?`; to clean up first,
-/// match it, await what you must, and return it. A task whose result still holds the
-/// `Cancelled` it was given ends cancelled (its `Task` reports
-/// [`JoinError::Cancelled`](crate::JoinError::Cancelled)); a task that drops it and
-/// returns normally was not cancelled, exactly as a coroutine that swallows
-/// `CancelledError`.
+/// match it, await what you must, and return it. It may travel inside any error type: a
+/// weft error (`GetError::Cancelled`), your own enum, a `Box<dyn Error + Send + Sync>`, an
+/// `anyhow::Error`. weft still tells the cancellation from a failure, by one rule (see
+/// [`cancel::outcome`](crate::cancel::outcome)): code that ends with an `Err` while a
+/// `Cancelled` delivered to its task is alive propagated the cancellation. So your error
+/// enum needs no `source()` and no special variant for it: a task group, a timeout or
+/// `retry` sees the cancellation through it. A task that drops its `Cancelled` and returns
+/// normally was not cancelled, exactly as a coroutine that swallows `CancelledError`.
 ///
 /// ```
 /// # use weft::{Cancelled, CancelKind};

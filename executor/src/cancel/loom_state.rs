@@ -36,7 +36,7 @@ fn loom_two_requests_race_a_checkpoint() {
             .map(|_| {
                 let s = s.clone();
                 thread::spawn(move || {
-                    s.request(false).0;
+                    s.request(false);
                 })
             })
             .collect();
@@ -62,12 +62,12 @@ fn loom_two_requests_race_a_checkpoint() {
 fn loom_uncancel_races_a_request_and_a_drop() {
     loom::model(|| {
         let s = Arc::new(CancelState::new());
-        s.request(false).0;
+        s.request(false);
         assert!(s.take_pending());
         let (a, b) = (s.clone(), s.clone());
         let uncancel = thread::spawn(move || a.uncancel());
         let drop_live = thread::spawn(move || b.drop_live());
-        s.request(false).0;
+        s.request(false);
         let left = uncancel.join().unwrap();
         drop_live.join().unwrap();
         assert!(left <= 1);
@@ -76,5 +76,51 @@ fn loom_uncancel_races_a_request_and_a_drop() {
         // The second request is pending unless the uncancel ran after it and brought the
         // count from 2 to 1 (a pending delivery stays while any request stands).
         assert!(s.is_pending());
+    });
+}
+
+/// A group's re-arm races an outside request: whichever comes first, a request makes the
+/// pending delivery one that counts at completion, and the re-arm never hides it.
+#[test]
+fn loom_rearm_races_a_request() {
+    loom::model(|| {
+        let s = Arc::new(CancelState::new());
+        s.request(false);
+        assert!(s.take_pending());
+        s.drop_live();
+        let a = s.clone();
+        let rearm = thread::spawn(move || a.rearm());
+        s.request(false);
+        rearm.join().unwrap();
+        assert!(s.is_pending());
+        assert!(s.is_pending_at_completion(), "the outside request was hidden by the re-arm");
+        assert_eq!(s.requested(), 2);
+    });
+}
+
+/// The request that starts a burst decides whose message is delivered, while the
+/// checkpoint may take the delivery between two requests: a request that comes after the
+/// delivery starts a new burst, never inherits `FIRST_WINS`.
+#[test]
+fn loom_first_wins_belongs_to_one_burst() {
+    use super::state::Requested;
+    loom::model(|| {
+        let s = Arc::new(CancelState::new());
+        assert_eq!(s.request(true).1, Requested::StartedBurst);
+        let a = s.clone();
+        let second = thread::spawn(move || a.request(false).1);
+        let taken = s.take_pending();
+        let was = second.join().unwrap();
+        assert!(taken);
+        match was {
+            // The second request came before the delivery: it joined the first burst.
+            Requested::FirstWins => assert!(!s.is_pending()),
+            // It came after: a burst of its own, pending, without the first one's flag.
+            Requested::StartedBurst => {
+                assert!(s.is_pending());
+                assert!(s.is_pending_at_completion());
+            }
+            Requested::LastWins => panic!("the first request's flag was lost"),
+        }
     });
 }

@@ -4,21 +4,16 @@
 //! executor over mio, and on it task groups, cancel scopes, shields, deadlines, locks,
 //! semaphores, events, conditions, barriers and queues that behave the way asyncio's do.
 //!
-//! This crate is the facade: `use weft::...` reaches everything. The work happens in
-//! three crates: `weft-executor` (tasks, schedulers, reactor, timers, blocking pool,
-//! cancellation core), `weft-primitives` and `weft-structured`.
-//!
 //! ```
 //! use std::time::Duration;
 //!
 //! let total = weft::run(async {
-//!     let mut tasks = Vec::new();
-//!     for i in 0..10u64 {
-//!         tasks.push(weft::spawn(async move {
+//!     let tasks: Vec<_> = (0..10u64)
+//!         .map(|i| weft::spawn(async move {
 //!             weft::time::sleep(Duration::from_millis(10 * i)).await?;
 //!             Ok::<_, weft::Cancelled>(i)
-//!         }));
-//!     }
+//!         }))
+//!         .collect();
 //!     let mut total = 0;
 //!     for t in tasks {
 //!         total += t.await.unwrap().unwrap();
@@ -28,8 +23,123 @@
 //! assert_eq!(total, 45);
 //! ```
 //!
-//! Every await point weft provides is a *checkpoint* that returns `Result<_, Cancelled>`:
-//! see [`cancel`] for asyncio's cancellation contract in Rust's types.
+//! # Cancellation is a value
+//!
+//! Every await point weft provides is a *checkpoint* that returns `Result<_, Cancelled>`.
+//! `task.cancel(msg)` delivers one [`Cancelled`] at the checkpoint the task waits in; the
+//! task may clean up, awaiting as it does, and then propagate it with `?`, in any error
+//! type: weft tells a cancellation from a failure by one rule ([`cancel::outcome`]), so
+//! your own error enum needs no `source()` for task groups, timeouts and `retry` to see
+//! it. `abort()` is the hard cancel (the future is dropped), as in tokio.
+//!
+//! ```
+//! # weft::run(async {
+//! let t = weft::spawn(async {
+//!     let r = weft::time::sleep(std::time::Duration::from_secs(60)).await;
+//!     weft::yield_now().await.ok(); // cleanup may await: the request was delivered once
+//!     r
+//! });
+//! weft::yield_now().await?;
+//! t.cancel(Some("shutting down"));
+//! assert!(t.await.unwrap_err().is_cancelled());
+//! # Ok::<_, weft::Cancelled>(()) }).unwrap();
+//! ```
+//!
+//! # A map of weft
+//!
+//! | module or item | what it is for | asyncio |
+//! |---|---|---|
+//! | [`run`], [`Runtime`], [`runtime`] | start a runtime: multi-thread (work-stealing) or current-thread (asyncio's exact order) | `asyncio.run`, event loops |
+//! | [`spawn`], [`Task`], [`TaskRef`], [`current_task`] | tasks, their handles and identity | `create_task`, `Task` |
+//! | [`cancel`] | checkpoints, [`Cancelled`], the rule that tells a cancellation from a failure, cancel scopes' engine | `CancelledError`, `Task.cancel` |
+//! | [`time`] | `sleep`, `interval`, deadlines, a callback timer | `asyncio.sleep`, `loop.call_at` |
+//! | [`group`] | [`TaskGroup`]: children joined together, the first failure cancels the rest | `TaskGroup` |
+//! | [`timeout`](mod@timeout), [`scope`] | deadlines: asyncio's [`timeout()`], [`wait_for`]; Trio's [`CancelScope`], [`move_on_after`], [`fail_after`] | `asyncio.timeout`, `wait_for` |
+//! | [`shield`](mod@shield) | protect work from the caller's cancellation | `asyncio.shield` |
+//! | [`gather`](mod@gather), [`wait`](mod@wait), [`await_task`](mod@await_task) | wait for several tasks: all, the first, as they finish | `gather`, `wait`, `as_completed` |
+//! | [`lock`], [`semaphore`], [`event`], [`condition`], [`barrier`] | primitives with direct hand-off, cancellation-safe | `asyncio.Lock`, ... |
+//! | [`queue`], [`oneshot`] | queues (FIFO, LIFO, priority, with 3.13's shutdown) and a one-shot channel | `asyncio.Queue`, a `Future` |
+//! | [`net`], [`io`] | TCP and UDP sockets over the reactor | `open_connection`, `start_server` |
+//! | [`blocking`] | the blocking pool | `to_thread`, `run_in_executor` |
+//! | [`locals`], [`retry`](mod@retry) | task-locals inherited at spawn; retry with backoff | `contextvars`; tenacity |
+//!
+//! Coming from asyncio, `docs/asyncio-mapping.md` in the repository puts every asyncio
+//! name beside its weft name, with each deliberate difference; `docs/book/` explains how
+//! the executor works, chapter by chapter.
+//!
+//! ## Tasks and runtimes
+//!
+//! ```
+//! let rt = weft::Runtime::builder().current_thread().build().unwrap();
+//! let n = rt.block_on(async { weft::spawn(async { 6 * 7 }).await.unwrap() });
+//! assert_eq!(n, 42);
+//! ```
+//!
+//! ## Task groups
+//!
+//! ```
+//! # weft::run(async {
+//! let r = weft::task_group(|tg| async move {
+//!     let a = tg.spawn(async { Ok::<_, weft::Cancelled>(1) })?;
+//!     Ok::<_, weft::GroupSpawnError>(a)
+//! }).await;
+//! assert_eq!(r.unwrap().take_result().unwrap().unwrap(), 1);
+//! # });
+//! ```
+//!
+//! ## Timeouts and scopes
+//!
+//! ```
+//! use std::time::Duration;
+//! # weft::run(async {
+//! let r = weft::timeout(Duration::from_millis(10), async {
+//!     weft::time::sleep(Duration::from_secs(60)).await?;
+//!     Ok::<_, weft::Interrupted>(())
+//! }).await;
+//! assert!(r.unwrap_err().is_timeout());
+//! let r = weft::move_on_after(Duration::from_millis(10), weft::time::sleep(Duration::from_secs(60))).await;
+//! assert!(r.is_none(), "the scope's deadline cancelled the sleep; we moved on");
+//! # });
+//! ```
+//!
+//! ## Primitives
+//!
+//! ```
+//! # weft::run(async {
+//! let q = weft::Queue::new(2);
+//! q.put("job").await.unwrap();
+//! assert_eq!(q.get().await.unwrap(), "job");
+//! # });
+//! ```
+//!
+//! ## Sockets
+//!
+//! ```
+//! # weft::run(async {
+//! let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let client = weft::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+//! let (server, _) = listener.accept().await.unwrap();
+//! client.write_all(b"ping").await.unwrap();
+//! let mut buf = [0; 4];
+//! server.read_exact(&mut buf).await.unwrap();
+//! assert_eq!(&buf, b"ping");
+//! # });
+//! ```
+//!
+//! ## Blocking work
+//!
+//! ```
+//! # weft::run(async {
+//! let n = weft::to_thread(|| (1..=100u64).sum::<u64>()).await.unwrap();
+//! assert_eq!(n, 5050);
+//! # });
+//! ```
+//!
+//! # The crates behind the facade
+//!
+//! `use weft::...` reaches everything. The work happens in three crates: `weft-executor`
+//! (tasks, schedulers, reactor, timers, blocking pool, cancellation core),
+//! `weft-primitives` and `weft-structured`; this crate only re-exports them.
 
 #![warn(missing_docs)]
 

@@ -100,3 +100,74 @@ pub(crate) fn poll_join<T>(task: &mut Task<T>, cx: &mut Context<'_>) -> Poll<Joi
         Poll::Ready(r) => Poll::Ready(Joined::Done(r)),
     }
 }
+
+/// asyncio's `wait_for(task, timeout)` for a spawned task: waits for `task`; if `delay`
+/// passes first (at once for a zero delay), cancels it and waits until it has finished.
+/// `Err(Interrupted::TimedOut)` if the task ended cancelled by that; its value if it
+/// swallowed the cancellation and returned; `Err(Interrupted::Cancelled)` if the waiting
+/// task was cancelled (the task is cancelled too, and awaited), or if the task ended
+/// cancelled by someone else. A panic of the task is resumed in the waiter.
+///
+/// For a future that is not a spawned task, [`wait_for`](fn@crate::wait_for) is
+/// asyncio's `wait_for(coro, timeout)`: with a zero delay it never starts the future.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait_for_task, Interrupted};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
+/// let probe = task.task_ref();
+/// let r = wait_for_task(task, Duration::ZERO).await;
+/// assert!(matches!(r, Err(Interrupted::TimedOut(_))));
+/// assert!(probe.is_finished() && probe.is_cancelled());
+///
+/// let done = weft::spawn(async { 7 });
+/// weft::yield_now().await.unwrap();
+/// assert_eq!(wait_for_task(done, Duration::ZERO).await, Ok(7), "a finished task's value");
+/// # });
+/// ```
+pub fn wait_for_task<T>(task: Task<T>, delay: std::time::Duration) -> WaitForTask<T> {
+    WaitForTask { timeout: crate::timeout(delay, JoinInterrupted { join: await_task(task) }) }
+}
+
+/// The future of [`wait_for_task`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct WaitForTask<T> {
+    timeout: crate::TimeoutFuture<JoinInterrupted<T>>,
+}
+
+impl<T> fmt::Debug for WaitForTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForTask").field("timeout", &self.timeout).finish()
+    }
+}
+
+impl<T> Unpin for WaitForTask<T> {}
+
+impl<T> Future for WaitForTask<T> {
+    type Output = Result<T, crate::Interrupted>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.timeout).poll(cx)
+    }
+}
+
+/// `await_task` with its join error as `Interrupted` (what a timeout around it needs).
+struct JoinInterrupted<T> {
+    join: AwaitTask<T>,
+}
+
+impl<T> Unpin for JoinInterrupted<T> {}
+
+impl<T> Future for JoinInterrupted<T> {
+    type Output = Result<T, crate::Interrupted>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.join).poll(cx).map(|r| match r {
+            Ok(v) => Ok(v),
+            Err(JoinError::Cancelled(c)) => Err(crate::Interrupted::Cancelled(c)),
+            Err(JoinError::Panicked(p)) => std::panic::resume_unwind(Box::new(p.message().to_string())),
+            Err(e) => unreachable!("a task is joined once here: {e}"),
+        })
+    }
+}

@@ -57,7 +57,7 @@ pub mod timeout;
 mod timer;
 pub mod wait;
 
-pub use await_task::{AwaitTask, await_task};
+pub use await_task::{AwaitTask, WaitForTask, await_task, wait_for_task};
 #[doc(hidden)]
 pub use gather::__private;
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
@@ -73,8 +73,8 @@ pub use scope::{
 };
 pub use shield::{Shield, ShieldCancelled, shield};
 pub use timeout::{
-    Interrupted, Timeout, TimeoutError, TimeoutFuture, TimeoutStateError, timeout, timeout_at, wait_for,
-    wait_for_secs,
+    Interrupted, Timeout, TimeoutError, TimeoutFuture, TimeoutStateError, WaitFor, timeout, timeout_at,
+    wait_for, wait_for_secs,
 };
 pub use wait::{
     AsCompleted, AsCompletedError, Finished, ReturnWhen, Wait, WaitError, WaitSets, as_completed, wait,

@@ -394,9 +394,10 @@ where
     TimeoutFuture { body, shared: None, inline, timer: None, started: false, watch: None }
 }
 
-/// asyncio's `wait_for(aw, timeout)` with 3.12+ semantics: exactly [`timeout`] around
-/// `fut`. A zero delay times out at the first checkpoint `fut` waits in; a future that
-/// completes without waiting returns its value.
+/// asyncio's `wait_for(aw, timeout)` (CPython 3.13): [`timeout`] around `fut`, except
+/// for a zero delay. Then, as CPython does with a coroutine (it wraps it in a task and
+/// cancels the task before it ever runs), `fut` is never started, and the result is
+/// `Err(TimeoutError)` at once.
 ///
 /// To wait for a spawned [`Task`](weft_executor::Task) and cancel it when the time is
 /// up (asyncio's behaviour for tasks), wrap it in [`await_task`](fn@crate::await_task).
@@ -421,19 +422,25 @@ where
 /// .await;
 /// assert!(r.unwrap_err().is_timeout());
 /// assert!(probe.is_finished() && probe.is_cancelled());
+///
+/// // A zero delay: the body never starts.
+/// let mut started = false;
+/// let r = wait_for(async { started = true; Ok::<_, Interrupted>(()) }, Duration::ZERO).await;
+/// assert!(r.unwrap_err().is_timeout() && !started);
 /// # });
 /// ```
-pub fn wait_for<F, T, E>(fut: F, delay: Duration) -> TimeoutFuture<F>
+pub fn wait_for<F, T, E>(fut: F, delay: Duration) -> WaitFor<F>
 where
     F: Future<Output = Result<T, E>>,
     E: From<TimeoutError>,
 {
-    timeout(delay, fut)
+    WaitFor { at_once: delay.is_zero(), timeout: timeout(delay, fut) }
 }
 
 /// [`wait_for`] with the delay in seconds, as asyncio takes it; negative or NaN
-/// seconds are refused. asyncio times out at once for a negative delay; weft treats it
-/// as the caller's mistake. Use `0.0` for "at the first checkpoint".
+/// seconds are refused. asyncio treats a negative delay as zero; weft treats it as the
+/// caller's mistake (a deliberate difference). `0.0` times out at once, without starting
+/// `fut`.
 ///
 /// ```
 /// use weft::{wait_for_secs, Interrupted};
@@ -442,12 +449,37 @@ where
 /// assert_eq!(wait_for_secs(async { Ok::<_, Interrupted>(3) }, 1.0).unwrap().await, Ok(3));
 /// # });
 /// ```
-pub fn wait_for_secs<F, T, E>(fut: F, seconds: f64) -> Result<TimeoutFuture<F>, InvalidDuration>
+pub fn wait_for_secs<F, T, E>(fut: F, seconds: f64) -> Result<WaitFor<F>, InvalidDuration>
 where
     F: Future<Output = Result<T, E>>,
     E: From<TimeoutError>,
 {
-    weft_executor::time::secs(seconds).map(|d| timeout(d, fut))
+    weft_executor::time::secs(seconds).map(|d| wait_for(fut, d))
+}
+
+/// The future of [`wait_for`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct WaitFor<F> {
+    /// A zero delay: time out without starting the body.
+    at_once: bool,
+    timeout: TimeoutFuture<F>,
+}
+
+impl<F, T, E> Future for WaitFor<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: From<TimeoutError>,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.at_once {
+            return Poll::Ready(Err(E::from(TimeoutError)));
+        }
+        // SAFETY: `timeout` is structurally pinned: never moved out of `self`.
+        unsafe { self.map_unchecked_mut(|s| &mut s.timeout) }.poll(cx)
+    }
 }
 
 /// The future of a timeout around a body; see [`timeout`].

@@ -144,8 +144,85 @@
 #![warn(missing_docs)]
 
 pub use weft_executor::*;
+pub use weft_macros::{main, test};
 pub use weft_primitives::*;
 pub use weft_structured::*;
+
+/// Support for `#[weft::test]`; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::task::{Poll, Waker};
+    use std::time::Duration;
+
+    /// Watchdog state shared with the timer thread: the test's waker, and whether time
+    /// is up (`Some(true)`) or the test ended (`Some(false)`).
+    type Shared = Arc<(Mutex<(Option<Waker>, Option<bool>)>, Condvar)>;
+
+    /// Runs `fut`; if it takes longer than `limit` of wall-clock time (a paused test clock
+    /// does not count), panics naming the tasks still alive.
+    pub async fn with_test_timeout<F: Future>(limit: Duration, fut: F) -> F::Output {
+        let shared: Shared = Arc::new((Mutex::new((None, None)), Condvar::new()));
+        let watchdog = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("weft-test-watchdog".into())
+                .spawn(move || {
+                    let (lock, cv) = &*shared;
+                    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let start = std::time::Instant::now();
+                    while s.1.is_none() {
+                        let left = limit.saturating_sub(start.elapsed());
+                        if left.is_zero() {
+                            s.1 = Some(true);
+                            if let Some(w) = s.0.take() {
+                                w.wake();
+                            }
+                            break;
+                        }
+                        s = cv.wait_timeout(s, left).unwrap_or_else(|e| e.into_inner()).0;
+                    }
+                })
+                .expect("weft: could not start the test's watchdog thread")
+        };
+        struct Stop(Shared, Option<std::thread::JoinHandle<()>>);
+        impl Drop for Stop {
+            fn drop(&mut self) {
+                let (lock, cv) = &*self.0;
+                lock.lock().unwrap_or_else(|e| e.into_inner()).1.get_or_insert(false);
+                cv.notify_all();
+                if let Some(t) = self.1.take() {
+                    let _ = t.join();
+                }
+            }
+        }
+        let _stop = Stop(shared.clone(), Some(watchdog));
+        let mut fut = pin!(fut);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(v);
+            }
+            let mut s = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+            if s.1 == Some(true) {
+                drop(s);
+                let alive: Vec<String> = crate::all_tasks()
+                    .iter()
+                    .filter(|t| !t.is_finished())
+                    .map(|t| match t.name() {
+                        Some(n) => format!("#{} {n:?}", t.id()),
+                        None => format!("#{}", t.id()),
+                    })
+                    .collect();
+                panic!("weft::test timed out after {limit:?}; tasks still alive: [{}]", alive.join(", "));
+            }
+            s.0 = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+}
 
 /// The README's examples, compiled and run as doc tests so that they stay true.
 #[doc = include_str!("../README.md")]

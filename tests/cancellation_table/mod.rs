@@ -1,6 +1,6 @@
-//! The table behind `cancellation_rule.rs` and `cancellation_rule_pending.rs`: for every
-//! place a task can wait, a task-group child blocked there, written as a user writes it,
-//! and what the group, a timeout around it and `retry` must make of its cancellation.
+//! The table behind `cancellation_rule.rs`: for every place a task can wait, a task-group
+//! child blocked there, written as a user writes it, and what the group, a timeout around
+//! it and `retry` must make of its cancellation.
 //!
 //! The rule under test (docs/book/04-cancellation.md): an outcome is a cancellation when
 //! it propagates a `Cancelled` delivered to that task or scope, whatever error type
@@ -549,6 +549,8 @@ macro_rules! define_check_retry {
 }
 
 define_check_retry!(check_retry_app_error, AppError);
+define_check_retry!(check_retry_boxed, BoxError);
+define_check_retry!(check_retry_anyhow, anyhow::Error);
 
 /// One `#[test]` per place for a scenario and a child error type, each run on both
 /// flavours: `rows!(module_name: Scenario, ErrorType; [test_name: Place, ...]);`
@@ -591,5 +593,55 @@ macro_rules! retry_rows {
                 }
             )*
         }
+    };
+}
+
+/// [`rows!`] for every place.
+#[macro_export]
+macro_rules! every_place {
+    ($module:ident: $scenario:ident, $error:ty) => {
+        $crate::rows!($module: $scenario, $error; [
+            lock: Lock,
+            semaphore: Semaphore,
+            bounded_semaphore: BoundedSemaphore,
+            event: Event,
+            condition: Condition,
+            barrier: Barrier,
+            queue_get: QueueGet,
+            queue_put: QueuePut,
+            lifo_queue_get: LifoQueueGet,
+            priority_queue_get: PriorityQueueGet,
+            oneshot: Oneshot,
+            sleep: Sleep,
+            tcp_read: TcpRead,
+            task_handle: TaskHandle,
+            nested_group: NestedGroup,
+            shield: Shield,
+        ]);
+    };
+}
+
+/// [`retry_rows!`] for every place.
+#[macro_export]
+macro_rules! retry_at_every_place {
+    ($module:ident: $check:path) => {
+        $crate::retry_rows!($module: $check; [
+            lock: Lock,
+            semaphore: Semaphore,
+            bounded_semaphore: BoundedSemaphore,
+            event: Event,
+            condition: Condition,
+            barrier: Barrier,
+            queue_get: QueueGet,
+            queue_put: QueuePut,
+            lifo_queue_get: LifoQueueGet,
+            priority_queue_get: PriorityQueueGet,
+            oneshot: Oneshot,
+            sleep: Sleep,
+            tcp_read: TcpRead,
+            task_handle: TaskHandle,
+            nested_group: NestedGroup,
+            shield: Shield,
+        ]);
     };
 }

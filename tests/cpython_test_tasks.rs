@@ -1129,6 +1129,50 @@ fn cpython_test_tasks_test_shield_exception() {
 }
 
 #[test]
+fn cpython_test_tasks_test_shield_cancel_inner() {
+    run(|| async {
+        let (inner_fut, rx) = oneshot::channel::<Result<(), E>>();
+        let inner = slot();
+        let published = inner.clone();
+        let seen: Arc<Mutex<Option<&'static str>>> = Default::default();
+        let s = seen.clone();
+        // outer = shield(inner), awaited by a task that propagates what it gives.
+        let outer = spawn(async move {
+            match shield(async move {
+                publish(&published);
+                recv(rx).await
+            })
+            .await
+            {
+                Ok(_) => {
+                    *s.lock() = Some("returned");
+                    Ok(())
+                }
+                Err(cancelled) => {
+                    let (c, task) = cancelled.into_parts();
+                    *s.lock() = Some(if task.is_none() { "cancelled" } else { "the inner work runs on" });
+                    Err(c)
+                }
+            }
+        });
+        run_briefly().await;
+        run_briefly().await;
+        let inner_task = inner.lock()[0].clone();
+        assert!(inner_task.cancel(None)); // inner.cancel()
+        run_loop().await;
+        assert!(inner_task.is_cancelled());
+        // outer.cancelled(): the shield reports the cancellation, with no task running on;
+        // the task awaiting it ends cancelled, as an asyncio Task awaiting `outer` does.
+        assert!(outer.is_finished());
+        assert_eq!(*seen.lock(), Some("cancelled"));
+        let probe = outer.task_ref();
+        assert!(matches!(outer.await, Err(JoinError::Cancelled(_))));
+        assert!(probe.is_cancelled());
+        drop(inner_fut);
+    })
+}
+
+#[test]
 fn cpython_test_tasks_test_shield_cancel_outer() {
     run(|| async {
         let (inner_fut, rx) = oneshot::channel::<Result<(), E>>();

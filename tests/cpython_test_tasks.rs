@@ -31,10 +31,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use weft::{
-    AsCompletedError, Cancelled, JoinError, ReturnWhen, Task, TaskLocal, TaskRef, WaitError, as_completed,
-    await_task, current_task, gather, gather_settled, oneshot, shield, spawn, spawn_named, wait, yield_now,
+    AsCompletedError, Cancelled, Interrupted, JoinError, ReturnWhen, Task, TaskLocal, TaskRef, WaitError,
+    as_completed, await_task, current_task, gather, gather_settled, oneshot, shield, spawn, spawn_named,
+    wait, wait_for, yield_now,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1757,4 +1759,96 @@ fn cpython_test_tasks_test_sleep_zero() {
         result.fetch_add(num, SeqCst);
         assert_eq!(result.load(SeqCst), 11);
     })
+}
+
+/// Polls a future and turns a panic inside it into an `Err` with the panic's message.
+struct CatchPanic<F>(F);
+
+impl<F: Future + Unpin> Future for CatchPanic<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(&mut self.0).poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default())),
+        }
+    }
+}
+
+#[test]
+fn cpython_test_tasks_test_task_awaits_on_itself() {
+    run(|| async {
+        type Me = Task<Result<(), JoinError>>;
+        let (handle_tx, handle_rx) = oneshot::channel::<Me>();
+        let (report_tx, report_rx) = oneshot::channel::<Result<String, String>>();
+        let task: Me = spawn(async move {
+            let task = handle_rx.await.unwrap();
+            // async def test(): await task
+            let report = match CatchPanic(task).await {
+                Ok(Ok(_)) => Ok("the task's await on itself returned a value".to_string()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(panic) => Err(panic),
+            };
+            let _ = report_tx.send(report);
+            Ok(())
+        });
+        let probe = task.task_ref();
+        handle_tx.send(task).unwrap();
+        // run_until_complete(task) raises RuntimeError('Task cannot await on itself') at
+        // once: as the task's error, or as a panic in the await (a programming error).
+        let report = wait_for(
+            async {
+                match report_rx.await {
+                    Ok(report) => Ok(Some(report)),
+                    Err(oneshot::RecvError::Cancelled(c)) => Err(Interrupted::Cancelled(c)),
+                    Err(_) => Ok(None),
+                }
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+        let report = match report {
+            Ok(Some(report)) => report,
+            Ok(None) => panic!("the task ended without reporting"),
+            Err(e) if e.is_timeout() => panic!("the task still waits for itself after 5 s"),
+            Err(e) => panic!("{e}"),
+        };
+        let message = report.expect_err("awaiting itself must fail");
+        assert!(message.to_lowercase().contains("cannot await on itself"), "{message}");
+        while !probe.is_finished() {
+            run_briefly().await;
+        }
+        assert!(!probe.is_cancelled());
+    })
+}
+
+#[test]
+fn cpython_test_tasks_test_cancel_gather_2() {
+    // Cases (), (None,) and ('my message',); (5,) is not expressible (messages are strings).
+    for msg in [None, Some("my message")] {
+        run(move || async move {
+            let qwe = spawn(async {
+                let mut time = 0.0;
+                loop {
+                    time += 0.05;
+                    gather_settled(vec![sleep_ms(50)]).await?;
+                    if time > 1.0 {
+                        return Ok::<_, Cancelled>(());
+                    }
+                }
+            });
+            sleep_ms(200).await.unwrap();
+            qwe.cancel(msg);
+            match qwe.await {
+                Err(JoinError::Cancelled(exc)) => assert_eq!(exc.message(), msg),
+                other => panic!("gather() does not propagate CancelledError to its caller: {other:?}"),
+            }
+            // `get_innermost_context(exc)` (depth 0) is Python-only.
+        })
+    }
 }

@@ -62,7 +62,9 @@ impl<T> Future for AwaitTask<T> {
             match poll_join(&mut self.task, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Joined::Done(Err(JoinError::Cancelled(c)))) => {
-                    let c = self.cancelled.take().unwrap_or(c);
+                    // The waiter's own cancellation if it passed one on, otherwise the
+                    // task's, delivered to the waiter as `await task` raises it.
+                    let c = self.cancelled.take().unwrap_or_else(|| c.redeliver());
                     return Poll::Ready(Err(JoinError::Cancelled(c)));
                 }
                 Poll::Ready(Joined::Done(r)) => {
@@ -91,8 +93,11 @@ pub(crate) enum Joined<T> {
     WaiterCancelled(Cancelled),
 }
 
+///
+/// The task's own cancellation comes back as a record (`Cancelled::caught`): the caller
+/// decides whether to hand it on to the awaiting task (`Cancelled::redeliver`).
 pub(crate) fn poll_join<T>(task: &mut Task<T>, cx: &mut Context<'_>) -> Poll<Joined<T>> {
-    match Pin::new(&mut *task).poll(cx) {
+    match task.poll_result(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Err(JoinError::Cancelled(c))) if !task.is_finished() => {
             Poll::Ready(Joined::WaiterCancelled(c))

@@ -144,9 +144,10 @@ where
             return Poll::Ready(Round::Stopped(b));
         }
         if pending > 0 {
-            if self.cancelled.is_some() {
+            if let Some(c) = &self.cancelled {
+                // asyncio's gather passes the message of its own cancellation on.
                 for t in tasks.iter().flatten() {
-                    t.cancel(None);
+                    t.cancel(c.message());
                 }
             }
             return Poll::Pending;
@@ -182,10 +183,11 @@ where
             _ if cancelling => ControlFlow::Continue(()),
             Ok(Err(e)) => ControlFlow::Break(Stop::Failed(e)),
             Err(JoinError::Panicked(p)) => ControlFlow::Break(Stop::Panicked(p.message().to_string())),
-            Err(e) => {
-                let c = e.as_cancelled().cloned().unwrap_or_else(|| Cancelled::new(None));
-                ControlFlow::Break(Stop::Failed(E::from(c)))
+            Err(JoinError::Cancelled(c)) => {
+                // A child ended cancelled: gather raises its CancelledError in the waiter.
+                ControlFlow::Break(Stop::Failed(E::from(c.redeliver())))
             }
+            Err(e) => unreachable!("a gathered task is joined once: {e}"),
         });
         Poll::Ready(match ready!(round) {
             Round::AllDone => {
@@ -247,8 +249,8 @@ where
         let results = &mut this.results;
         let round = this.children.poll(cx, |i, r, _| {
             // Results are data here (asyncio's `return_exceptions=True`): a child's
-            // cancellation is kept as a record, not delivered to the gathering task.
-            results[i] = Some(r.map_err(JoinError::caught));
+            // cancellation stays a record, not delivered to the gathering task.
+            results[i] = Some(r);
             ControlFlow::<()>::Continue(())
         });
         Poll::Ready(match ready!(round) {

@@ -107,9 +107,8 @@ where
                     }
                     weft_executor::JoinError::Cancelled(c) => {
                         // The inner task was cancelled by someone else (asyncio: the
-                        // shield's outer future is cancelled too); the join delivered it
-                        // to the caller.
-                        Poll::Ready(Err(ShieldCancelled { cancelled: c, task: None }))
+                        // shield's outer future is cancelled too): delivered to the caller.
+                        Poll::Ready(Err(ShieldCancelled { cancelled: c.redeliver(), task: None }))
                     }
                     e => unreachable!("a shield's task is joined once: {e}"),
                 }

@@ -157,9 +157,8 @@ impl<T, E> Future for Wait<T, E> {
                     let (index, id) = (*index, task.id());
                     *slot = None;
                     // The sets are data (asyncio returns the task objects, whose
-                    // exceptions are raised only when asked for): a cancellation is kept
-                    // as a record, not delivered to the waiting task.
-                    let result = result.map_err(JoinError::caught);
+                    // exceptions are raised only when asked for): a cancellation stays a
+                    // record, not delivered to the waiting task.
                     this.done.push(Finished { index, id, result });
                 }
             }
@@ -301,8 +300,7 @@ impl<O> AsCompleted<O> {
                 Poll::Ready(Joined::Done(result)) => {
                     let (index, id) = (*index, task.id());
                     *slot = None;
-                    // Kept as a record until it is handed out (see `poll_next_item`).
-                    let result = result.map_err(JoinError::caught);
+                    // A record until it is handed out (see `poll_next_item`).
                     self.ready.push_back(Finished { index, id, result });
                 }
             }

@@ -129,12 +129,24 @@ impl<T> Task<T> {
     }
 }
 
-impl<T> Future for Task<T> {
-    type Output = Result<T, JoinError>;
+impl<T> Task<T> {
+    /// Polls for the result as awaiting the task does, except that a cancellation the
+    /// task ended with comes back as a record (see [`Cancelled::caught`]) instead of
+    /// being delivered to the polling task: for joins whose caller decides what to hand
+    /// on (weft's `gather`, `wait`, `shield`). The awaiting task's own cancellation, as
+    /// the checkpoint delivers it, is returned as with `.await`.
+    #[doc(hidden)]
+    pub fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        self.poll_join(cx, false)
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll_join(&mut self, cx: &mut Context<'_>, deliver: bool) -> Poll<Result<T, JoinError>> {
         if self.joined {
             return Poll::Ready(Err(JoinError::AlreadyJoined));
+        }
+        if crate::context::current_task() == Some(self.raw) {
+            // It would wait for itself forever (asyncio raises RuntimeError).
+            return Poll::Ready(Err(JoinError::AwaitsItself));
         }
         if !coop::has_budget_remaining() {
             // Out of budget: yield first (poll_proceed wakes the task and says Pending).
@@ -151,7 +163,8 @@ impl<T> Future for Task<T> {
             // cancellation is delivered to the awaiting task (see `Cancelled::redeliver`):
             // propagating it ends the awaiter cancelled too.
             return Poll::Ready(result.map_err(|e| match e {
-                JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
+                JoinError::Cancelled(c) if deliver => JoinError::Cancelled(c.redeliver()),
+                JoinError::Cancelled(c) => JoinError::Cancelled(c.caught()),
                 e => e,
             }));
         }
@@ -159,6 +172,14 @@ impl<T> Future for Task<T> {
             Err(c) => Poll::Ready(Err(JoinError::Cancelled(c))),
             Ok(()) => Poll::Pending,
         }
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_join(cx, true)
     }
 }
 
@@ -186,6 +207,9 @@ pub enum JoinError {
     Panicked(Panicked),
     /// The task's result was already taken by an earlier await of this handle.
     AlreadyJoined,
+    /// The task awaited its own handle, which could only wait forever (asyncio's
+    /// `RuntimeError: Task cannot await on itself`).
+    AwaitsItself,
 }
 
 impl JoinError {
@@ -260,6 +284,9 @@ impl fmt::Display for JoinError {
             JoinError::AlreadyJoined => {
                 f.write_str("the task's result was already taken: a Task can be awaited to completion once")
             }
+            JoinError::AwaitsItself => f.write_str(
+                "a task cannot await on itself: it would wait forever (await the handle from another task)",
+            ),
         }
     }
 }
@@ -269,7 +296,7 @@ impl std::error::Error for JoinError {
         match self {
             JoinError::Cancelled(c) => Some(c),
             JoinError::Panicked(p) => Some(p),
-            JoinError::AlreadyJoined => None,
+            JoinError::AlreadyJoined | JoinError::AwaitsItself => None,
         }
     }
 }

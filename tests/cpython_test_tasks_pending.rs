@@ -15,7 +15,6 @@
 mod common;
 
 use std::future::Future;
-use std::time::Duration;
 use weft::{Cancelled, ReturnWhen, spawn, wait, yield_now};
 
 fn run<F, Fut>(make: F) -> Fut::Output

@@ -15,7 +15,7 @@
 mod common;
 
 use std::future::Future;
-use weft::{Cancelled, ReturnWhen, spawn, wait, yield_now};
+use weft::{ReturnWhen, spawn, wait, yield_now};
 
 fn run<F, Fut>(make: F) -> Fut::Output
 where

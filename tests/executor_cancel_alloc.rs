@@ -18,15 +18,18 @@ thread_local! {
 // no allocation to be reached).
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract for `alloc` is `System.alloc`'s.
         unsafe {
             let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
             System.alloc(layout)
         }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is `System.dealloc`'s.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract for `realloc` is `System.realloc`'s.
         unsafe {
             let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
             System.realloc(ptr, layout, new_size)

@@ -15,18 +15,21 @@ static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
 // SAFETY: forwards to the system allocator and only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract for `alloc` is `System.alloc`'s.
         unsafe {
             LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::SeqCst);
             System.alloc(layout)
         }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is `System.dealloc`'s.
         unsafe {
             LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::SeqCst);
             System.dealloc(ptr, layout)
         }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract for `realloc` is `System.realloc`'s.
         unsafe {
             LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
             System.realloc(ptr, layout, new_size)

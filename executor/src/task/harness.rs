@@ -137,9 +137,9 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
     let _current = context::enter_task(raw);
     let stage = h.stage();
     let polled = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: RUNNING gives this thread the stage; the cell never moves, so the future
-        // stays pinned where it is. The borrow ends with this closure, before any
-        // transition that could let the cell be freed.
+        // The borrow ends with this closure, before any transition that could let the
+        // cell be freed.
+        // SAFETY: RUNNING gives this thread the stage.
         match unsafe { &mut *stage } {
             Stage::Running(future) => {
                 // SAFETY: the future lives in the boxed cell, which never moves.
@@ -229,9 +229,9 @@ unsafe fn complete<F: Future, S: Schedule>(
     }
     let released = release && h.scheduler().release(h.header());
     if prev.is(JOIN_INTEREST | JOIN_WAKER) {
-        // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read, and COMPLETE
-        // now stops the handle from writing it again; the reference we still hold keeps
-        // the cell alive while the waker runs.
+        // The reference we still hold keeps the cell alive while the waker runs.
+        // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read; COMPLETE now
+        // stops the handle from writing it again.
         if let Some(w) = unsafe { &*h.join_waker() } {
             w.wake_by_ref();
         }

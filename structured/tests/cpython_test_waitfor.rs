@@ -371,3 +371,26 @@ fn cpython_test_waitfor_test_shielded_timeout() {
         assert!(!probe.is_cancelled());
     })
 }
+
+/// The ports' runner: a body that never ends fails its test with a message after the
+/// watchdog's bound instead of hanging the suite. Here the body waits for an event that is
+/// set only after the watchdog has fired (so that its thread ends too).
+#[test]
+fn watchdog_fails_a_hung_body_with_a_message() {
+    let ev = Arc::new(weft::Event::new());
+    let e = ev.clone();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        watchdog(std::time::Duration::from_millis(50), move || {
+            weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(e.wait())
+        })
+    }));
+    let p = r.expect_err("the watchdog fails a body that does not end");
+    let msg = p.downcast_ref::<String>().expect("a formatted message");
+    assert!(
+        msg.ends_with(
+            ": hung: the test body had not returned after 50ms (a lost wake-up, or a wait that nothing ends)"
+        ),
+        "{msg}"
+    );
+    ev.set();
+}

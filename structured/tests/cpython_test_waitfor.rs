@@ -210,14 +210,34 @@ fn inner_with_cleanup(task_done: Arc<AtomicBool>) -> Task<Result<(), E>> {
     })
 }
 
+/// CPython checks `cm.exception.__context__` is a CancelledError: the TimeoutError was
+/// raised while the cancellation the task re-raised (after its cleanup) came out of the
+/// awaited task. weft's `TimeoutError` carries no chain (Rust errors have no implicit
+/// context), so the ports assert that same fact directly: the awaited task ended cancelled,
+/// and what came out of it into the timeout was that cancellation.
 #[test]
 fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation() {
     run(async {
         let task_done = Arc::new(AtomicBool::new(false));
         let inner_task = inner_with_cleanup(task_done.clone());
-        let r = wait_for(join(inner_task), EPSILON).await;
+        let probe = inner_task.task_ref();
+        let context = Arc::new(Mutex::new(None));
+        let ctx = context.clone();
+        let r = wait_for(
+            async move {
+                let out = join(inner_task).await;
+                *ctx.lock() = Some(out.as_ref().err().map(E::name));
+                out
+            },
+            EPSILON,
+        )
+        .await;
         assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(task_done.load(SeqCst));
+        // `type(cm.exception.__context__) is CancelledError`:
+        assert!(probe.is_cancelled());
+        let context = context.lock().take().expect("the awaited task's outcome reached the timeout");
+        assert_eq!(context, Some("CancelledError"));
     })
 }
 
@@ -226,8 +246,11 @@ fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0() 
     run(async {
         let task_done = Arc::new(AtomicBool::new(false));
         let td = task_done.clone();
+        let probe = Arc::new(Mutex::new(None));
+        let p = probe.clone();
         let foo = async move {
             let inner_task = inner_with_cleanup(td);
+            *p.lock() = Some(inner_task.task_ref());
             weft_executor::time::sleep(EPSILON).await?;
             // CPython's wait_for(task, 0): the task is cancelled at once and awaited.
             match wait_for_task(inner_task, Duration::ZERO).await {
@@ -239,6 +262,10 @@ fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0() 
         let r = foo.await;
         assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(task_done.load(SeqCst));
+        // `type(cm.exception.__context__) is CancelledError` (see the case above): the task
+        // ended cancelled, and `wait_for_task` reports a timeout only for that outcome.
+        let probe = probe.lock().take().unwrap();
+        assert!(probe.is_finished() && probe.is_cancelled());
     })
 }
 
@@ -336,10 +363,17 @@ fn cpython_test_waitfor_test_zero_timeout() {
     run(async {
         let task = coro(10);
         let probe = task.task_ref();
-        let r = wait_for(shielded(task), Duration::ZERO).await;
-        assert!(matches!(r, Err(E::Timeout(_))));
+        // `shielded_task = asyncio.shield(task)` is a future of its own, which
+        // `wait_for(.., 0)` cancels at once: weft's counterpart is a task running the
+        // shield, handed to `wait_for_task`. It is cancelled before its first poll (so the
+        // shield never starts), and the task it would have joined runs on.
+        let shielded_task = spawn(shielded(task));
+        let shielded_probe = shielded_task.task_ref();
+        let r = wait_for_task(shielded_task, Duration::ZERO).await;
+        assert!(matches!(r, Err(Interrupted::TimedOut(_))), "{r:?}");
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
+        assert!(shielded_probe.is_cancelled());
         sleep_ms(100).await.unwrap();
         assert!(probe.is_finished());
     })
@@ -361,14 +395,30 @@ fn cpython_test_waitfor_test_shielded_timeout() {
     run(async {
         let task = coro(100);
         let probe = task.task_ref();
-        let r = wait_for(shielded(task), ms(10)).await;
-        assert!(matches!(r, Err(E::Timeout(_))));
+        // The shield hands its inner task back when the timeout cancels it: that task
+        // joins `task`, so awaiting it is `await task`.
+        let kept = Arc::new(Mutex::new(None));
+        let k = kept.clone();
+        let r = wait_for(
+            async move {
+                match shield(join(task)).await {
+                    Ok(r) => r,
+                    Err(s) => {
+                        let (c, inner) = s.into_parts();
+                        *k.lock() = inner;
+                        Err(E::Cancelled(c))
+                    }
+                }
+            },
+            ms(10),
+        )
+        .await;
+        assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
-        while !probe.is_finished() {
-            sleep_ms(10).await.unwrap();
-        }
-        assert!(!probe.is_cancelled());
+        let task = kept.lock().take().expect("the shield kept the task running");
+        assert_eq!(task.await.unwrap().unwrap(), "done");
+        assert!(probe.is_finished() && !probe.is_cancelled());
     })
 }
 

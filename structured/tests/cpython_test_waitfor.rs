@@ -358,10 +358,21 @@ fn coro(n: u64) -> Task<Result<&'static str, E>> {
     })
 }
 
+/// CPython's `coro()` that sleeps longer than the timeout: here it waits for `go`, so that
+/// "the task has not finished when the timeout returns" holds however slow the machine is.
+fn coro_until(go: &Arc<weft::Event>) -> Task<Result<&'static str, E>> {
+    let go = go.clone();
+    spawn(async move {
+        go.wait().await?;
+        Ok::<_, E>("done")
+    })
+}
+
 #[test]
 fn cpython_test_waitfor_test_zero_timeout() {
     run(async {
-        let task = coro(10);
+        let go = Arc::new(weft::Event::new());
+        let task = coro_until(&go);
         let probe = task.task_ref();
         // `shielded_task = asyncio.shield(task)` is a future of its own, which
         // `wait_for(.., 0)` cancels at once: weft's counterpart is a task running the
@@ -374,7 +385,9 @@ fn cpython_test_waitfor_test_zero_timeout() {
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
         assert!(shielded_probe.is_cancelled());
-        sleep_ms(100).await.unwrap();
+        // `await asyncio.sleep(0.1)`: the sleep ends, then the task finishes.
+        go.set();
+        weft_executor::yield_now().await.unwrap();
         assert!(probe.is_finished());
     })
 }
@@ -393,7 +406,8 @@ fn cpython_test_waitfor_test_none_timeout() {
 #[test]
 fn cpython_test_waitfor_test_shielded_timeout() {
     run(async {
-        let task = coro(100);
+        let go = Arc::new(weft::Event::new());
+        let task = coro_until(&go);
         let probe = task.task_ref();
         // The shield hands its inner task back when the timeout cancels it: that task
         // joins `task`, so awaiting it is `await task`.
@@ -417,6 +431,7 @@ fn cpython_test_waitfor_test_shielded_timeout() {
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
         let task = kept.lock().take().expect("the shield kept the task running");
+        go.set(); // the sleep ends
         assert_eq!(task.await.unwrap().unwrap(), "done");
         assert!(probe.is_finished() && !probe.is_cancelled());
     })

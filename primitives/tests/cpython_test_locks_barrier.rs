@@ -47,6 +47,16 @@ fn waiter(b: &Arc<Barrier>) -> Task<Result<usize, BarrierError>> {
     spawn(async move { b.wait().await })
 }
 
+/// `except asyncio.BrokenBarrierError:` around a wait: true if the wait raised it. Any other
+/// error (a cancellation) is not what the case catches, and fails the test.
+fn broken(r: Result<usize, BarrierError>) -> bool {
+    match r {
+        Ok(_) => false,
+        Err(BarrierError::Broken) => true,
+        Err(e) => panic!("only BrokenBarrierError is caught here, the wait failed with: {e}"),
+    }
+}
+
 #[test]
 fn cpython_test_locks_barrier_test_barrier() {
     let b = Barrier::new(N).unwrap();
@@ -321,7 +331,7 @@ fn cpython_test_locks_barrier_test_reset_barrier_while_tasks_waiting() {
         let tasks = make_tasks(N - 1, || {
             let (b, results) = (b.clone(), results.clone());
             async move {
-                if b.wait().await == Err(BarrierError::Broken) {
+                if broken(b.wait().await) {
                     results.push(true);
                 }
             }
@@ -348,15 +358,11 @@ fn cpython_test_locks_barrier_test_reset_barrier_when_tasks_half_draining() {
         gather_tasks(N, || {
             let (b, results1) = (b.clone(), results1.clone());
             async move {
-                match b.wait().await {
-                    Err(BarrierError::Broken) => results1.push(true),
-                    Err(e) => panic!("{e}"),
-                    Ok(_) => {
-                        // A drained task, outside the barrier.
-                        if b.tasks_inside() == rest_of_tasks {
-                            b.reset().await.unwrap();
-                        }
-                    }
+                if broken(b.wait().await) {
+                    results1.push(true);
+                } else if b.tasks_inside() == rest_of_tasks {
+                    // A drained task, outside the barrier.
+                    b.reset().await.unwrap();
                 }
             }
         })
@@ -379,22 +385,17 @@ fn cpython_test_locks_barrier_test_reset_barrier_when_tasks_half_draining_half_b
             let (b, results1, results2, count) =
                 (b.clone(), results1.clone(), results2.clone(), count.clone());
             async move {
-                match b.wait().await {
-                    Err(_) => {
-                        // Still-waiting tasks land here, and wait again to fill it.
-                        results1.push(true);
-                        b.wait().await.unwrap();
-                    }
-                    Ok(_) => {
-                        if count.fetch_add(1, SeqCst) + 1 > blocking_tasks {
-                            // Reset: waiting tasks get BrokenBarrierError.
-                            b.reset().await.unwrap();
-                            b.wait().await.unwrap();
-                        } else if b.wait().await.is_err() {
-                            // Not reached: blocked tasks go on waiting.
-                            results2.push(true);
-                        }
-                    }
+                if broken(b.wait().await) {
+                    // Still-waiting tasks land here, and wait again to fill it.
+                    results1.push(true);
+                    b.wait().await.unwrap();
+                } else if count.fetch_add(1, SeqCst) + 1 > blocking_tasks {
+                    // Reset: waiting tasks get BrokenBarrierError.
+                    b.reset().await.unwrap();
+                    b.wait().await.unwrap();
+                } else if broken(b.wait().await) {
+                    // Not reached: blocked tasks go on waiting.
+                    results2.push(true);
                 }
             }
         })
@@ -415,7 +416,7 @@ fn cpython_test_locks_barrier_test_reset_barrier_while_tasks_waiting_and_waiting
         let tasks = make_tasks(N - 1, || {
             let (b, results1, results2) = (b.clone(), results1.clone(), results2.clone());
             async move {
-                if b.wait().await.is_err() {
+                if broken(b.wait().await) {
                     results1.push(true);
                 }
                 // finally:
@@ -461,9 +462,11 @@ fn cpython_test_locks_barrier_test_reset_barrier_while_tasks_draining() {
                     b.reset().await.unwrap();
                     b.wait().await.unwrap();
                 } else {
-                    match b.wait().await {
-                        Ok(_) => r1.push(true),
-                        Err(_) => r2.push(true), // never here
+                    // `except Exception`: BrokenBarrierError, never a cancellation.
+                    if broken(b.wait().await) {
+                        r2.push(true); // never here
+                    } else {
+                        r1.push(true);
                     }
                 }
                 // Pass the barrier once more: must complete.
@@ -505,18 +508,15 @@ fn cpython_test_locks_barrier_test_abort_barrier_when_tasks_half_draining_half_b
             let (b, results1, results2, count) =
                 (b.clone(), results1.clone(), results2.clone(), count.clone());
             async move {
-                match b.wait().await {
+                if broken(b.wait().await) {
                     // Tasks waiting to drain land here.
-                    Err(_) => results1.push(true),
-                    Ok(_) => {
-                        if count.fetch_add(1, SeqCst) + 1 > blocking_tasks {
-                            // Abort: BrokenBarrierError for every task.
-                            b.abort().await.unwrap();
-                        } else if b.wait().await.is_err() {
-                            // Blocked tasks (already drained) land here.
-                            results2.push(true);
-                        }
-                    }
+                    results1.push(true);
+                } else if count.fetch_add(1, SeqCst) + 1 > blocking_tasks {
+                    // Abort: BrokenBarrierError for every task.
+                    b.abort().await.unwrap();
+                } else if broken(b.wait().await) {
+                    // Blocked tasks (already drained) land here.
+                    results2.push(true);
                 }
             }
         })

@@ -8,11 +8,26 @@ use weft_primitives::Event;
 
 #[test]
 fn cpython_test_locks_event_test_repr() {
-    let ev = Event::new();
-    assert!(format!("{ev:?}").contains("set: false"));
-    ev.set();
-    assert!(format!("{ev:?}").contains("set: true"));
-    assert!(format!("{ev:?}").contains("waiters: 0"));
+    run(async {
+        let ev = Arc::new(Event::new());
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+        ev.set();
+        assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+
+        // CPython appends a mock to the private `_waiters` and checks `waiters:1`. weft's
+        // waiter list is private, so a real task waits: on the event cleared again, since a
+        // set event lets every waiter through at once.
+        ev.clear();
+        let w = spawn({
+            let ev = ev.clone();
+            async move { ev.wait().await }
+        });
+        tick().await;
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+        ev.set();
+        w.await.unwrap().unwrap();
+        assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+    });
 }
 
 #[test]
@@ -113,4 +128,27 @@ fn cpython_test_locks_event_test_clear_with_waiters() {
         assert!(t.is_finished());
         assert!(t.await.unwrap().unwrap());
     });
+}
+
+/// The ports' runner: a body that never ends fails its test with a message after the
+/// watchdog's bound instead of hanging the suite. Here the body waits for an event that is
+/// set only after the watchdog has fired (so that its thread ends too).
+#[test]
+fn watchdog_fails_a_hung_body_with_a_message() {
+    let ev = Arc::new(Event::new());
+    let e = ev.clone();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        watchdog(std::time::Duration::from_millis(50), move || {
+            weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(e.wait())
+        })
+    }));
+    let p = r.expect_err("the watchdog fails a body that does not end");
+    let msg = p.downcast_ref::<String>().expect("a formatted message");
+    assert!(
+        msg.ends_with(
+            ": hung: the test body had not returned after 50ms (a lost wake-up, or a wait that nothing ends)"
+        ),
+        "{msg}"
+    );
+    ev.set();
 }

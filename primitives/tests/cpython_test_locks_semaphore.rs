@@ -27,11 +27,27 @@ fn cpython_test_locks_semaphore_test_initial_value_zero() {
 #[test]
 fn cpython_test_locks_semaphore_test_repr() {
     run(async {
-        let sem = Semaphore::new(1);
-        assert!(format!("{sem:?}").contains("permits: 1"));
+        let sem = Arc::new(Semaphore::new(1));
+        let repr = |sem: &Semaphore| format!("{sem:?}");
+        assert!(repr(&sem).contains("permits: 1, waiting: 0"), "{}", repr(&sem));
         sem.acquire_raw().await.unwrap();
-        assert!(format!("{sem:?}").contains("permits: 0"));
-        assert!(format!("{sem:?}").contains("waiting: 0"));
+        assert!(repr(&sem).contains("permits: 0, waiting: 0"), "{}", repr(&sem));
+
+        // CPython appends mocks to the private `_waiters` and checks `waiters:1`, then
+        // `waiters:2`; here real tasks wait.
+        let r = Log::new();
+        let w1 = acquirer(&sem, &r, 1);
+        tick().await;
+        assert!(repr(&sem).contains("permits: 0, waiting: 1"), "{}", repr(&sem));
+        let w2 = acquirer(&sem, &r, 2);
+        tick().await;
+        assert!(repr(&sem).contains("permits: 0, waiting: 2"), "{}", repr(&sem));
+        assert_eq!(sem.waiters(), 2);
+
+        sem.release();
+        sem.release();
+        assert!(w1.await.unwrap().unwrap() && w2.await.unwrap().unwrap());
+        assert_eq!(r.get(), [1, 2]);
     });
 }
 

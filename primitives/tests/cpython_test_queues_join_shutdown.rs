@@ -55,7 +55,10 @@ where
     });
 }
 
-fn join_empty_queue<O: Order<i64>>(new: fn(usize) -> Queue<i64, O>) {
+fn join_empty_queue<O: Order<i64> + 'static>(new: fn(usize) -> Queue<i64, O>)
+where
+    Queue<i64, O>: Send + Sync,
+{
     run(async move {
         let q = new(0);
         // join() returns at once, and again.

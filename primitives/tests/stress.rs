@@ -86,7 +86,10 @@ async fn settle<T>(tasks: Vec<Task<T>>, what: &str, seed: u64) {
     }
 }
 
-fn stress(name: &str, body: impl FnOnce(u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+fn stress(
+    name: &str,
+    body: impl FnOnce(u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+) {
     let (_, seed) = Rng::new();
     eprintln!("{name}: seed {seed} (WEFT_STRESS_SEED={seed} to replay the victims' order)");
     run_mt(body(seed));

@@ -331,13 +331,44 @@ pub mod __private {
         (A a, B b, C c, D d, F f, G g, H h, I i, J j, K k, L l, M m)
     }
 
-    pub async fn gather_erased<E, M>(futs: Vec<Erased<E>>, markers: M) -> Result<M::Values, E>
+    /// The future of `gather!`. A named type, not an `async fn`: rustc cannot prove an
+    /// `async fn` generic over the markers `Send` inside another future ("higher-ranked
+    /// lifetime error"), which kept `gather!` out of spawned tasks.
+    pub fn gather_erased<E, M>(futs: Vec<Erased<E>>, markers: M) -> GatherErased<E, M>
     where
         E: From<Cancelled> + Send + 'static,
         M: Markers,
     {
-        let values = super::gather(futs).await?;
-        Ok(markers.take(values))
+        GatherErased { gather: super::gather(futs), markers: Some(markers) }
+    }
+
+    /// Future returned by `gather!`.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct GatherErased<E, M> {
+        gather: Gather<Erased<E>, Box<dyn Any + Send>, E>,
+        markers: Option<M>,
+    }
+
+    impl<E, M> Unpin for GatherErased<E, M> {}
+
+    impl<E, M> fmt::Debug for GatherErased<E, M> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("GatherErased").field("gather", &self.gather).finish()
+        }
+    }
+
+    impl<E, M> Future for GatherErased<E, M>
+    where
+        E: From<Cancelled> + Send + 'static,
+        M: Markers,
+    {
+        type Output = Result<M::Values, E>;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let values = ready!(Pin::new(&mut self.gather).poll(cx))?;
+            let markers = self.markers.take().expect("gather! polled after it completed");
+            Poll::Ready(Ok(markers.take(values)))
+        }
     }
 }
 

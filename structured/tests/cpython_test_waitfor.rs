@@ -210,14 +210,34 @@ fn inner_with_cleanup(task_done: Arc<AtomicBool>) -> Task<Result<(), E>> {
     })
 }
 
+/// CPython checks `cm.exception.__context__` is a CancelledError: the TimeoutError was
+/// raised while the cancellation the task re-raised (after its cleanup) came out of the
+/// awaited task. weft's `TimeoutError` carries no chain (Rust errors have no implicit
+/// context), so the ports assert that same fact directly: the awaited task ended cancelled,
+/// and what came out of it into the timeout was that cancellation.
 #[test]
 fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation() {
     run(async {
         let task_done = Arc::new(AtomicBool::new(false));
         let inner_task = inner_with_cleanup(task_done.clone());
-        let r = wait_for(join(inner_task), EPSILON).await;
+        let probe = inner_task.task_ref();
+        let context = Arc::new(Mutex::new(None));
+        let ctx = context.clone();
+        let r = wait_for(
+            async move {
+                let out = join(inner_task).await;
+                *ctx.lock() = Some(out.as_ref().err().map(E::name));
+                out
+            },
+            EPSILON,
+        )
+        .await;
         assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(task_done.load(SeqCst));
+        // `type(cm.exception.__context__) is CancelledError`:
+        assert!(probe.is_cancelled());
+        let context = context.lock().take().expect("the awaited task's outcome reached the timeout");
+        assert_eq!(context, Some("CancelledError"));
     })
 }
 
@@ -226,8 +246,11 @@ fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0() 
     run(async {
         let task_done = Arc::new(AtomicBool::new(false));
         let td = task_done.clone();
+        let probe = Arc::new(Mutex::new(None));
+        let p = probe.clone();
         let foo = async move {
             let inner_task = inner_with_cleanup(td);
+            *p.lock() = Some(inner_task.task_ref());
             weft_executor::time::sleep(EPSILON).await?;
             // CPython's wait_for(task, 0): the task is cancelled at once and awaited.
             match wait_for_task(inner_task, Duration::ZERO).await {
@@ -239,6 +262,10 @@ fn cpython_test_waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0() 
         let r = foo.await;
         assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(task_done.load(SeqCst));
+        // `type(cm.exception.__context__) is CancelledError` (see the case above): the task
+        // ended cancelled, and `wait_for_task` reports a timeout only for that outcome.
+        let probe = probe.lock().take().unwrap();
+        assert!(probe.is_finished() && probe.is_cancelled());
     })
 }
 
@@ -331,16 +358,36 @@ fn coro(n: u64) -> Task<Result<&'static str, E>> {
     })
 }
 
+/// CPython's `coro()` that sleeps longer than the timeout: here it waits for `go`, so that
+/// "the task has not finished when the timeout returns" holds however slow the machine is.
+fn coro_until(go: &Arc<weft::Event>) -> Task<Result<&'static str, E>> {
+    let go = go.clone();
+    spawn(async move {
+        go.wait().await?;
+        Ok::<_, E>("done")
+    })
+}
+
 #[test]
 fn cpython_test_waitfor_test_zero_timeout() {
     run(async {
-        let task = coro(10);
+        let go = Arc::new(weft::Event::new());
+        let task = coro_until(&go);
         let probe = task.task_ref();
-        let r = wait_for(shielded(task), Duration::ZERO).await;
-        assert!(matches!(r, Err(E::Timeout(_))));
+        // `shielded_task = asyncio.shield(task)` is a future of its own, which
+        // `wait_for(.., 0)` cancels at once: weft's counterpart is a task running the
+        // shield, handed to `wait_for_task`. It is cancelled before its first poll (so the
+        // shield never starts), and the task it would have joined runs on.
+        let shielded_task = spawn(shielded(task));
+        let shielded_probe = shielded_task.task_ref();
+        let r = wait_for_task(shielded_task, Duration::ZERO).await;
+        assert!(matches!(r, Err(Interrupted::TimedOut(_))), "{r:?}");
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
-        sleep_ms(100).await.unwrap();
+        assert!(shielded_probe.is_cancelled());
+        // `await asyncio.sleep(0.1)`: the sleep ends, then the task finishes.
+        go.set();
+        weft_executor::yield_now().await.unwrap();
         assert!(probe.is_finished());
     })
 }
@@ -359,15 +406,56 @@ fn cpython_test_waitfor_test_none_timeout() {
 #[test]
 fn cpython_test_waitfor_test_shielded_timeout() {
     run(async {
-        let task = coro(100);
+        let go = Arc::new(weft::Event::new());
+        let task = coro_until(&go);
         let probe = task.task_ref();
-        let r = wait_for(shielded(task), ms(10)).await;
-        assert!(matches!(r, Err(E::Timeout(_))));
+        // The shield hands its inner task back when the timeout cancels it: that task
+        // joins `task`, so awaiting it is `await task`.
+        let kept = Arc::new(Mutex::new(None));
+        let k = kept.clone();
+        let r = wait_for(
+            async move {
+                match shield(join(task)).await {
+                    Ok(r) => r,
+                    Err(s) => {
+                        let (c, inner) = s.into_parts();
+                        *k.lock() = inner;
+                        Err(E::Cancelled(c))
+                    }
+                }
+            },
+            ms(10),
+        )
+        .await;
+        assert!(matches!(r, Err(E::Timeout(_))), "{r:?}");
         assert!(!probe.is_finished());
         assert!(!probe.is_cancelled());
-        while !probe.is_finished() {
-            sleep_ms(10).await.unwrap();
-        }
-        assert!(!probe.is_cancelled());
+        let task = kept.lock().take().expect("the shield kept the task running");
+        go.set(); // the sleep ends
+        assert_eq!(task.await.unwrap().unwrap(), "done");
+        assert!(probe.is_finished() && !probe.is_cancelled());
     })
+}
+
+/// The ports' runner: a body that never ends fails its test with a message after the
+/// watchdog's bound instead of hanging the suite. Here the body waits for an event that is
+/// set only after the watchdog has fired (so that its thread ends too).
+#[test]
+fn watchdog_fails_a_hung_body_with_a_message() {
+    let ev = Arc::new(weft::Event::new());
+    let e = ev.clone();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        watchdog(std::time::Duration::from_millis(50), move || {
+            weft_executor::Runtime::builder().current_thread().build().unwrap().block_on(e.wait())
+        })
+    }));
+    let p = r.expect_err("the watchdog fails a body that does not end");
+    let msg = p.downcast_ref::<String>().expect("a formatted message");
+    assert!(
+        msg.ends_with(
+            ": hung: the test body had not returned after 50ms (a lost wake-up, or a wait that nothing ends)"
+        ),
+        "{msg}"
+    );
+    ev.set();
 }

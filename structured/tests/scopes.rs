@@ -462,6 +462,18 @@ fn gather_resumes_a_childs_panic() {
     })
 }
 
+/// `gather!`'s future is `Send`, so it can run in a spawned task (it once could not:
+/// rustc failed to prove an `async fn` generic over the markers `Send`).
+#[test]
+fn gather_macro_runs_inside_a_spawned_task() {
+    run(async {
+        let t = weft_executor::spawn(async {
+            weft_structured::gather!(async { Ok::<_, E>(1u8) }, async { Ok::<_, E>("s") }).await
+        });
+        assert_eq!(t.await.unwrap().unwrap(), (1, "s"));
+    })
+}
+
 #[test]
 fn gather_first_error_and_macro() {
     run(async {

@@ -10,14 +10,58 @@ use std::time::{Duration, Instant};
 use weft_executor::cancel::ScopeCore;
 use weft_executor::{Runtime, Task};
 
-/// Runs a test body on the current-thread runtime: asyncio's exact FIFO order.
-pub fn run<F: Future>(body: F) -> F::Output {
-    Runtime::builder().current_thread().build().unwrap().block_on(body)
+/// Runs a test body on the current-thread runtime (asyncio's exact FIFO order), under the
+/// [`watchdog`].
+pub fn run<F>(body: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    watchdog(WATCHDOG, move || Runtime::builder().current_thread().build().unwrap().block_on(body))
 }
 
-/// Runs a test body on a two-worker multi-thread runtime.
-pub fn run_mt<F: Future>(body: F) -> F::Output {
-    Runtime::builder().multi_thread().worker_threads(2).build().unwrap().block_on(body)
+/// Runs a test body on a two-worker multi-thread runtime, under the [`watchdog`].
+pub fn run_mt<F>(body: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    watchdog(WATCHDOG, move || {
+        Runtime::builder().multi_thread().worker_threads(2).build().unwrap().block_on(body)
+    })
+}
+
+/// How long one test body may run before the watchdog fails it as hung. The longest port
+/// waits about a second; the rest is room for a machine loaded by builds beside the tests.
+pub const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Runs `body` on a thread of its own (named after the test) and returns what it returns.
+/// If it has not returned after `limit`, fails the test with a message instead of letting
+/// it hang: a port whose wake-up is lost would otherwise fail only by never ending. A
+/// panic in `body` is re-raised here. The hung thread is left behind (nothing can stop it).
+pub fn watchdog<R: Send + 'static>(limit: Duration, body: impl FnOnce() -> R + Send + 'static) -> R {
+    let name = std::thread::current().name().unwrap_or("test").to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            let _ = tx.send(body());
+        })
+        .expect("spawn the test body's thread");
+    match rx.recv_timeout(limit) {
+        Ok(v) => {
+            handle.join().expect("the test body's thread");
+            v
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the body neither returned nor panicked"),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+            "{name}: hung: the test body had not returned after {limit:?} \
+             (a lost wake-up, or a wait that nothing ends)"
+        ),
+    }
 }
 
 /// `await asyncio.sleep(0)`: every task ready now runs once before this returns.

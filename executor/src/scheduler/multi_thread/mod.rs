@@ -44,6 +44,7 @@
 //! timers and I/O are served while every worker is busy.
 
 mod idle;
+mod spin;
 mod worker;
 
 use super::inject::Inject;
@@ -69,6 +70,8 @@ pub(crate) struct Shared {
     inject: Inject<Notified>,
     idle: Idle,
     shutdown: AtomicBool,
+    /// Whether `block_on` spins before it parks (spin.rs).
+    spin: spin::SpinPolicy,
     /// Cores go here when their worker thread exits, to be dropped at shutdown.
     #[allow(clippy::vec_box)] // the worker loop owns and moves its core as a `Box<Core>`
     cores: Mutex<Vec<Box<Core>>>,
@@ -105,6 +108,7 @@ pub(crate) fn start(
         inject: Inject::new(),
         idle: Idle::new(config.workers),
         shutdown: AtomicBool::new(false),
+        spin: spin::SpinPolicy::new(),
         cores: Mutex::new(Vec::new()),
     });
     let mut threads = Vec::with_capacity(config.workers);
@@ -221,22 +225,44 @@ impl Schedule for Arc<Shared> {
 
 /// Runs `future` on the calling thread as the root task, while the workers run the rest.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    /// Where the root's queue entry lands when it is woken. `ready` mirrors
+    /// `entry.is_some()` (both change under the lock), so that a spin can watch it without
+    /// taking the lock that the waker needs.
     struct Signal {
         entry: Mutex<Option<Notified>>,
+        ready: AtomicBool,
         thread: std::thread::Thread,
     }
-    let signal = Arc::new(Signal { entry: Mutex::new(None), thread: std::thread::current() });
+    impl Signal {
+        fn put(&self, entry: Notified) {
+            let mut slot = self.entry.lock();
+            *slot = Some(entry);
+            self.ready.store(true, Ordering::Release);
+        }
+        fn take(&self) -> Option<Notified> {
+            let mut slot = self.entry.lock();
+            self.ready.store(false, Ordering::Relaxed);
+            slot.take()
+        }
+        fn is_ready(&self) -> bool {
+            self.ready.load(Ordering::Acquire)
+        }
+    }
+    let signal = Arc::new(Signal {
+        entry: Mutex::new(None),
+        ready: AtomicBool::new(false),
+        thread: std::thread::current(),
+    });
     let hook_signal = signal.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| {
-        *hook_signal.entry.lock() = Some(entry);
+        hook_signal.put(entry);
         hook_signal.thread.unpark();
     }));
-    *signal.entry.lock() = Some(first);
+    signal.put(first);
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     let mut future = std::pin::pin!(future);
     loop {
-        let entry = signal.entry.lock().take();
-        match entry {
+        match signal.take() {
             Some(entry) => {
                 if let std::task::Poll::Ready(v) = root.poll(future.as_mut(), entry) {
                     drop(root);
@@ -244,31 +270,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 }
             }
             None => {
-                // A reply from a worker that is running usually comes within microseconds;
-                // looking again for a short while saves the futex round trip of parking
-                // the thread. If every worker sleeps, the wake-up has to come from outside
-                // (I/O, a timer): that takes longer than a spin, so park at once and
-                // leave the CPU to whoever will need it.
-                if shared.idle.any_unparked() {
-                    let spin_until = std::time::Instant::now() + SPIN;
-                    while std::time::Instant::now() < spin_until {
-                        if signal.entry.lock().is_some() {
-                            break;
-                        }
-                        std::hint::spin_loop();
-                    }
-                }
-                if signal.entry.lock().is_none() {
+                // A reply from a running worker may be microseconds away: look for it a
+                // little while if that has been paying (spin.rs). If every worker sleeps,
+                // the wake-up must come from outside (I/O, a timer): park at once.
+                let ready = shared.idle.any_unparked() && shared.spin.spin(|| signal.is_ready());
+                if !ready && !signal.is_ready() {
                     std::thread::park();
                 }
             }
         }
     }
 }
-
-/// How long `block_on` looks for its wake-up before it parks its thread, while a worker
-/// is awake.
-const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
 
 /// Stops the workers, then drops every task and queue entry (on the calling thread).
 pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {

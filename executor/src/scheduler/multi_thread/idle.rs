@@ -73,6 +73,14 @@ impl Idle {
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
     }
 
+    /// Whether a worker may be asleep with nobody searching: a cheap pre-check (one plain
+    /// load) before [`worker_to_notify`](Self::worker_to_notify), for callers that would
+    /// otherwise call it on every task.
+    pub(crate) fn may_have_sleepers(&self) -> bool {
+        let s = self.state.load(Acquire);
+        Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
+    }
+
     /// Whether any worker is awake (running, searching, or notified and about to run).
     pub(crate) fn any_unparked(&self) -> bool {
         Self::unparked(self.state.load(Acquire)) > 0

@@ -32,8 +32,11 @@
 //!
 //! 1. Every `GLOBAL_QUEUE_INTERVAL` (31) ticks, the injector first, so remote spawns are
 //!    never starved by a busy local queue.
-//! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row; it is not stealable, so
-//!    the cap keeps a ping-pong pair from starving the ring.
+//! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row, so that a ping-pong
+//!    pair cannot starve the ring. Other workers do not steal from the slot, which keeps
+//!    message passing on one core; but if its owner stays inside one poll for a whole
+//!    [`lifo::WATCH_PERIOD`] (1 ms) while another worker is idle, that idle worker takes
+//!    the task and runs it ([`lifo`]).
 //! 3. Its ring, front first.
 //! 4. A batch from the injector (its fair share, at most half a ring).
 //! 5. Steal: if fewer than half the workers are searching, become a searcher and steal
@@ -44,6 +47,7 @@
 //! timers and I/O are served while every worker is busy.
 
 mod idle;
+pub(crate) mod lifo;
 mod spin;
 mod worker;
 
@@ -56,10 +60,11 @@ use crate::error::SpawnError;
 use crate::task::{self, Header, Notified, Schedule, Task};
 use crate::{context, driver::Driver};
 use idle::Idle;
+use lifo::LifoSlot;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;
@@ -70,6 +75,9 @@ pub(crate) struct Shared {
     inject: Inject<Notified>,
     idle: Idle,
     shutdown: AtomicBool,
+    /// True while an idle worker watches the busy workers' LIFO slots (`worker.rs`,
+    /// `watch_lifo_slots`): a task put in an empty LIFO slot needs no notification then.
+    lifo_watched: AtomicBool,
     /// Whether `block_on` spins before it parks (spin.rs).
     spin: spin::SpinPolicy,
     /// Cores go here when their worker thread exits, to be dropped at shutdown.
@@ -77,9 +85,15 @@ pub(crate) struct Shared {
     cores: Mutex<Vec<Box<Core>>>,
 }
 
+/// What the other threads may touch of a worker.
 struct Remote {
     steal: Steal<Notified>,
     parker: Parker,
+    /// The task the worker runs next (owner pushes, owner or a rescuer takes; lifo.rs).
+    lifo: LifoSlot<Notified>,
+    /// Polls the worker has started (wrapping): unchanged over a watch period while
+    /// `lifo` is full means the worker is stuck in one poll.
+    polls: AtomicU32,
 }
 
 pub(crate) struct Config {
@@ -99,7 +113,12 @@ pub(crate) fn start(
     let mut cores = Vec::with_capacity(config.workers);
     for index in 0..config.workers {
         let (steal, local) = ring::new();
-        remotes.push(Remote { steal, parker: Parker::new(driver.clone()) });
+        remotes.push(Remote {
+            steal,
+            parker: Parker::new(driver.clone()),
+            lifo: LifoSlot::new(),
+            polls: AtomicU32::new(0),
+        });
         cores.push(Core::new(index, local, config.lifo));
     }
     let shared = Arc::new(Shared {
@@ -108,6 +127,7 @@ pub(crate) fn start(
         inject: Inject::new(),
         idle: Idle::new(config.workers),
         shutdown: AtomicBool::new(false),
+        lifo_watched: AtomicBool::new(false),
         spin: spin::SpinPolicy::new(),
         cores: Mutex::new(Vec::new()),
     });
@@ -294,6 +314,9 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     shared.common.owned.close_and_shutdown_all();
     drop(std::mem::take(&mut *shared.cores.lock()));
+    for r in shared.remotes.iter() {
+        drop(r.lifo.take());
+    }
     drop(shared.inject.drain());
     shared.common.driver.shutdown();
     // Entries that the shutdown wakes pushed.

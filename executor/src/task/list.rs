@@ -144,12 +144,13 @@ impl OwnedTasks {
         if !self.watching.load(Ordering::Relaxed) {
             return;
         }
-        let mut waiters = self.empty_waiters.lock();
-        if waiters.is_empty() || !self.all_empty() {
+        let mut guard = self.empty_waiters.lock();
+        if guard.is_empty() || !self.all_empty() {
             return;
         }
-        let waiters = std::mem::take(&mut *waiters);
+        let waiters = std::mem::take(&mut *guard);
         self.watching.store(false, Ordering::Relaxed);
+        drop(guard); // wakers are woken outside locks
         for w in waiters {
             w.wake();
         }

@@ -245,8 +245,11 @@ impl WorkerCx {
         if core.is_searching {
             core.is_searching = false;
             if shared.idle.transition_worker_from_searching() {
-                // The last searcher found work: there may be more; keep someone looking.
-                shared.notify_parked();
+                // The last searcher found work. Tasks submitted while it searched woke
+                // nobody (a searcher would find them): if any is still queued, wake a
+                // sleeper for it. If none is (one request, one task), waking a worker
+                // only to find nothing would cost a futex round trip per task.
+                shared.notify_if_work_pending();
             }
         }
         core.count_poll(shared);

@@ -16,6 +16,10 @@
 //!   its own, never on a thread the other side also uses: how one runtime treats its
 //!   calling thread (spinning before it parks, say) then cannot change how the OS
 //!   schedules the other's rounds.
+//! - **CPU time beside wall time.** Each round also measures the CPU time the whole
+//!   process consumed during its measured part (`cpu.rs`): a runtime that finishes as
+//!   fast by keeping more cores busy (spinning, ticking, waking threads that find nothing
+//!   to do) shows it in `cpu_ratio`, not in `ratio`.
 //! - **Medians**: the reported value per side is the median of its rounds, which ignores
 //!   the occasional round hit by a preemption. The spread (min, quartiles, max) goes to stderr.
 //! - **ratio = weft / tokio** of the medians: below 1 weft is faster (or, for `mem/*`,
@@ -28,18 +32,27 @@
 //! One line per workload on stdout, read by tools, then a markdown table of the same:
 //!
 //! ```text
-//! compare <group>/<workload> weft_ns=<median> tokio_ns=<median> ratio=<weft/tokio>
+//! compare <group>/<workload> weft_ns=<median> tokio_ns=<median> ratio=<weft/tokio> weft_cpu_ns=<median> tokio_cpu_ns=<median> cpu_ratio=<weft/tokio>
 //! ```
 //!
-//! `mem/*` lines use the same keys but the values are bytes. Progress and spreads go to
+//! `*_ns` is the median wall time of a round, `*_cpu_ns` the median CPU time of a round
+//! (every thread of the process, see `cpu.rs`). `scale/*` lines give both per item (per
+//! task, per timer) instead of per round, so that their growth from 10³ to 10⁶ items reads
+//! off directly. `mem/*` lines use the same keys but the wall values are bytes (the CPU
+//! values stay the CPU time of the measured spawns). Progress and spreads go to
 //! stderr. A workload that panics is reported on stderr and skipped (exit status 1); a
 //! workload that stops making progress for [`HANG_LIMIT`] aborts the run (exit status 2).
 //!
 //! # Command line
 //!
-//! `cargo bench --bench compare [-- [--quick] [--list] [FILTER...]]`: `--quick` shortens
-//! every workload (the whole run stays under two minutes); a FILTER keeps the workloads
+//! `cargo bench --bench compare [-- [--quick] [--loaded | --loaded-only] [--list] [FILTER...]]`:
+//! `--quick` shortens every workload (a few minutes in all); a FILTER keeps the workloads
 //! whose name contains it (e.g. `-- --quick ping_pong`); `--list` prints the names.
+//! `--loaded` runs every selected workload twice: first on the quiet machine, then again
+//! while two threads of this process burn CPU without pause (`cpu::Burners`), competing
+//! with both runtimes for the cores; the second pass prints the same lines with a
+//! `loaded/` prefix (`compare loaded/rt_multi/ping_pong ...`). `--loaded-only` runs only
+//! the second pass. The burners' own CPU time is not charged to either side.
 //! Other flags (cargo passes `--bench`) are ignored.
 //!
 //! # Adding a workload
@@ -60,6 +73,22 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+/// A `scale/*` entry: rounds of `$setup::<Weft>(rt, $items)` against
+/// `$setup::<Tokio>(rt, $items)`, reported per item.
+macro_rules! scaled {
+    ($name:literal, $flavor:expr_2021, $setup:ident, $items:expr_2021) => {
+        crate::Workload {
+            name: $name,
+            run: |ctx| {
+                use crate::runtimes::{Rt, Tokio, Weft};
+                let weft = $setup::<Weft>(Weft::build($flavor), $items);
+                let tokio = $setup::<Tokio>(Tokio::build($flavor), $items);
+                ctx.alternate(weft, tokio).per_item($items)
+            },
+        }
+    };
+}
 
 /// A workload entry that times rounds of `$setup::<Weft>` against `$setup::<Tokio>`, each
 /// given a fresh runtime of `$flavor`. `$setup` is a generic function in scope:
@@ -93,17 +122,26 @@ macro_rules! paired {
     };
 }
 
+mod cpu;
 mod group;
 mod mem;
 mod net;
 mod rt;
 mod runtimes;
+mod scale;
 mod sync;
 mod time;
 
 /// Every workload, group by group, in running order.
-const GROUPS: &[&[Workload]] =
-    &[rt::WORKLOADS, time::WORKLOADS, sync::WORKLOADS, group::WORKLOADS, net::WORKLOADS, mem::WORKLOADS];
+const GROUPS: &[&[Workload]] = &[
+    rt::WORKLOADS,
+    time::WORKLOADS,
+    sync::WORKLOADS,
+    group::WORKLOADS,
+    net::WORKLOADS,
+    mem::WORKLOADS,
+    scale::WORKLOADS,
+];
 
 /// A run aborts when no round finishes for this long (a hang, not a slow round).
 const HANG_LIMIT: Duration = Duration::from_secs(60);
@@ -136,8 +174,30 @@ pub struct Outcome {
     pub weft: Vec<u64>,
     /// tokio's samples, one per round.
     pub tokio: Vec<u64>,
+    /// weft's CPU time per round, in nanoseconds.
+    pub weft_cpu: Vec<u64>,
+    /// tokio's CPU time per round, in nanoseconds.
+    pub tokio_cpu: Vec<u64>,
     /// What the samples count.
     pub unit: Unit,
+    /// Items per round: the printed medians are divided by it (`scale/*`), else 1.
+    pub items: u64,
+}
+
+impl Outcome {
+    /// Reports the medians per item, for a round that handles `items` items.
+    pub fn per_item(self, items: usize) -> Outcome {
+        Outcome { items: items as u64, ..self }
+    }
+}
+
+/// One round's measurement: wall time (or bytes) and CPU time.
+#[derive(Clone, Copy)]
+pub struct Sample {
+    /// Wall time in nanoseconds, or bytes.
+    pub value: u64,
+    /// CPU time in nanoseconds.
+    pub cpu: u64,
 }
 
 /// The unit of an [`Outcome`]'s samples.
@@ -158,11 +218,15 @@ pub enum Side {
     Tokio = 2,
 }
 
-/// Runs `f` once and returns its wall time.
+/// Runs `f` once and returns its wall time; its CPU time goes to the round's record
+/// (see `cpu.rs`).
 pub fn timed(f: impl FnOnce()) -> Duration {
+    let cpu_start = cpu::now();
     let start = Instant::now();
     f();
-    start.elapsed()
+    let elapsed = start.elapsed();
+    cpu::record(cpu::now().saturating_sub(cpu_start));
+    elapsed
 }
 
 impl Ctx {
@@ -204,20 +268,18 @@ impl Ctx {
         })
     }
 
-    fn alternate_on(
-        &self,
-        mut weft: impl FnMut() -> Duration,
-        mut tokio: impl FnMut() -> Duration,
-    ) -> Outcome {
-        let mut round = |samples: Option<(&mut Vec<u64>, &mut Vec<u64>)>| {
+    fn alternate_on(&self, mut weft: impl FnMut() -> Sample, mut tokio: impl FnMut() -> Sample) -> Outcome {
+        let only = ONLY.load(Relaxed);
+        let skipped = Sample { value: 0, cpu: 0 };
+        let mut round = |samples: Option<(&mut Vec<Sample>, &mut Vec<Sample>)>| {
             progress(Side::Weft);
-            let w = weft();
+            let w = if only != Side::Tokio as u8 { weft() } else { skipped };
             progress(Side::Tokio);
-            let t = tokio();
+            let t = if only != Side::Weft as u8 { tokio() } else { skipped };
             progress(Side::None);
             if let Some((ws, ts)) = samples {
-                ws.push(nanos(w));
-                ts.push(nanos(t));
+                ws.push(w);
+                ts.push(t);
             }
         };
 
@@ -240,12 +302,26 @@ impl Ctx {
         while !done(ws.len(), start.elapsed()) {
             round(Some((&mut ws, &mut ts)));
         }
-        Outcome { weft: ws, tokio: ts, unit: Unit::Nanos }
+        Outcome::from_samples(&ws, &ts, Unit::Nanos)
     }
 
     /// Rounds for workloads that are slow to repeat and barely noisy (`mem/*`).
     pub fn few_rounds(&self) -> usize {
         if self.quick { 3 } else { 7 }
+    }
+}
+
+impl Outcome {
+    /// Splits per-round samples into the outcome's columns.
+    pub fn from_samples(weft: &[Sample], tokio: &[Sample], unit: Unit) -> Outcome {
+        Outcome {
+            weft: weft.iter().map(|s| s.value).collect(),
+            tokio: tokio.iter().map(|s| s.value).collect(),
+            weft_cpu: weft.iter().map(|s| s.cpu).collect(),
+            tokio_cpu: tokio.iter().map(|s| s.cpu).collect(),
+            unit,
+            items: 1,
+        }
     }
 }
 
@@ -257,18 +333,22 @@ fn nanos(d: Duration) -> u64 {
 static PROGRESS: AtomicU64 = AtomicU64::new(0);
 /// The side whose round is running (a [`Side`]).
 static SIDE: AtomicU8 = AtomicU8::new(0);
+/// The side `--only=` restricts the rounds to ([`Side`] as u8; 0 for both).
+static ONLY: AtomicU8 = AtomicU8::new(0);
 /// The workload being run, and the lines printed so far (for the table, also on abort).
-static STATE: Mutex<State> = Mutex::new(State { current: "", rows: Vec::new() });
+static STATE: Mutex<State> = Mutex::new(State { current: String::new(), rows: Vec::new() });
 
 struct State {
-    current: &'static str,
+    current: String,
     rows: Vec<Row>,
 }
 
 struct Row {
-    name: &'static str,
+    name: String,
     weft: u64,
     tokio: u64,
+    weft_cpu: u64,
+    tokio_cpu: u64,
     unit: Unit,
 }
 
@@ -351,25 +431,50 @@ fn spread(samples: &[u64], unit: Unit) -> String {
 
 fn print_table(rows: &[Row]) {
     println!();
-    println!("| workload | weft | tokio | unit | ratio (weft/tokio) |");
-    println!("|---|---:|---:|---|---:|");
+    println!(
+        "| workload | weft | tokio | unit | ratio (weft/tokio) | weft CPU ns | tokio CPU ns | CPU ratio |"
+    );
+    println!("|---|---:|---:|---|---:|---:|---:|---:|");
     for r in rows {
         let unit = match r.unit {
             Unit::Nanos => "ns",
             Unit::Bytes => "bytes",
         };
-        println!("| {} | {} | {} | {unit} | {:.3} |", r.name, r.weft, r.tokio, ratio(r.weft, r.tokio));
+        println!(
+            "| {} | {} | {} | {unit} | {:.3} | {} | {} | {:.3} |",
+            r.name,
+            r.weft,
+            r.tokio,
+            ratio(r.weft, r.tokio),
+            r.weft_cpu,
+            r.tokio_cpu,
+            ratio(r.weft_cpu, r.tokio_cpu)
+        );
     }
+}
+
+/// The median of `samples` divided by `items`, rounded.
+fn median_per(samples: &[u64], items: u64) -> u64 {
+    (median(samples) as f64 / items.max(1) as f64).round() as u64
 }
 
 fn main() {
     let mut quick = false;
     let mut list = false;
+    let (mut quiet_pass, mut loaded_pass) = (true, false);
     let mut filters = Vec::new();
     for arg in std::env::args().skip(1) {
+        if let Some(side) = arg.strip_prefix(mem::RSS_CHILD_FLAG) {
+            mem::rss_child(side); // a child process of `mem/task_rss`: measures and exits
+            return;
+        }
         match arg.as_str() {
             "--quick" => quick = true,
             "--list" => list = true,
+            "--loaded" => loaded_pass = true,
+            "--loaded-only" => (quiet_pass, loaded_pass) = (false, true),
+            "--only=weft" => ONLY.store(Side::Weft as u8, Relaxed),
+            "--only=tokio" => ONLY.store(Side::Tokio as u8, Relaxed),
             flag if flag.starts_with('-') => {} // `--bench` from cargo, and anything else
             filter => filters.push(filter.to_owned()),
         }
@@ -394,32 +499,14 @@ fn main() {
     spawn_watchdog();
     let run_start = Instant::now();
     let mut failed = 0;
-    for w in selected {
-        STATE.lock().unwrap().current = w.name;
-        eprintln!("compare: running {} ...", w.name);
-        let start = Instant::now();
-        let outcome = match catch_unwind(AssertUnwindSafe(|| (w.run)(&ctx))) {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                eprintln!("compare: {} FAILED (panicked); skipped", w.name);
-                failed += 1;
-                continue;
-            }
-        };
-        let (weft, tokio) = (median(&outcome.weft), median(&outcome.tokio));
-        println!("compare {} weft_ns={weft} tokio_ns={tokio} ratio={:.3}", w.name, ratio(weft, tokio));
-        let _ = std::io::stdout().flush();
-        eprintln!(
-            "  {} rounds per side in {:.1}s; weft {}; tokio {}  (min / q1 / median / q3 / max); \
-             median of per-round ratios {:.3}",
-            outcome.weft.len(),
-            start.elapsed().as_secs_f64(),
-            spread(&outcome.weft, outcome.unit),
-            spread(&outcome.tokio, outcome.unit),
-            paired_ratio(&outcome.weft, &outcome.tokio),
-        );
-        let row = Row { name: w.name, weft, tokio, unit: outcome.unit };
-        STATE.lock().unwrap().rows.push(row);
+    if quiet_pass {
+        failed += run_pass(&ctx, &selected, "");
+    }
+    if loaded_pass {
+        eprintln!("compare: the loaded pass: two threads burn CPU beside every round");
+        let burners = cpu::Burners::start(2);
+        failed += run_pass(&ctx, &selected, "loaded/");
+        drop(burners);
     }
 
     print_table(&STATE.lock().unwrap().rows);
@@ -429,15 +516,58 @@ fn main() {
     }
 }
 
+/// Runs every selected workload once, printing its line with `prefix` before the name.
+/// Returns how many failed.
+fn run_pass(ctx: &Ctx, selected: &[&Workload], prefix: &str) -> usize {
+    let mut failed = 0;
+    for w in selected {
+        let name = format!("{prefix}{}", w.name);
+        STATE.lock().unwrap().current = name.clone();
+        eprintln!("compare: running {name} ...");
+        let start = Instant::now();
+        let outcome = match catch_unwind(AssertUnwindSafe(|| (w.run)(ctx))) {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                eprintln!("compare: {name} FAILED (panicked); skipped");
+                failed += 1;
+                continue;
+            }
+        };
+        let n = outcome.items;
+        let (weft, tokio) = (median_per(&outcome.weft, n), median_per(&outcome.tokio, n));
+        let (weft_cpu, tokio_cpu) = (median_per(&outcome.weft_cpu, n), median_per(&outcome.tokio_cpu, n));
+        println!(
+            "compare {name} weft_ns={weft} tokio_ns={tokio} ratio={:.3} weft_cpu_ns={weft_cpu} \
+             tokio_cpu_ns={tokio_cpu} cpu_ratio={:.3}",
+            ratio(weft, tokio),
+            ratio(weft_cpu, tokio_cpu)
+        );
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "  {} rounds per side in {:.1}s; weft {}; tokio {}  (min / q1 / median / q3 / max, per round); \
+             median of per-round ratios {:.3}, of CPU ratios {:.3}",
+            outcome.weft.len(),
+            start.elapsed().as_secs_f64(),
+            spread(&outcome.weft, outcome.unit),
+            spread(&outcome.tokio, outcome.unit),
+            paired_ratio(&outcome.weft, &outcome.tokio),
+            paired_ratio(&outcome.weft_cpu, &outcome.tokio_cpu),
+        );
+        let row = Row { name, weft, tokio, weft_cpu, tokio_cpu, unit: outcome.unit };
+        STATE.lock().unwrap().rows.push(row);
+    }
+    failed
+}
+
 /// One side's rounds, run on a dedicated thread: `round()` asks it for one round and
 /// waits for the measured duration.
 struct SideThread {
     go: std::sync::mpsc::Sender<()>,
-    done: std::sync::mpsc::Receiver<Duration>,
+    done: std::sync::mpsc::Receiver<Sample>,
 }
 
 impl SideThread {
-    fn round(&self) -> Duration {
+    fn round(&self) -> Sample {
         self.go.send(()).expect("compare: a side's thread stopped");
         self.done.recv().expect("compare: a side's thread stopped")
     }
@@ -449,12 +579,17 @@ fn side_thread<'scope>(
     mut run: impl FnMut() -> Duration + Send + 'scope,
 ) -> SideThread {
     let (go, go_rx) = std::sync::mpsc::channel::<()>();
-    let (done_tx, done) = std::sync::mpsc::channel::<Duration>();
+    let (done_tx, done) = std::sync::mpsc::channel::<Sample>();
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn_scoped(scope, move || {
             while go_rx.recv().is_ok() {
-                if done_tx.send(run()).is_err() {
+                // The CPU time of `timed`'s window if the round used it, else of the round.
+                cpu::clear_recorded();
+                let cpu_start = cpu::now();
+                let wall = run();
+                let cpu = cpu::take_recorded().unwrap_or_else(|| cpu::now().saturating_sub(cpu_start));
+                if done_tx.send(Sample { value: nanos(wall), cpu }).is_err() {
                     break;
                 }
             }

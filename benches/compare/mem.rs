@@ -8,7 +8,22 @@
 //! contention. The counters are process-wide: they see the runtimes' worker threads too.
 //!
 //! The lines use the same keys as the timed ones, but the values are bytes:
-//! `compare mem/task_bytes weft_ns=<bytes> tokio_ns=<bytes> ratio=<weft/tokio>`.
+//! `compare mem/task_bytes weft_ns=<bytes> tokio_ns=<bytes> ratio=<weft/tokio> ...`.
+//!
+//! Two measures, because they answer different questions:
+//!
+//! - `mem/task_bytes`: bytes *requested* from the allocator per idle task (10⁴ tasks),
+//!   counted by [`Counting`]. It is exact and repeatable, but blind to what the allocator
+//!   makes of a request: a 112-byte request and a 320-byte one may cost more than their
+//!   sizes once rounded up to the allocator's size classes.
+//! - `mem/task_rss`: *resident* bytes per idle task at 10⁶ tasks, what the machine pays.
+//!   Each side is measured in a fresh child process of this binary (`--task-rss-child=`),
+//!   so neither the other runtime nor a previous round's freed-but-kept memory is in the
+//!   count: the child reads its resident set (`/proc/self/statm`) once its runtime is
+//!   built and warm, spawns 10⁶ tasks that each wait on a oneshot, and reads it again
+//!   when every task has reached its wait. The oneshots are made before the first
+//!   reading, so the difference is the runtime's: the tasks and whatever its queues and
+//!   registries hold for them.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
@@ -17,9 +32,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use crate::runtimes::{Flavor, Rt, Tokio, Weft};
-use crate::{Ctx, Outcome, Side, Unit, Workload, progress};
+use crate::{Ctx, Outcome, Sample, Side, Unit, Workload, cpu, progress};
 
-pub const WORKLOADS: &[Workload] = &[Workload { name: "mem/task_bytes", run: task_bytes }];
+pub const WORKLOADS: &[Workload] =
+    &[Workload { name: "mem/task_bytes", run: task_bytes }, Workload { name: "mem/task_rss", run: task_rss }];
 
 /// Idle tasks per measurement.
 const TASKS: usize = 10_000;
@@ -118,9 +134,9 @@ fn task_bytes(ctx: &Ctx) -> Outcome {
     let (mut ws, mut ts) = (Vec::new(), Vec::new());
     for round in 0..=rounds {
         progress(Side::Weft);
-        let w = idle_task_bytes(&weft);
+        let (w, w_cpu) = with_cpu(|| idle_task_bytes(&weft));
         progress(Side::Tokio);
-        let t = idle_task_bytes(&tokio);
+        let (t, t_cpu) = with_cpu(|| idle_task_bytes(&tokio));
         progress(Side::None);
         eprintln!(
             "  round {round}: live bytes per idle task weft {} tokio {}; \
@@ -129,11 +145,18 @@ fn task_bytes(ctx: &Ctx) -> Outcome {
         );
         if round > 0 {
             // round 0 warms up (queues grown to size, thread-locals set up)
-            ws.push(w.0);
-            ts.push(t.0);
+            ws.push(Sample { value: w.0, cpu: w_cpu });
+            ts.push(Sample { value: t.0, cpu: t_cpu });
         }
     }
-    Outcome { weft: ws, tokio: ts, unit: Unit::Bytes }
+    Outcome::from_samples(&ws, &ts, Unit::Bytes)
+}
+
+/// Runs `f` and returns its result with the CPU time it took.
+fn with_cpu<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let start = cpu::now();
+    let v = f();
+    (v, cpu::now().saturating_sub(start))
 }
 
 /// Tasks that have been polled once, i.e. have reached their first await.
@@ -191,4 +214,111 @@ fn idle_task_bytes<R: Rt>(rt: &R) -> (u64, u64) {
 /// Gives the workers time to finish what they were doing and go idle.
 fn settle() {
     std::thread::sleep(Duration::from_millis(20));
+}
+
+// --- mem/task_rss: resident bytes per idle task at 10⁶ tasks, in child processes ------
+
+/// The flag that makes this binary a `mem/task_rss` child: `--task-rss-child=weft`.
+pub const RSS_CHILD_FLAG: &str = "--task-rss-child=";
+
+/// Idle tasks per `mem/task_rss` child.
+const RSS_TASKS: usize = 1_000_000;
+
+/// Tasks spawned before the child waits for them to reach their first await: it keeps
+/// the runtimes' queues short (a queue that held 10⁶ entries at once would be counted).
+const RSS_BATCH: usize = 10_000;
+
+/// Alternates child processes, weft's then tokio's, and reports their resident bytes per
+/// idle task.
+fn task_rss(ctx: &Ctx) -> Outcome {
+    let exe = std::env::current_exe().expect("compare: find this binary for mem/task_rss");
+    let (mut ws, mut ts) = (Vec::new(), Vec::new());
+    let child = |side: &str| -> Sample {
+        let out = std::process::Command::new(&exe)
+            .arg(format!("{RSS_CHILD_FLAG}{side}"))
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("compare: run a mem/task_rss child");
+        assert!(out.status.success(), "compare: the mem/task_rss child for {side} failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("child output"));
+        let (value, cpu) = (fields.next().expect("bytes"), fields.next().expect("cpu"));
+        Sample { value, cpu }
+    };
+    for round in 0..ctx.few_rounds() {
+        progress(Side::Weft);
+        let w = child("weft");
+        progress(Side::Tokio);
+        let t = child("tokio");
+        progress(Side::None);
+        eprintln!("  round {round}: resident bytes per idle task weft {} tokio {}", w.value, t.value);
+        ws.push(w);
+        ts.push(t);
+    }
+    Outcome::from_samples(&ws, &ts, Unit::Bytes)
+}
+
+/// The child's side: prints `<resident bytes per task> <CPU ns of the spawns>` and
+/// returns (the process then exits without shutting the runtime down).
+pub fn rss_child(side: &str) {
+    let (bytes, cpu) = match side {
+        "weft" => idle_task_rss(Weft::build(Flavor::MultiThread)),
+        "tokio" => idle_task_rss(Tokio::build(Flavor::MultiThread)),
+        other => panic!("compare: unknown side {other:?}"),
+    };
+    println!("{bytes} {cpu}");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(0); // leave the 10⁶ tasks to the OS: their teardown is not measured
+}
+
+/// Resident bytes of this process, from `/proc/self/statm` (its second field, in pages).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("compare: read /proc/self/statm");
+    let pages: u64 =
+        statm.split_whitespace().nth(1).and_then(|f| f.parse().ok()).expect("statm's resident field");
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page.max(1) as u64
+}
+
+fn idle_task_rss<R: Rt>(rt: R) -> (u64, u64) {
+    // Warm the runtime up: threads started, queues and thread-locals in place.
+    for _ in 0..3 {
+        let _ = idle_task_bytes(&rt);
+    }
+    let mut receivers = Vec::with_capacity(RSS_TASKS);
+    let mut senders = Vec::with_capacity(RSS_TASKS);
+    for _ in 0..RSS_TASKS {
+        let (tx, rx) = oneshot::channel::<()>();
+        senders.push(tx);
+        receivers.push(rx);
+    }
+    STARTED.store(0, Relaxed);
+    settle();
+    let before = resident_bytes();
+    let cpu_start = cpu::now();
+    let mut spawned = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for rx in receivers.drain(..) {
+        drop(rt.spawn_remote(async move {
+            STARTED.fetch_add(1, Relaxed);
+            let _ = rx.await;
+        }));
+        spawned += 1;
+        if spawned % RSS_BATCH == 0 {
+            while STARTED.load(Relaxed) < spawned {
+                assert!(Instant::now() < deadline, "idle tasks never all started");
+                std::thread::yield_now();
+            }
+        }
+    }
+    while STARTED.load(Relaxed) < RSS_TASKS {
+        assert!(Instant::now() < deadline, "idle tasks never all started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let cpu = cpu::now().saturating_sub(cpu_start);
+    settle();
+    let after = resident_bytes();
+    std::hint::black_box(&senders);
+    (after.saturating_sub(before) / RSS_TASKS as u64, cpu)
 }

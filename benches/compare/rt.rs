@@ -11,6 +11,23 @@
 //! Channels between tasks are `tokio::sync::oneshot` on both sides: it works on any
 //! runtime, so the rounds compare schedulers, not channel implementations.
 //!
+//! # What the remote-spawn workloads measure
+//!
+//! `spawn_many_remote_idle` spawns 10⁴ empty tasks from a thread outside the runtime, then
+//! joins them. On the current-thread flavour nothing runs until `block_on` polls, so the
+//! round is dominated by what one remote spawn costs the spawning thread: the push into
+//! the shared queue and the wake-up of the (idle) runtime. tokio writes its driver's
+//! eventfd on each of those spawns; weft only when a `block_on` is asleep inside the
+//! runtime (between rounds none is, so it writes nothing). On `rt_current` this line
+//! therefore mostly measures that wake-up policy, not task creation. On `rt_multi` it also measures how fast idle workers take up a burst of
+//! remote work.
+//!
+//! `spawn_many_remote_busy1` is the same burst while every worker is busy with tasks that
+//! yield and then burn 10 µs each. Those tasks "burn" by calling `sched_yield` in a loop
+//! until 10 µs have passed (as tokio's bench does), so the line depends on how the OS
+//! treats `sched_yield` and on the machine's load, more than on the runtime: read it as
+//! "remote spawns are not starved by busy workers", and compare it within one run only.
+//!
 //! tokio's current-thread bench has no `spawn_many_remote_busy1` (spinning yielders) but a
 //! `spawn_many_remote_busy`, where one task respawns itself forever; `rt_current` mirrors
 //! that. `ping_pong`, `yield_many` and `chained_spawn` exist only as multi-thread benches in

@@ -13,11 +13,19 @@
 //! | semaphore | `Semaphore(5)`, 6 tasks | `Semaphore(5)`, 6 tasks |
 //! | event_broadcast | `Event::set` wakes 1000 waiters | `Notify::notify_waiters` |
 //! | queue_spsc | `Queue(128)`, 1 producer, 1 consumer | `mpsc::channel(128)` |
-//! | queue_mpmc | `Queue(128)`, 4 producers, **4 consumers** | `mpsc::channel(128)`, 4 producers, **1 consumer** |
+//! | queue_mpmc | `Queue(128)`, 4 producers, 4 consumers | [`TokioQueue`]`(128)`, 4 producers, 4 consumers |
 //! | oneshot_request_reply | `Queue(10)` of requests + `oneshot` replies | `mpsc(10)` + `oneshot` |
 //!
-//! tokio's mpsc has exactly one consumer: there is no multi-consumer channel in tokio, so
-//! `queue_mpmc` compares weft's four consumers with tokio's one, the nearest it offers.
+//! tokio has no multi-consumer channel (its `mpsc` has one receiver; `broadcast` gives
+//! every item to every receiver, which is not a queue). `queue_mpmc`'s tokio side is
+//! therefore the bounded queue a tokio user writes for several consumers, from tokio's
+//! own parts ([`TokioQueue`]): a `std::sync::Mutex<VecDeque>` for the items and two
+//! `tokio::sync::Semaphore`s, one counting items (a consumer acquires one before it pops)
+//! and one counting free slots (a producer acquires one before it pushes). Each item costs
+//! one semaphore hand-off each way, as on weft's side, and no lock is held across an
+//! await. It is fairer to tokio than the other tokio-only shape,
+//! `Arc<tokio::sync::Mutex<mpsc::Receiver>>`, where each item costs an async-mutex
+//! hand-off between the consumers on top of the channel's wake-up.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, mpsc as std_mpsc};
@@ -258,15 +266,22 @@ fn tokio_queue_spsc(rt: Tokio) -> impl FnMut() -> Duration {
     }
 }
 
-/// Producers (and, on weft's side, consumers) of `queue_mpmc`.
+/// Producers and consumers of `queue_mpmc`.
 const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
+
+/// Hands out the ITEMS gets of a `queue_mpmc` round among the consumers: a consumer
+/// claims one before each get, so exactly ITEMS gets are made, on both sides alike.
+fn claim(remaining: &AtomicUsize) -> bool {
+    remaining.fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1)).is_ok()
+}
 
 fn weft_queue_mpmc(rt: Weft) -> impl FnMut() -> Duration {
     move || {
         timed(|| {
             rt.block_on(async {
                 let q = Arc::new(weft::Queue::new(CAPACITY));
+                let remaining = Arc::new(AtomicUsize::new(ITEMS));
                 let producers: Vec<_> = (0..PRODUCERS)
                     .map(|_| {
                         let q = q.clone();
@@ -279,11 +294,11 @@ fn weft_queue_mpmc(rt: Weft) -> impl FnMut() -> Duration {
                     .collect();
                 let consumers: Vec<_> = (0..CONSUMERS)
                     .map(|_| {
-                        let q = q.clone();
+                        let (q, remaining) = (q.clone(), remaining.clone());
                         weft::spawn(async move {
                             let mut n = 0usize;
-                            // Ends with GetError::ShutDown once the queue is shut and empty.
-                            while q.get().await.is_ok() {
+                            while claim(&remaining) {
+                                q.get().await.unwrap();
                                 n += 1;
                             }
                             n
@@ -293,7 +308,6 @@ fn weft_queue_mpmc(rt: Weft) -> impl FnMut() -> Duration {
                 for p in producers {
                     p.await.unwrap();
                 }
-                q.shutdown(false);
                 let mut total = 0;
                 for c in consumers {
                     total += c.await.unwrap();
@@ -304,34 +318,78 @@ fn weft_queue_mpmc(rt: Weft) -> impl FnMut() -> Duration {
     }
 }
 
-/// tokio's mpsc has a single consumer: four producers, one consumer.
+/// A bounded multi-producer multi-consumer queue from tokio's parts (see the module docs).
+pub struct TokioQueue<T> {
+    items: std::sync::Mutex<std::collections::VecDeque<T>>,
+    /// Permits: items in `items`.
+    full: tokio::sync::Semaphore,
+    /// Permits: free slots.
+    empty: tokio::sync::Semaphore,
+}
+
+impl<T> TokioQueue<T> {
+    /// A queue of `capacity` items.
+    pub fn new(capacity: usize) -> Self {
+        TokioQueue {
+            items: std::sync::Mutex::new(std::collections::VecDeque::with_capacity(capacity)),
+            full: tokio::sync::Semaphore::new(0),
+            empty: tokio::sync::Semaphore::new(capacity),
+        }
+    }
+
+    /// Waits for a free slot, then pushes `item`.
+    pub async fn put(&self, item: T) {
+        self.empty.acquire().await.expect("never closed").forget();
+        self.items.lock().unwrap().push_back(item);
+        self.full.add_permits(1);
+    }
+
+    /// Waits for an item, then pops it.
+    pub async fn get(&self) -> T {
+        self.full.acquire().await.expect("never closed").forget();
+        let item = self.items.lock().unwrap().pop_front().expect("a permit means an item");
+        self.empty.add_permits(1);
+        item
+    }
+}
+
 fn tokio_queue_mpmc(rt: Tokio) -> impl FnMut() -> Duration {
     move || {
         timed(|| {
             rt.block_on(async {
-                let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
+                let q = Arc::new(TokioQueue::new(CAPACITY));
+                let remaining = Arc::new(AtomicUsize::new(ITEMS));
                 let producers: Vec<_> = (0..PRODUCERS)
                     .map(|_| {
-                        let tx = tx.clone();
+                        let q = q.clone();
                         tokio::spawn(async move {
                             for i in 0..ITEMS / PRODUCERS {
-                                tx.send(i).await.unwrap();
+                                q.put(i).await;
                             }
                         })
                     })
                     .collect();
-                drop(tx);
-                let consumer = tokio::spawn(async move {
-                    let mut n = 0usize;
-                    while rx.recv().await.is_some() {
-                        n += 1;
-                    }
-                    n
-                });
+                let consumers: Vec<_> = (0..CONSUMERS)
+                    .map(|_| {
+                        let (q, remaining) = (q.clone(), remaining.clone());
+                        tokio::spawn(async move {
+                            let mut n = 0usize;
+                            while claim(&remaining) {
+                                q.get().await;
+                                n += 1;
+                            }
+                            n
+                        })
+                    })
+                    .collect();
                 for p in producers {
                     p.await.unwrap();
                 }
-                assert_eq!(consumer.await.unwrap(), ITEMS);
+                let mut total = 0;
+                for c in consumers {
+                    total += c.await.unwrap();
+                }
+                assert_eq!(total, ITEMS);
             })
         })
     }

@@ -2,17 +2,17 @@
 //! is built with `--cfg loom`, so the same source is model-checked.
 //!
 //! Only the structures that loom models cover go through this module (the task state word,
-//! the run-queue ring, the idle counters and sleepers list, the injector). Everything else
+//! the run-queue ring, the LIFO slot, the idle counters and sleepers list, the injector). Everything else
 //! uses `std` and `parking_lot` directly.
 
 #[cfg(loom)]
 pub(crate) use loom::{
     cell::UnsafeCell,
-    sync::atomic::{AtomicU32, AtomicU64, AtomicUsize},
+    sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize},
 };
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
 
 /// `std::cell::UnsafeCell` with loom's closure-based access API, so that the ring's code
 /// reads the same under both.

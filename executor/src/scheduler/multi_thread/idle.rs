@@ -6,8 +6,10 @@
 //! * at most half the workers search (steal) at once;
 //! * a new task wakes a sleeping worker only if nobody is searching: a searcher will find
 //!   the task anyway;
-//! * a searcher that finds work and stops searching wakes the next worker if it was the
-//!   last searcher, so the hunt goes on while there may be more work;
+//! * a searcher that finds work and stops searching, if it was the last searcher, looks
+//!   at every queue once more and wakes the next worker if any holds a task: tasks
+//!   submitted while it searched woke nobody (tokio wakes the next worker unconditionally,
+//!   which costs a futex round trip per task when one request brings one task);
 //! * the last searcher to go to sleep re-checks every queue after announcing it sleeps;
 //!   a task submitted in between either sees it asleep (and wakes someone) or is found by
 //!   the re-check. This is where lost wake-ups would live.
@@ -70,6 +72,14 @@ impl Idle {
         // task in the single total order of SeqCst operations, which is what the
         // "submit, then check" / "park, then re-check" handshake needs.
         let s = self.state.fetch_add(0, SeqCst);
+        Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
+    }
+
+    /// Whether a worker may be asleep with nobody searching: a cheap pre-check (one plain
+    /// load) before [`worker_to_notify`](Self::worker_to_notify), for callers that would
+    /// otherwise call it on every task.
+    pub(crate) fn may_have_sleepers(&self) -> bool {
+        let s = self.state.load(Acquire);
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
     }
 

@@ -20,12 +20,7 @@ use std::sync::atomic::Ordering::SeqCst;
 /// Returns true if it took the task itself.
 fn search_then_park(idle: &Idle, inject: &Inject<usize>, index: usize, woken: &AtomicUsize) -> bool {
     if inject.pop().is_some() {
-        if idle.transition_worker_from_searching() {
-            // The last searcher found work: it would wake another to go on looking.
-            if let Some(w) = idle.worker_to_notify() {
-                woken.fetch_or(1 << w, SeqCst);
-            }
-        }
+        found_work(idle, inject, woken);
         return true;
     }
     if idle.transition_worker_to_parked(index, true) {
@@ -37,6 +32,48 @@ fn search_then_park(idle: &Idle, inject: &Inject<usize>, index: usize, woken: &A
         }
     }
     false
+}
+
+/// The last searcher found work (`WorkerCx::run_task`): it looks at the queues once more,
+/// as `Shared::notify_if_work_pending` does, and wakes a sleeper if any task is queued.
+fn found_work(idle: &Idle, inject: &Inject<usize>, woken: &AtomicUsize) {
+    if idle.transition_worker_from_searching() {
+        fence(SeqCst);
+        if !inject.is_empty() {
+            if let Some(w) = idle.worker_to_notify() {
+                woken.fetch_or(1 << w, SeqCst);
+            }
+        }
+    }
+}
+
+/// The only searcher takes a task while a remote spawn pushes another: the spawn sees a
+/// searcher and wakes nobody, or sees none and wakes the sleeper; either way the second
+/// task does not wait behind the first while a worker sleeps: it is already taken, or a
+/// worker was woken for it.
+#[test]
+fn loom_the_last_searcher_wakes_a_sleeper_for_work_submitted_while_it_searched() {
+    loom::model(|| {
+        let idle = Arc::new(Idle::new(2));
+        let inject = Arc::new(Inject::<usize>::new());
+        let woken = Arc::new(AtomicUsize::new(0));
+        assert!(!idle.transition_worker_to_parked(1, false));
+        assert!(idle.transition_worker_to_searching());
+        inject.push(1);
+
+        let (idle2, inject2, woken2) = (idle.clone(), inject.clone(), woken.clone());
+        let spawner = thread::spawn(move || {
+            inject2.push(2);
+            if let Some(w) = idle2.worker_to_notify() {
+                woken2.fetch_or(1 << w, SeqCst);
+            }
+        });
+        assert!(inject.pop().is_some());
+        found_work(&idle, &inject, &woken);
+        spawner.join().unwrap();
+
+        assert!(inject.is_empty() || woken.load(SeqCst) != 0, "a task waits while a worker sleeps");
+    });
 }
 
 /// A task is pushed from outside the workers (a remote spawn) while the only searching

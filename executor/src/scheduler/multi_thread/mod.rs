@@ -32,8 +32,11 @@
 //!
 //! 1. Every `GLOBAL_QUEUE_INTERVAL` (31) ticks, the injector first, so remote spawns are
 //!    never starved by a busy local queue.
-//! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row; it is not stealable, so
-//!    the cap keeps a ping-pong pair from starving the ring.
+//! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row, so that a ping-pong
+//!    pair cannot starve the ring. Other workers do not steal from the slot, which keeps
+//!    message passing on one core; but if its owner stays inside one poll for a whole
+//!    [`lifo::WATCH_PERIOD`] (1 ms) while another worker is idle, that idle worker takes
+//!    the task and runs it ([`lifo`]).
 //! 3. Its ring, front first.
 //! 4. A batch from the injector (its fair share, at most half a ring).
 //! 5. Steal: if fewer than half the workers are searching, become a searcher and steal
@@ -44,6 +47,8 @@
 //! timers and I/O are served while every worker is busy.
 
 mod idle;
+pub(crate) mod lifo;
+mod spin;
 mod worker;
 
 use super::inject::Inject;
@@ -55,10 +60,11 @@ use crate::error::SpawnError;
 use crate::task::{self, Header, Notified, Schedule, Task};
 use crate::{context, driver::Driver};
 use idle::Idle;
+use lifo::LifoSlot;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;
@@ -69,14 +75,25 @@ pub(crate) struct Shared {
     inject: Inject<Notified>,
     idle: Idle,
     shutdown: AtomicBool,
+    /// True while an idle worker watches the busy workers' LIFO slots (`worker.rs`,
+    /// `watch_lifo_slots`): a task put in an empty LIFO slot needs no notification then.
+    lifo_watched: AtomicBool,
+    /// Whether `block_on` spins before it parks (spin.rs).
+    spin: spin::SpinPolicy,
     /// Cores go here when their worker thread exits, to be dropped at shutdown.
     #[allow(clippy::vec_box)] // the worker loop owns and moves its core as a `Box<Core>`
     cores: Mutex<Vec<Box<Core>>>,
 }
 
+/// What the other threads may touch of a worker.
 struct Remote {
     steal: Steal<Notified>,
     parker: Parker,
+    /// The task the worker runs next (owner pushes, owner or a rescuer takes; lifo.rs).
+    lifo: LifoSlot<Notified>,
+    /// Polls the worker has started (wrapping): unchanged over a watch period while
+    /// `lifo` is full means the worker is stuck in one poll.
+    polls: AtomicU32,
 }
 
 pub(crate) struct Config {
@@ -96,7 +113,12 @@ pub(crate) fn start(
     let mut cores = Vec::with_capacity(config.workers);
     for index in 0..config.workers {
         let (steal, local) = ring::new();
-        remotes.push(Remote { steal, parker: Parker::new(driver.clone()) });
+        remotes.push(Remote {
+            steal,
+            parker: Parker::new(driver.clone()),
+            lifo: LifoSlot::new(),
+            polls: AtomicU32::new(0),
+        });
         cores.push(Core::new(index, local, config.lifo));
     }
     let shared = Arc::new(Shared {
@@ -105,6 +127,8 @@ pub(crate) fn start(
         inject: Inject::new(),
         idle: Idle::new(config.workers),
         shutdown: AtomicBool::new(false),
+        lifo_watched: AtomicBool::new(false),
+        spin: spin::SpinPolicy::new(),
         cores: Mutex::new(Vec::new()),
     });
     let mut threads = Vec::with_capacity(config.workers);
@@ -221,22 +245,44 @@ impl Schedule for Arc<Shared> {
 
 /// Runs `future` on the calling thread as the root task, while the workers run the rest.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    /// Where the root's queue entry lands when it is woken. `ready` mirrors
+    /// `entry.is_some()` (both change under the lock), so that a spin can watch it without
+    /// taking the lock that the waker needs.
     struct Signal {
         entry: Mutex<Option<Notified>>,
+        ready: AtomicBool,
         thread: std::thread::Thread,
     }
-    let signal = Arc::new(Signal { entry: Mutex::new(None), thread: std::thread::current() });
+    impl Signal {
+        fn put(&self, entry: Notified) {
+            let mut slot = self.entry.lock();
+            *slot = Some(entry);
+            self.ready.store(true, Ordering::Release);
+        }
+        fn take(&self) -> Option<Notified> {
+            let mut slot = self.entry.lock();
+            self.ready.store(false, Ordering::Relaxed);
+            slot.take()
+        }
+        fn is_ready(&self) -> bool {
+            self.ready.load(Ordering::Acquire)
+        }
+    }
+    let signal = Arc::new(Signal {
+        entry: Mutex::new(None),
+        ready: AtomicBool::new(false),
+        thread: std::thread::current(),
+    });
     let hook_signal = signal.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| {
-        *hook_signal.entry.lock() = Some(entry);
+        hook_signal.put(entry);
         hook_signal.thread.unpark();
     }));
-    *signal.entry.lock() = Some(first);
+    signal.put(first);
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     let mut future = std::pin::pin!(future);
     loop {
-        let entry = signal.entry.lock().take();
-        match entry {
+        match signal.take() {
             Some(entry) => {
                 if let std::task::Poll::Ready(v) = root.poll(future.as_mut(), entry) {
                     drop(root);
@@ -244,31 +290,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 }
             }
             None => {
-                // A reply from a worker that is running usually comes within microseconds;
-                // looking again for a short while saves the futex round trip of parking
-                // the thread. If every worker sleeps, the wake-up has to come from outside
-                // (I/O, a timer): that takes longer than a spin, so park at once and
-                // leave the CPU to whoever will need it.
-                if shared.idle.any_unparked() {
-                    let spin_until = std::time::Instant::now() + SPIN;
-                    while std::time::Instant::now() < spin_until {
-                        if signal.entry.lock().is_some() {
-                            break;
-                        }
-                        std::hint::spin_loop();
-                    }
-                }
-                if signal.entry.lock().is_none() {
+                // A reply from a running worker may be microseconds away: look for it a
+                // little while if that has been paying (spin.rs). If every worker sleeps,
+                // the wake-up must come from outside (I/O, a timer): park at once.
+                let ready = shared.idle.any_unparked() && shared.spin.spin(|| signal.is_ready());
+                if !ready && !signal.is_ready() {
                     std::thread::park();
                 }
             }
         }
     }
 }
-
-/// How long `block_on` looks for its wake-up before it parks its thread, while a worker
-/// is awake.
-const SPIN: std::time::Duration = std::time::Duration::from_micros(20);
 
 /// Stops the workers, then drops every task and queue entry (on the calling thread).
 pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
@@ -282,6 +314,9 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     shared.common.owned.close_and_shutdown_all();
     drop(std::mem::take(&mut *shared.cores.lock()));
+    for r in shared.remotes.iter() {
+        drop(r.lifo.take());
+    }
     drop(shared.inject.drain());
     shared.common.driver.shutdown();
     // Entries that the shutdown wakes pushed.

@@ -1,12 +1,14 @@
 //! A worker thread's loop: find a task, run it, steal, park. See the module docs of
 //! `multi_thread` for the order in which queues are consulted.
 
-use super::{Handle, Shared};
+use super::lifo::WATCH_PERIOD;
+use super::{Handle, Remote, Shared};
 use crate::context;
 use crate::scheduler::ring::Local;
 use crate::task::Notified;
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const GLOBAL_QUEUE_INTERVAL: u32 = 31;
@@ -17,7 +19,8 @@ const MAX_LIFO_POLLS: u32 = 3;
 pub(crate) struct Core {
     index: usize,
     tick: u32,
-    lifo_slot: Option<Notified>,
+    /// Polls started, published in `Remote::polls` for the LIFO watch.
+    polls: u32,
     lifo_enabled: bool,
     run_queue: Local<Notified>,
     is_searching: bool,
@@ -29,6 +32,9 @@ pub(crate) struct Core {
     /// True while the worker sleeps; wakes that land in its queue then need no notify,
     /// the worker will see them when it wakes.
     parked: bool,
+    /// Each worker's `Remote::polls` when this worker went to sleep watching the LIFO
+    /// slots (empty when it does not watch).
+    seen_polls: Vec<u32>,
     rand: u32,
 }
 
@@ -37,12 +43,13 @@ impl Core {
         Box::new(Core {
             index,
             tick: 0,
-            lifo_slot: None,
+            polls: 0,
             deferred: Vec::new(),
             lifo_enabled: lifo,
             run_queue,
             is_searching: false,
             parked: false,
+            seen_polls: Vec::new(),
             rand: 0x9E37_79B9u32.wrapping_mul(index as u32 + 1),
         })
     }
@@ -72,11 +79,21 @@ impl Core {
         x
     }
 
+    fn remote<'a>(&self, shared: &'a Shared) -> &'a Remote {
+        &shared.remotes[self.index]
+    }
+
     /// Whether this worker holds more tasks than it will run next: the LIFO slot counts,
     /// so that two tasks woken together (a reader and a writer by one driver turn) are
     /// offered to another worker instead of running one after the other here.
-    fn has_surplus(&self) -> bool {
-        self.lifo_slot.is_some() as usize + self.run_queue.len() > 1
+    fn has_surplus(&self, shared: &Shared) -> bool {
+        self.remote(shared).lifo.is_occupied() as usize + self.run_queue.len() > 1
+    }
+
+    /// Counts a poll about to start, for the LIFO watch of the other workers.
+    fn count_poll(&mut self, shared: &Shared) {
+        self.polls = self.polls.wrapping_add(1);
+        self.remote(shared).polls.store(self.polls, Ordering::Relaxed);
     }
 
     /// Pushes tasks that a `defer_wakes` scope held back, in order.
@@ -96,12 +113,15 @@ impl Core {
             self.run_queue.push_back_or_overflow(task, shared);
             true
         } else {
-            match self.lifo_slot.replace(task) {
+            match self.remote(shared).lifo.push(task) {
                 Some(prev) => {
                     self.run_queue.push_back_or_overflow(prev, shared);
                     true
                 }
-                None => false,
+                // Nobody needs to know, unless nobody watches the LIFO slots while a
+                // worker sleeps: then wake one, so that it watches (it will not take the
+                // task unless this worker stays in its poll too long).
+                None => !shared.lifo_watched.load(Ordering::Relaxed) && shared.idle.may_have_sleepers(),
             }
         };
         spilled && !self.parked
@@ -136,7 +156,7 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         if core.tick % EVENT_INTERVAL == 0 {
             core = cx.park_timeout(core, Some(Duration::ZERO));
             core.flush_deferred(&shared);
-            if core.has_surplus() {
+            if core.has_surplus(&shared) {
                 shared.notify_parked();
             }
         }
@@ -150,7 +170,7 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         }
         core = cx.park(core);
     }
-    drop(core.lifo_slot.take());
+    drop(core.remote(&shared).lifo.take());
     core.deferred.clear();
     shared.cores.lock().push(core);
 }
@@ -164,7 +184,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
-        if let Some(t) = core.lifo_slot.take() {
+        if let Some(t) = core.remote(&self.shared).lifo.take() {
             return Some(t);
         }
         if let Some(t) = core.run_queue.pop() {
@@ -174,7 +194,7 @@ impl WorkerCx {
             return Some(t);
         }
         if core.flush_deferred(&self.shared) {
-            if core.has_surplus() {
+            if core.has_surplus(&self.shared) {
                 self.shared.notify_parked();
             }
             return core.run_queue.pop();
@@ -225,22 +245,27 @@ impl WorkerCx {
         if core.is_searching {
             core.is_searching = false;
             if shared.idle.transition_worker_from_searching() {
-                // The last searcher found work: there may be more; keep someone looking.
-                shared.notify_parked();
+                // The last searcher found work. Tasks submitted while it searched woke
+                // nobody (a searcher would find them): if any is still queued, wake a
+                // sleeper for it. If none is (one request, one task), waking a worker
+                // only to find nothing would cost a futex round trip per task.
+                shared.notify_if_work_pending();
             }
         }
+        core.count_poll(shared);
         *self.core.borrow_mut() = Some(core);
         task.run();
         let mut lifo_polls = 0;
         loop {
             let mut core = self.core.borrow_mut().take().expect("weft: worker core lost during a poll");
-            let Some(next) = core.lifo_slot.take() else { return core };
+            let Some(next) = core.remote(shared).lifo.take() else { return core };
             if lifo_polls >= MAX_LIFO_POLLS {
                 core.run_queue.push_back_or_overflow(next, shared);
                 shared.notify_parked();
                 return core;
             }
             lifo_polls += 1;
+            core.count_poll(shared);
             *self.core.borrow_mut() = Some(core);
             next.run();
         }
@@ -248,7 +273,7 @@ impl WorkerCx {
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let shared = &self.shared;
-        if let Some(t) = core.lifo_slot.take() {
+        if let Some(t) = core.remote(shared).lifo.take() {
             core.run_queue.push_back_or_overflow(t, shared);
         }
         if !core.run_queue.is_empty() {
@@ -259,15 +284,42 @@ impl WorkerCx {
         if last_searcher {
             shared.notify_if_work_pending();
         }
-        core = self.park_timeout(core, None);
+        // While another worker is awake, one sleeper watches its LIFO slot.
+        let watch = shared.idle.any_unparked()
+            && shared.lifo_watched.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok();
+        if watch {
+            core.seen_polls.clear();
+            core.seen_polls.extend(shared.remotes.iter().map(|r| r.polls.load(Ordering::Relaxed)));
+        }
+        core = self.park_timeout(core, watch.then_some(WATCH_PERIOD));
+        if watch {
+            shared.lifo_watched.store(false, Ordering::Release);
+        }
         if shared.is_shutdown() {
             return core;
         }
         core.is_searching = shared.idle.transition_worker_from_parked(core.index);
-        if core.has_surplus() {
+        if watch {
+            self.watch_lifo_slots(&mut core);
+        }
+        if core.has_surplus(shared) {
             shared.notify_parked();
         }
         core
+    }
+
+    /// After a watch period: a worker that has not started a poll since this one went to
+    /// sleep, and whose LIFO slot holds a task, is stuck in one long poll; its LIFO task
+    /// would wait for the poll to end although this worker is free. Take it.
+    fn watch_lifo_slots(&self, core: &mut Core) {
+        for (i, remote) in self.shared.remotes.iter().enumerate() {
+            if i == core.index || remote.polls.load(Ordering::Relaxed) != core.seen_polls[i] {
+                continue;
+            }
+            if let Some(task) = remote.lifo.take() {
+                core.run_queue.push_back_or_overflow(task, &self.shared);
+            }
+        }
     }
 
     fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {

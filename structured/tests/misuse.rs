@@ -168,14 +168,14 @@ fn a_child_and_a_body_that_panic_are_failures() {
 /// join every child and return.
 ///
 /// DEFECT, left to the group's owner: a child cancelled before its first poll is dropped
-/// by the runtime, and `Child::drop` (structured/src/group/mod.rs) drops the user's
+/// by the runtime, and `Child::drop` (structured/src/group/child.rs) drops the user's
 /// future *before* it sends its report; the panic skips the report, the group waits for
 /// a child that is gone, and `run` never returns. The fix: take the report first, drop
 /// the future under `catch_unwind`, send the report (a `ChildPanicked` failure if the
 /// drop panicked), then resume the panic. The same holds for `this.fut = None` in
 /// `Child::poll`. Ignored (so CI stays green) until that lands; run it with `--ignored`.
 #[test]
-#[ignore = "defect in group/mod.rs: Child::drop skips its report when the child's future panics on drop (the group hangs)"]
+#[ignore = "defect in group/child.rs: Child::drop skips its report when the child's future panics on drop (the group hangs)"]
 fn a_child_whose_drop_panics_when_the_group_cancels_it() {
     both(|flavour| async move {
         let live = Live::default();

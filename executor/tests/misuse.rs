@@ -123,37 +123,48 @@ fn spin_until(what: &str, cond: impl Fn() -> bool) {
 
 #[test]
 fn worker_threads_zero_is_refused() {
-    let err = Runtime::builder().worker_threads(0).build().unwrap_err();
-    assert!(matches!(err, BuildError::InvalidConfig(_)), "{err:?}");
-    assert!(err.to_string().contains("worker_threads must be at least 1"), "{err}");
+    watchdog(|| {
+        let err = Runtime::builder().worker_threads(0).build().unwrap_err();
+        assert!(matches!(err, BuildError::InvalidConfig(_)), "{err:?}");
+        assert!(err.to_string().contains("worker_threads must be at least 1"), "{err}");
+    });
 }
 
 /// The reported defect: `worker_threads(1 << 40)` aborted the process on a 44 TB
 /// allocation, and `usize::MAX` panicked with "capacity overflow".
 #[test]
 fn worker_threads_absurdly_many_is_a_typed_error() {
-    for n in [1 << 40, usize::MAX, Builder::MAX_WORKER_THREADS + 1] {
-        let err = Runtime::builder().worker_threads(n).build().unwrap_err();
-        assert!(matches!(err, BuildError::InvalidConfig(_)), "{n}: {err:?}");
-        let msg = err.to_string();
-        assert!(msg.contains("at most") && msg.contains(&Builder::MAX_WORKER_THREADS.to_string()), "{msg}");
-    }
+    watchdog(|| {
+        for n in [1 << 40, usize::MAX, Builder::MAX_WORKER_THREADS + 1] {
+            let err = Runtime::builder().worker_threads(n).build().unwrap_err();
+            assert!(matches!(err, BuildError::InvalidConfig(_)), "{n}: {err:?}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("at most") && msg.contains(&Builder::MAX_WORKER_THREADS.to_string()),
+                "{msg}"
+            );
+        }
+    });
 }
 
 #[test]
 fn worker_threads_ignored_by_the_current_thread_flavour() {
-    let rt = Runtime::builder().current_thread().worker_threads(7).build().unwrap();
-    assert_eq!(rt.block_on(async { 1 }), 1);
+    watchdog(|| {
+        let rt = Runtime::builder().current_thread().worker_threads(7).build().unwrap();
+        assert_eq!(rt.block_on(async { 1 }), 1);
+    });
 }
 
 #[test]
 fn max_blocking_threads_zero_is_refused_and_huge_is_a_cap_only() {
-    let err = Runtime::builder().max_blocking_threads(0).build().unwrap_err();
-    assert!(err.to_string().contains("max_blocking_threads must be at least 1"), "{err}");
     watchdog(|| {
-        let rt = Runtime::builder().current_thread().max_blocking_threads(usize::MAX).build().unwrap();
-        assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
-        assert_eq!(rt.blocking_threads(), 1, "threads start on demand, not up to the cap");
+        let err = Runtime::builder().max_blocking_threads(0).build().unwrap_err();
+        assert!(err.to_string().contains("max_blocking_threads must be at least 1"), "{err}");
+        watchdog(|| {
+            let rt = Runtime::builder().current_thread().max_blocking_threads(usize::MAX).build().unwrap();
+            assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
+            assert_eq!(rt.blocking_threads(), 1, "threads start on demand, not up to the cap");
+        });
     });
 }
 
@@ -285,11 +296,13 @@ fn current_thread_block_on_from_two_threads_at_once() {
 
 #[test]
 fn spawn_and_spawn_blocking_outside_a_runtime() {
-    assert_eq!(weft_executor::try_spawn(async {}).err(), Some(SpawnError::NoRuntime));
-    let msg = panic_message(|| drop(weft_executor::spawn(async {})));
-    assert!(msg.contains("no weft runtime on this thread"), "{msg}");
-    let msg = panic_message(|| drop(weft_executor::spawn_blocking(|| ())));
-    assert!(msg.contains("outside a weft runtime"), "{msg}");
+    watchdog(|| {
+        assert_eq!(weft_executor::try_spawn(async {}).err(), Some(SpawnError::NoRuntime));
+        let msg = panic_message(|| drop(weft_executor::spawn(async {})));
+        assert!(msg.contains("no weft runtime on this thread"), "{msg}");
+        let msg = panic_message(|| drop(weft_executor::spawn_blocking(|| ())));
+        assert!(msg.contains("outside a weft runtime"), "{msg}");
+    });
 }
 
 #[test]
@@ -306,9 +319,11 @@ fn spawn_local_on_a_multi_thread_runtime_or_a_worker() {
 
 #[test]
 fn timers_outside_a_runtime_panic_with_a_message() {
-    let mut s = Box::pin(sleep(Duration::from_millis(1)));
-    let msg = panic_message(|| drop(s.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
-    assert!(msg.contains("outside a weft runtime"), "{msg}");
+    watchdog(|| {
+        let mut s = Box::pin(sleep(Duration::from_millis(1)));
+        let msg = panic_message(|| drop(s.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
+        assert!(msg.contains("outside a weft runtime"), "{msg}");
+    });
 }
 
 /// A join handle is not tied to a runtime: it can be awaited in another runtime, or by
@@ -651,13 +666,15 @@ fn cancel_a_task_from_another_thread_before_its_first_poll() {
 
 #[test]
 fn seconds_that_are_not_durations() {
-    for bad in [-1.0, -1e-9, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, 1e30] {
-        let err = secs(bad).unwrap_err();
-        assert!(err.to_string().starts_with("invalid duration"), "{bad}: {err}");
-        assert!(weft_executor::time::sleep_secs(bad).is_err());
-    }
-    assert_eq!(secs(-0.0), Ok(Duration::ZERO), "negative zero is zero");
-    assert_eq!(secs(f64::MIN_POSITIVE), Ok(Duration::ZERO), "below a nanosecond rounds to zero");
+    watchdog(|| {
+        for bad in [-1.0, -1e-9, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, 1e30] {
+            let err = secs(bad).unwrap_err();
+            assert!(err.to_string().starts_with("invalid duration"), "{bad}: {err}");
+            assert!(weft_executor::time::sleep_secs(bad).is_err());
+        }
+        assert_eq!(secs(-0.0), Ok(Duration::ZERO), "negative zero is zero");
+        assert_eq!(secs(f64::MIN_POSITIVE), Ok(Duration::ZERO), "below a nanosecond rounds to zero");
+    });
 }
 
 #[test]
@@ -820,7 +837,8 @@ fn writing_to_a_peer_that_reset() {
 }
 
 /// Runs this test binary again with only `case`, in a child process, with
-/// `WEFT_MISUSE_CHILD` set; the child's exit status and output are returned.
+/// `WEFT_MISUSE_CHILD` set; the child's exit status and output are returned. The caller
+/// runs it under the watchdog; the child's own body is then bounded by its parent's.
 fn in_child(case: &str) -> std::process::Output {
     std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", case, "--nocapture", "--test-threads=1"])
@@ -864,7 +882,7 @@ fn exhaust_fds() -> Vec<std::fs::File> {
 fn fd_exhaustion() {
     const CASE: &str = "fd_exhaustion";
     if !is_child(CASE) {
-        let out = in_child(CASE);
+        let out = watchdog(|| in_child(CASE));
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "the child failed:\n{text}");
         assert!(text.contains("fd_exhaustion ... ok"), "the case did not run in the child:\n{text}");
@@ -897,7 +915,7 @@ fn fd_exhaustion() {
 fn thread_exhaustion_at_build() {
     const CASE: &str = "thread_exhaustion_at_build";
     if !is_child(CASE) {
-        let out = in_child(CASE);
+        let out = watchdog(|| in_child(CASE));
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "the child failed:\n{text}");
         assert!(

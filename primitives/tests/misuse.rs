@@ -106,10 +106,12 @@ impl std::fmt::Debug for Item {
 
 #[test]
 fn lock_release_unlocked_is_not_locked() {
-    let lock = Lock::new();
-    assert_eq!(lock.release(), Err(NotLocked));
-    assert!(!lock.locked());
-    assert!(lock.try_acquire().is_some(), "the refused release added no permit");
+    watchdog(|| {
+        let lock = Lock::new();
+        assert_eq!(lock.release(), Err(NotLocked));
+        assert!(!lock.locked());
+        assert!(lock.try_acquire().is_some(), "the refused release added no permit");
+    });
 }
 
 /// The reported defect: the holder releases twice while a waiter is queued. The second
@@ -274,9 +276,11 @@ fn primitives_work_without_a_weft_runtime() {
 
 #[test]
 fn bounded_semaphore_release_above_the_bound() {
-    let sem = BoundedSemaphore::new(2);
-    assert_eq!(sem.release(), Err(ReleasedTooManyTimes));
-    assert_eq!(sem.available_permits(), 2);
+    watchdog(|| {
+        let sem = BoundedSemaphore::new(2);
+        assert_eq!(sem.release(), Err(ReleasedTooManyTimes));
+        assert_eq!(sem.available_permits(), 2);
+    });
 }
 
 /// The reported defect: BoundedSemaphore(1) released twice while its permit is in flight
@@ -339,13 +343,15 @@ fn bounded_semaphore_of_zero_refuses_release_and_waits_cancellably() {
 
 #[test]
 fn semaphore_release_saturates_at_usize_max() {
-    let sem = Semaphore::new(usize::MAX);
-    sem.release(); // no overflow panic
-    assert_eq!(sem.available_permits(), usize::MAX);
-    let p = sem.try_acquire().unwrap();
-    assert_eq!(sem.available_permits(), usize::MAX - 1);
-    drop(p);
-    assert_eq!(sem.available_permits(), usize::MAX);
+    watchdog(|| {
+        let sem = Semaphore::new(usize::MAX);
+        sem.release(); // no overflow panic
+        assert_eq!(sem.available_permits(), usize::MAX);
+        let p = sem.try_acquire().unwrap();
+        assert_eq!(sem.available_permits(), usize::MAX - 1);
+        drop(p);
+        assert_eq!(sem.available_permits(), usize::MAX);
+    });
 }
 
 #[test]
@@ -535,8 +541,10 @@ fn condition_wait_polled_after_completion_panics_with_a_message() {
 
 #[test]
 fn barrier_of_zero_parties_is_refused() {
-    assert_eq!(Barrier::new(0).err(), Some(InvalidParties));
-    assert!(Barrier::new(usize::MAX).is_ok());
+    watchdog(|| {
+        assert_eq!(Barrier::new(0).err(), Some(InvalidParties));
+        assert!(Barrier::new(usize::MAX).is_ok());
+    });
 }
 
 #[test]
@@ -602,31 +610,37 @@ fn barrier_wait_cancelled_leaves_the_count_right() {
 
 #[test]
 fn queue_put_nowait_full_and_get_nowait_empty() {
-    let q = Queue::new(1);
-    q.put_nowait("a").unwrap();
-    assert_eq!(q.put_nowait("b"), Err(TryPutError::Full("b")));
-    assert_eq!(q.get_nowait(), Ok("a"));
-    assert_eq!(q.get_nowait(), Err(TryGetError::Empty));
+    watchdog(|| {
+        let q = Queue::new(1);
+        q.put_nowait("a").unwrap();
+        assert_eq!(q.put_nowait("b"), Err(TryPutError::Full("b")));
+        assert_eq!(q.get_nowait(), Ok("a"));
+        assert_eq!(q.get_nowait(), Err(TryGetError::Empty));
+    });
 }
 
 #[test]
 fn queue_task_done_too_often() {
-    let q = Queue::new(0);
-    assert_eq!(q.task_done(), Err(TaskDoneError));
-    q.put_nowait(1).unwrap();
-    assert_eq!(q.unfinished_tasks(), 1);
-    q.task_done().unwrap(); // allowed before the get, as in asyncio
-    assert_eq!(q.task_done(), Err(TaskDoneError));
-    assert_eq!(q.unfinished_tasks(), 0);
+    watchdog(|| {
+        let q = Queue::new(0);
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        q.put_nowait(1).unwrap();
+        assert_eq!(q.unfinished_tasks(), 1);
+        q.task_done().unwrap(); // allowed before the get, as in asyncio
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        assert_eq!(q.unfinished_tasks(), 0);
+    });
 }
 
 #[test]
 fn queue_maxsize_usize_max_is_effectively_unbounded() {
-    let q = Queue::new(usize::MAX);
-    for i in 0..1000 {
-        q.put_nowait(i).unwrap();
-    }
-    assert!(!q.full());
+    watchdog(|| {
+        let q = Queue::new(usize::MAX);
+        for i in 0..1000 {
+            q.put_nowait(i).unwrap();
+        }
+        assert!(!q.full());
+    });
 }
 
 #[test]
@@ -663,16 +677,18 @@ fn queue_get_after_shutdown() {
 
 #[test]
 fn queue_shutdown_twice_and_immediate_after_graceful() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let q = Queue::new(0);
-    q.put_nowait(Item::new(&drops)).unwrap();
-    q.shutdown(false);
-    q.shutdown(false);
-    assert_eq!(q.qsize(), 1);
-    q.shutdown(true); // drops the leftovers
-    assert_eq!(drops.load(SeqCst), 1);
-    assert_eq!(q.unfinished_tasks(), 0);
-    q.shutdown(true);
+    watchdog(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Queue::new(0);
+        q.put_nowait(Item::new(&drops)).unwrap();
+        q.shutdown(false);
+        q.shutdown(false);
+        assert_eq!(q.qsize(), 1);
+        q.shutdown(true); // drops the leftovers
+        assert_eq!(drops.load(SeqCst), 1);
+        assert_eq!(q.unfinished_tasks(), 0);
+        q.shutdown(true);
+    });
 }
 
 /// The reported defect: an item whose `Drop` uses the queue deadlocked, because
@@ -797,14 +813,16 @@ fn queue_put_future_dropped_while_waiting_drops_its_item_and_frees_its_slot() {
 
 #[test]
 fn queue_put_polled_after_completion_panics_with_a_message() {
-    let q = Queue::new(0);
-    let mut put = Box::pin(q.put(1));
-    let cx = &mut Context::from_waker(Waker::noop());
-    assert_eq!(put.as_mut().poll(cx), Poll::Ready(Ok(())));
-    let msg = panic_message(|| {
-        let _ = put.as_mut().poll(cx);
+    watchdog(|| {
+        let q = Queue::new(0);
+        let mut put = Box::pin(q.put(1));
+        let cx = &mut Context::from_waker(Waker::noop());
+        assert_eq!(put.as_mut().poll(cx), Poll::Ready(Ok(())));
+        let msg = panic_message(|| {
+            let _ = put.as_mut().poll(cx);
+        });
+        assert!(msg.contains("Put polled after it completed"), "{msg}");
     });
-    assert!(msg.contains("Put polled after it completed"), "{msg}");
 }
 
 #[test]
@@ -829,31 +847,33 @@ fn queue_join_with_nobody_getting_is_cancellable() {
 /// order among the items is unspecified after such a panic).
 #[test]
 fn priority_queue_with_an_ord_that_panics_once() {
-    static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-    #[derive(PartialEq, Eq, Debug)]
-    struct Bad(u32);
-    impl PartialOrd for Bad {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
-        }
-    }
-    impl Ord for Bad {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            if (self.0 == 13 || other.0 == 13) && ARMED.swap(false, SeqCst) {
-                panic!("ord panics");
+    watchdog(|| {
+        static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+        #[derive(PartialEq, Eq, Debug)]
+        struct Bad(u32);
+        impl PartialOrd for Bad {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
             }
-            self.0.cmp(&other.0)
         }
-    }
-    let q = Queue::priority(0);
-    q.put_nowait(Bad(2)).unwrap();
-    q.put_nowait(Bad(1)).unwrap();
-    assert_eq!(panic_message(|| drop(q.put_nowait(Bad(13)))), "ord panics");
-    assert_eq!(q.qsize(), 3);
-    assert_eq!(q.unfinished_tasks(), 3);
-    let mut got: Vec<u32> = std::iter::from_fn(|| q.get_nowait().ok()).map(|b| b.0).collect();
-    got.sort();
-    assert_eq!(got, [1, 2, 13], "nothing lost");
+        impl Ord for Bad {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                if (self.0 == 13 || other.0 == 13) && ARMED.swap(false, SeqCst) {
+                    panic!("ord panics");
+                }
+                self.0.cmp(&other.0)
+            }
+        }
+        let q = Queue::priority(0);
+        q.put_nowait(Bad(2)).unwrap();
+        q.put_nowait(Bad(1)).unwrap();
+        assert_eq!(panic_message(|| drop(q.put_nowait(Bad(13)))), "ord panics");
+        assert_eq!(q.qsize(), 3);
+        assert_eq!(q.unfinished_tasks(), 3);
+        let mut got: Vec<u32> = std::iter::from_fn(|| q.get_nowait().ok()).map(|b| b.0).collect();
+        got.sort();
+        assert_eq!(got, [1, 2, 13], "nothing lost");
+    });
 }
 
 #[test]
@@ -877,10 +897,12 @@ fn queue_get_handed_an_item_then_cancelled_gives_it_back() {
 
 #[test]
 fn oneshot_send_after_the_receiver_is_gone_gives_the_value_back() {
-    let (tx, rx) = oneshot::channel();
-    drop(rx);
-    assert!(tx.is_closed());
-    assert_eq!(tx.send(5), Err(5));
+    watchdog(|| {
+        let (tx, rx) = oneshot::channel();
+        drop(rx);
+        assert!(tx.is_closed());
+        assert_eq!(tx.send(5), Err(5));
+    });
 }
 
 #[test]
@@ -898,11 +920,13 @@ fn oneshot_receiver_after_the_sender_is_dropped() {
 
 #[test]
 fn oneshot_value_with_a_panicking_drop_is_dropped_outside_the_lock() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = oneshot::channel();
-    tx.send(Item::panicking(&drops)).unwrap();
-    assert_eq!(panic_message(move || drop(rx)), "item drop panics");
-    assert_eq!(drops.load(SeqCst), 1);
+    watchdog(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = oneshot::channel();
+        tx.send(Item::panicking(&drops)).unwrap();
+        assert_eq!(panic_message(move || drop(rx)), "item drop panics");
+        assert_eq!(drops.load(SeqCst), 1);
+    });
 }
 
 #[test]

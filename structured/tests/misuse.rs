@@ -269,10 +269,12 @@ fn timeouts_of_zero_and_of_duration_max() {
 
 #[test]
 fn timeouts_in_seconds_that_are_not_durations() {
-    for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
-        assert!(Timeout::after_secs(bad).is_err(), "{bad}");
-        assert!(wait_for_secs(async { Ok::<(), Interrupted>(()) }, bad).is_err(), "{bad}");
-    }
+    watchdog(|| {
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
+            assert!(Timeout::after_secs(bad).is_err(), "{bad}");
+            assert!(wait_for_secs(async { Ok::<(), Interrupted>(()) }, bad).is_err(), "{bad}");
+        }
+    });
 }
 
 #[test]
@@ -350,48 +352,57 @@ fn wait_on_no_tasks_and_gather_of_nothing() {
 
 #[test]
 fn retry_policies_that_cannot_work() {
-    assert_eq!(RetryPolicy::builder().max_attempts(0).build().err(), Some(RetryPolicyError::ZeroAttempts));
-    for m in [0.5, -1.0, f64::INFINITY] {
-        assert!(matches!(
-            RetryPolicy::builder().multiplier(m).build(),
-            Err(RetryPolicyError::InvalidMultiplier(_))
-        ));
-    }
-    assert!(RetryPolicy::builder().multiplier(f64::NAN).build().is_err());
-    for j in [-0.1, 1.5, f64::NAN] {
-        assert!(RetryPolicy::builder().jitter(j).build().is_err(), "{j}");
-    }
-    let p = RetryPolicy::builder()
-        .max_attempts(u32::MAX)
-        .initial_delay(Duration::MAX)
-        .max_delay(Duration::MAX)
-        .multiplier(1e300)
-        .build()
-        .unwrap();
-    for attempt in [0, 1, 2, 64, u32::MAX] {
-        assert!(p.delay_before(attempt) <= Duration::MAX); // no overflow panic
-    }
+    watchdog(|| {
+        assert_eq!(
+            RetryPolicy::builder().max_attempts(0).build().err(),
+            Some(RetryPolicyError::ZeroAttempts)
+        );
+        for m in [0.5, -1.0, f64::INFINITY] {
+            assert!(matches!(
+                RetryPolicy::builder().multiplier(m).build(),
+                Err(RetryPolicyError::InvalidMultiplier(_))
+            ));
+        }
+        assert!(RetryPolicy::builder().multiplier(f64::NAN).build().is_err());
+        for j in [-0.1, 1.5, f64::NAN] {
+            assert!(RetryPolicy::builder().jitter(j).build().is_err(), "{j}");
+        }
+        let p = RetryPolicy::builder()
+            .max_attempts(u32::MAX)
+            .initial_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .multiplier(1e300)
+            .build()
+            .unwrap();
+        for attempt in [0, 1, 2, 64, u32::MAX] {
+            assert!(p.delay_before(attempt) <= Duration::MAX); // no overflow panic
+        }
+    });
 }
 
 #[test]
 fn a_task_local_reset_with_the_wrong_token() {
-    static A: TaskLocal<u32> = TaskLocal::new("a");
-    static B: TaskLocal<u32> = TaskLocal::new("b");
-    both(|flavour| async move {
-        let token = A.set(1);
-        assert_eq!(B.reset(token).err(), Some(LocalResetError::WrongVariable), "{flavour}");
-        let token = A.set(2);
-        let r = weft_executor::spawn(async move { A.reset(token) }).await.unwrap();
-        assert_eq!(r.err(), Some(LocalResetError::WrongTask), "{flavour}");
-        assert_eq!(A.get(), Some(2), "the refused resets changed nothing");
+    watchdog(|| {
+        static A: TaskLocal<u32> = TaskLocal::new("a");
+        static B: TaskLocal<u32> = TaskLocal::new("b");
+        both(|flavour| async move {
+            let token = A.set(1);
+            assert_eq!(B.reset(token).err(), Some(LocalResetError::WrongVariable), "{flavour}");
+            let token = A.set(2);
+            let r = weft_executor::spawn(async move { A.reset(token) }).await.unwrap();
+            assert_eq!(r.err(), Some(LocalResetError::WrongTask), "{flavour}");
+            assert_eq!(A.get(), Some(2), "the refused resets changed nothing");
+        });
     });
 }
 
 #[test]
 fn a_task_local_outside_any_task() {
-    static C: TaskLocal<u32> = TaskLocal::new("c");
-    assert_eq!(C.get(), None);
-    assert_eq!(C.get_or(4), 4);
+    watchdog(|| {
+        static C: TaskLocal<u32> = TaskLocal::new("c");
+        assert_eq!(C.get(), None);
+        assert_eq!(C.get_or(4), 4);
+    });
 }
 
 #[test]

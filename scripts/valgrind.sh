@@ -14,10 +14,12 @@ export CARGO_TARGET_DIR=target/valgrind
 export WEFT_MODEL_CASES=20
 export RUST_BACKTRACE=0
 
-# Builds the test targets of a package and prints the path of the one named $2 (nothing
-# if there is none).
+# Builds one test target of a package (its unit tests if $2 is the crate's own name)
+# and prints the path of its binary (nothing if the build failed).
 binary() {
-  cargo test --release -p "$1" --no-run --message-format=json 2>/dev/null |
+  local which=(--test "$2")
+  [ "$2" = "${1//-/_}" ] && which=(--lib)
+  cargo test --release -p "$1" "${which[@]}" --no-run --message-format=json 2>/dev/null |
     grep '"reason":"compiler-artifact"' | grep '"test":true' | grep "\"name\":\"$2\"" |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1
 }

@@ -22,8 +22,8 @@ struct Context {
     worker: Cell<(*const (), *const ())>,
 }
 
-thread_local! {
-    static CONTEXT: Context = const {
+impl Context {
+    const fn new() -> Context {
         Context {
             task: Cell::new(None),
             scope: Cell::new(std::ptr::null()),
@@ -31,7 +31,20 @@ thread_local! {
             handle: RefCell::new(None),
             worker: Cell::new((std::ptr::null(), std::ptr::null())),
         }
-    };
+    }
+}
+
+#[cfg(not(loom))]
+thread_local! {
+    static CONTEXT: Context = const { Context::new() };
+}
+
+// loom runs its threads as coroutines on one OS thread: a `std` thread-local would be
+// shared by all of them. The loom models of a whole runtime (`scheduler/loom_runtime.rs`)
+// need each modelled thread to have its own context.
+#[cfg(loom)]
+loom::thread_local! {
+    static CONTEXT: Context = Context::new();
 }
 
 /// Restores the previous task, scope and budget when a poll ends (even by panic).

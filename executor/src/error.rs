@@ -66,15 +66,18 @@ impl From<std::io::Error> for BuildError {
 }
 
 /// `block_on` or `run` was called on a thread that is already inside a weft runtime
-/// (asyncio's "asyncio.run() cannot be called from a running event loop").
+/// (asyncio's "asyncio.run() cannot be called from a running event loop"), or on a
+/// current-thread runtime whose loop is already running `block_on` on another thread
+/// (for instance from one of its own blocking jobs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnterError;
 
 impl fmt::Display for EnterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "cannot start a runtime from inside a running weft runtime: await the future instead, \
-             or use spawn / spawn_blocking",
+            "cannot start a runtime from inside a running weft runtime, nor run a current-thread \
+             runtime that is already running block_on on another thread: await the future \
+             instead, or use spawn / spawn_blocking",
         )
     }
 }

@@ -22,7 +22,12 @@
 //!   cancellation after the hand-off safe.
 //!
 //! State, all under one mutex: `permits` (free), `handed` (in slots, not yet collected),
-//! `bound` (the most `permits` may reach: 1 for a lock), the waiters.
+//! `bound` (the most `permits + handed` may reach: 1 for a lock), the waiters.
+//!
+//! **Release is checked against the permits held**, `bound - permits - handed`: a permit
+//! handed to a waiter that has not run yet is no longer the releaser's. (Checking only
+//! `permits < bound`, as CPython's `BoundedSemaphore` does, lets a second `release()`
+//! succeed while the first one's permit is in flight, and a lock then has two holders.)
 
 use crate::sync::Mutex;
 use crate::waitlist::{WaitList, WakeList};
@@ -52,6 +57,14 @@ pub(crate) struct AtBound;
 impl State {
     fn locked(&self) -> bool {
         self.permits == 0 || self.waiters.waiting() > 0 || self.handed > 0
+    }
+
+    /// Permits that a task holds: neither free nor on their way to a waiter. A release
+    /// with none held is refused. A permit handed to a waiter that has not run yet is
+    /// already that waiter's, so it counts as not held: releasing it a second time would
+    /// make one permit two (a lock with two holders).
+    fn held(&self) -> usize {
+        self.bound.saturating_sub(self.permits.saturating_add(self.handed))
     }
 
     /// Hands free permits to waiters, first come first served.
@@ -93,12 +106,12 @@ impl PermitCore {
         true
     }
 
-    /// Returns a permit; fails, changing nothing, if the free permits are at the bound.
+    /// Returns a permit; fails, changing nothing, if no permit is held (`State::held`).
     pub(crate) fn release(&self) -> Result<(), AtBound> {
         let mut wakers = WakeList::new();
         {
             let mut st = self.state.lock();
-            if st.permits >= st.bound {
+            if st.held() == 0 {
                 return Err(AtBound);
             }
             st.permits += 1;

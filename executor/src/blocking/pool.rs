@@ -288,6 +288,12 @@ impl BlockingPool {
         }
     }
 
+    /// Whether the calling thread is one of this pool's threads (a job asking, for
+    /// instance, because it is about to wait for the pool to shut down).
+    pub(crate) fn is_pool_thread(&self) -> bool {
+        POOL_OF_THIS_THREAD.with(|p| std::ptr::eq(p.get(), Arc::as_ptr(&self.shared)))
+    }
+
     /// Live threads: started (or being started) and not yet out of their loop.
     pub(crate) fn thread_count(&self) -> usize {
         self.shared.state.lock().threads
@@ -373,9 +379,16 @@ impl Shared {
     }
 }
 
+thread_local! {
+    /// The pool whose thread this is, for [`BlockingPool::is_pool_thread`]; only compared,
+    /// never dereferenced.
+    static POOL_OF_THIS_THREAD: std::cell::Cell<*const Shared> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
 /// The loop of one pool thread: run jobs until idle for `keep_alive` with nothing left for
 /// it to do, or until the pool is shut down and the channel is drained.
 fn run_thread(shared: Arc<Shared>) {
+    POOL_OF_THIS_THREAD.with(|p| p.set(Arc::as_ptr(&shared)));
     let keep_alive = shared.config.keep_alive;
     loop {
         match shared.jobs.recv_timeout(keep_alive) {

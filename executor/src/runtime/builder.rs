@@ -44,6 +44,17 @@ impl Default for Builder {
 }
 
 impl Builder {
+    /// The most worker threads a multi-thread runtime may have: [`build`](Self::build)
+    /// refuses more with [`BuildError::InvalidConfig`]. The scheduler counts its searching
+    /// workers in 16 bits, and half of them may search at once.
+    ///
+    /// ```
+    /// use weft::runtime::Builder;
+    /// let err = Builder::new().worker_threads(Builder::MAX_WORKER_THREADS + 1).build().unwrap_err();
+    /// assert!(err.to_string().contains("at most"));
+    /// ```
+    pub const MAX_WORKER_THREADS: usize = 1 << 15;
+
     /// A multi-thread builder with default settings.
     ///
     /// ```
@@ -75,7 +86,9 @@ impl Builder {
     }
 
     /// Number of worker threads (multi-thread only). Default: the number of CPUs.
-    /// Zero is refused by [`build`](Self::build).
+    /// Zero, and more than [`MAX_WORKER_THREADS`](Self::MAX_WORKER_THREADS), are refused by
+    /// [`build`](Self::build); so is a count the operating system cannot start
+    /// ([`BuildError::Io`], with the threads already started stopped again).
     ///
     /// ```
     /// let err = weft::Runtime::builder().worker_threads(0).build().unwrap_err();
@@ -125,8 +138,14 @@ impl Builder {
 
     /// Builds the runtime and starts its threads.
     pub fn build(self) -> Result<Runtime, BuildError> {
-        if self.worker_threads == Some(0) {
-            return Err(BuildError::InvalidConfig("worker_threads must be at least 1"));
+        match self.worker_threads {
+            Some(0) => return Err(BuildError::InvalidConfig("worker_threads must be at least 1")),
+            Some(n) if n > Self::MAX_WORKER_THREADS => {
+                return Err(BuildError::InvalidConfig(
+                    "worker_threads must be at most 32768 (Builder::MAX_WORKER_THREADS)",
+                ));
+            }
+            _ => {}
         }
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
@@ -145,12 +164,15 @@ impl Builder {
                 Ok(Runtime::from_parts(Handle::Current(shared), Vec::new()))
             }
             Flavor::MultiThread => {
-                let workers = self
-                    .worker_threads
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let workers = self.worker_threads.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, |n| n.get().min(Self::MAX_WORKER_THREADS))
+                });
+                // The names first: `thread_name_fn` is user code, and if it panics, it
+                // does so before any worker thread is started.
+                let names: Arc<[String]> = (0..workers).map(|i| (self.thread_name)(i)).collect();
                 let config = multi_thread::Config {
                     workers,
-                    thread_name: self.thread_name,
+                    thread_name: Arc::new(move |i| names[i].clone()),
                     stack_size: self.thread_stack_size,
                     lifo: self.lifo_slot,
                 };

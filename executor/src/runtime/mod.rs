@@ -75,8 +75,9 @@ impl Runtime {
     ///
     /// # Panics
     ///
-    /// If the thread is already inside a weft runtime (see [`try_block_on`](Self::try_block_on)),
-    /// or if `future` panics.
+    /// If the thread is already inside a weft runtime, or if this is a current-thread
+    /// runtime already running `block_on` on another thread (see
+    /// [`try_block_on`](Self::try_block_on)), or if `future` panics.
     ///
     /// ```
     /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
@@ -90,7 +91,9 @@ impl Runtime {
     }
 
     /// [`block_on`](Self::block_on), but returns [`EnterError`] instead of panicking when
-    /// called inside a running runtime.
+    /// called inside a running runtime, or on a current-thread runtime whose loop another
+    /// thread is running (its only loop is busy: a blocking job of that runtime, for
+    /// instance, cannot `block_on` it while the runtime's `block_on` awaits the job).
     ///
     /// ```
     /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
@@ -102,10 +105,10 @@ impl Runtime {
         if context::handle().is_some() {
             return Err(EnterError);
         }
-        Ok(match &self.handle {
-            Handle::Multi(s) => multi_thread::block_on(s, future),
+        match &self.handle {
+            Handle::Multi(s) => Ok(multi_thread::block_on(s, future)),
             Handle::Current(s) => current_thread::block_on(s, future),
-        })
+        }
     }
 
     /// Spawns a task from outside the runtime.
@@ -164,14 +167,69 @@ impl Runtime {
     }
 }
 
+/// Dropping the runtime shuts it down and waits for its worker threads.
+///
+/// One case cannot wait: the last `Arc<Runtime>` dropped inside one of the runtime's own
+/// tasks, on one of its own workers (or inside one of its own blocking jobs), which would
+/// wait for itself. Then the shutdown runs on a new thread (`weft-shutdown`): `drop`
+/// returns at once, the task's poll (or the job) goes on to its end, and the workers then
+/// stop and every task is dropped as usual, in the background. (tokio panics here;
+/// asyncio has no equivalent.)
+///
+/// ```
+/// use std::sync::Arc;
+/// let rt = Arc::new(weft::Runtime::builder().worker_threads(1).build().unwrap());
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let last = rt.clone();
+/// let _task = rt.spawn(async move {
+///     drop(last); // the last handle, dropped on a worker
+///     tx.send(()).unwrap();
+/// });
+/// drop(rt);
+/// rx.recv().unwrap();
+/// ```
 impl Drop for Runtime {
     fn drop(&mut self) {
         let threads = std::mem::take(&mut self.threads);
-        match &self.handle {
-            Handle::Multi(s) => multi_thread::shutdown(s, threads),
-            Handle::Current(s) => current_thread::shutdown(s),
+        let me = std::thread::current().id();
+        let own_thread =
+            threads.iter().any(|t| t.thread().id() == me) || self.handle.common().blocking.is_pool_thread();
+        if own_thread {
+            shut_down_elsewhere(self.handle.clone(), threads);
+        } else {
+            shut_down(&self.handle, threads);
         }
-        self.handle.common().blocking.shutdown(Some(std::time::Duration::from_secs(1)));
+    }
+}
+
+/// Stops the scheduler, drops every task, then stops the blocking pool (waiting a second
+/// at most for jobs that are still running).
+fn shut_down(handle: &Handle, threads: Vec<JoinHandle<()>>) {
+    match handle {
+        Handle::Multi(s) => multi_thread::shutdown(s, threads),
+        Handle::Current(s) => current_thread::shutdown(s),
+    }
+    handle.common().blocking.shutdown(Some(std::time::Duration::from_secs(1)));
+}
+
+/// [`shut_down`] from a worker of this very runtime: on a new thread, which can join the
+/// calling worker once its current poll has returned. If no thread can be started, the
+/// other workers are joined and the runtime shuts down here; the calling worker stops
+/// after its poll and is not joined.
+fn shut_down_elsewhere(handle: Handle, threads: Vec<JoinHandle<()>>) {
+    let slot = Arc::new(parking_lot::Mutex::new(Some((handle, threads))));
+    let theirs = slot.clone();
+    let started = std::thread::Builder::new().name("weft-shutdown".into()).spawn(move || {
+        if let Some((handle, threads)) = theirs.lock().take() {
+            shut_down(&handle, threads);
+        }
+    });
+    if started.is_err() {
+        if let Some((handle, mut threads)) = slot.lock().take() {
+            let me = std::thread::current().id();
+            threads.retain(|t| t.thread().id() != me);
+            shut_down(&handle, threads);
+        }
     }
 }
 

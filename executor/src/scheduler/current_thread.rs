@@ -15,7 +15,7 @@ use super::inject::Inject;
 use super::ring::Overflow;
 use super::root::Root;
 use super::{Common, Handle};
-use crate::error::SpawnError;
+use crate::error::{EnterError, SpawnError};
 use crate::task::{self, Header, Notified, Schedule, Task};
 use crate::{context, driver::Driver};
 use parking_lot::Mutex;
@@ -127,17 +127,10 @@ impl Schedule for Arc<Shared> {
     }
 }
 
-/// Runs the loop until `future` completes.
-///
-/// # Panics
-///
-/// If another thread is inside `block_on` of the same runtime.
-pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let core = shared
-        .core
-        .lock()
-        .take()
-        .expect("weft: this current-thread runtime is already running block_on on another thread");
+/// Runs the loop until `future` completes; `EnterError` if another thread is inside
+/// `block_on` of the same runtime (it holds the loop's core).
+pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::Output, EnterError> {
+    let Some(core) = shared.core.lock().take() else { return Err(EnterError) };
     let cx = Cx { core: RefCell::new(Some(core)) };
     let _enter = context::enter_runtime(
         Handle::Current(shared.clone()),
@@ -172,7 +165,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             let Some(task) = next else { break };
             if task.raw() == root_raw {
                 if let Poll::Ready(v) = root.poll(future.as_mut(), task) {
-                    return v;
+                    return Ok(v);
                 }
             } else {
                 task.run();

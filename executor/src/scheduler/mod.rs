@@ -14,6 +14,8 @@
 pub(crate) mod current_thread;
 pub(crate) mod defer;
 pub(crate) mod inject;
+#[cfg(all(test, loom))]
+mod loom_runtime;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod ring;

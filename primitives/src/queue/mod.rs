@@ -259,6 +259,12 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// left and counts them done (waking `join`). Waiting putters and getters are woken
     /// with the error.
     ///
+    /// The items are dropped after the queue is shut down and unlocked, in queue order:
+    /// an item's `Drop` may use the queue (`qsize()`, `put_nowait`, which fails). If one
+    /// or more items' `Drop` panics, every other item is still dropped, and then the
+    /// first panic resumes here; the queue is shut down and its counts are right either
+    /// way.
+    ///
     /// ```
     /// let q = weft::Queue::new(0);
     /// q.put_nowait(1).unwrap();
@@ -268,7 +274,8 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// assert_eq!(q.get_nowait(), Err(weft::TryGetError::ShutDown));
     /// ```
     pub fn shutdown(&self, immediate: bool) {
-        self.update(|st, wakers| st.shut_down(immediate, wakers));
+        let removed = self.update(|st, wakers| st.shut_down(immediate, wakers));
+        drop_each(removed);
     }
 
     /// Whether [`shutdown`](Queue::shutdown) was called.
@@ -290,6 +297,21 @@ impl<T, O: Order<T>> Queue<T, O> {
     pub fn waiters(&self) -> (usize, usize) {
         let st = self.state.lock();
         (st.getters.waiting(), st.putters.waiting())
+    }
+}
+
+/// Drops every item, each on its own: a panicking `Drop` does not stop the others (a
+/// second panic while a `Vec` unwinds would abort the process). The first panic resumes
+/// once all are dropped.
+fn drop_each<T>(items: Vec<T>) {
+    let mut first_panic = None;
+    for item in items {
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(item))) {
+            first_panic.get_or_insert(p);
+        }
+    }
+    if let Some(p) = first_panic {
+        std::panic::resume_unwind(p);
     }
 }
 

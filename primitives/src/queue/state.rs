@@ -141,20 +141,24 @@ impl<T, O: Order<T>> State<T, O> {
         Ok(())
     }
 
-    /// asyncio 3.13's `shutdown(immediate)`.
-    pub(crate) fn shut_down(&mut self, immediate: bool, wakers: &mut WakeList) {
+    /// asyncio 3.13's `shutdown(immediate)`. With `immediate`, the items still in the
+    /// queue (buffered, or handed to getters that have not run) are taken out, counted
+    /// done and *returned*: the caller drops them after unlocking the queue, because an
+    /// item's `Drop` is user code that may use the queue (it would deadlock on the mutex)
+    /// or panic (it must not leave the counts half updated).
+    pub(crate) fn shut_down(&mut self, immediate: bool, wakers: &mut WakeList) -> Vec<T> {
         self.shutdown = true;
+        let mut removed = Vec::new();
         if immediate {
-            // Every item still in the queue is dropped and counted done, including the
+            // Every item still in the queue is removed and counted done, including the
             // ones handed to getters that have not run: they now see the shutdown.
-            let mut dropped = 0;
-            while O::pop(&mut self.buf).is_some() {
-                dropped += 1;
+            while let Some(item) = O::pop(&mut self.buf) {
+                removed.push(item);
             }
-            let mut revoked = 0;
-            self.getters.for_each_notified(|slot| revoked += usize::from(slot.take().is_some()));
-            self.handed_gets -= revoked;
-            self.unfinished = self.unfinished.saturating_sub(dropped + revoked);
+            let buffered = removed.len();
+            self.getters.for_each_notified(|slot| removed.extend(slot.take()));
+            self.handed_gets -= removed.len() - buffered;
+            self.unfinished = self.unfinished.saturating_sub(removed.len());
             if self.unfinished == 0 {
                 self.joiners.notify_all(|| (), wakers);
             }
@@ -164,5 +168,6 @@ impl<T, O: Order<T>> State<T, O> {
         self.putters.for_each_notified(|slot| *slot = false);
         self.reserved_puts = 0;
         self.putters.notify_all(|| false, wakers);
+        removed
     }
 }

@@ -94,10 +94,20 @@ where
             }
         };
         // The user's future is finished: drop it before telling the group, so that a
-        // group that returns has nothing of its children left running.
-        this.fut = None;
+        // group that returns has nothing of its children left running. Its destructor may
+        // panic: the group is told first, and the panic goes on afterwards.
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.fut = None));
         if let Some(r) = this.report.take() {
-            r.send(result, failure);
+            match &dropped {
+                Ok(()) => r.send(result, failure),
+                Err(payload) => {
+                    let f: Failure = Arc::new(ChildPanicked::new(panic_message(&**payload)));
+                    r.send(Err(ChildError::Failed(f.clone())), Some(f));
+                }
+            }
+        }
+        if let Err(payload) = dropped {
+            std::panic::resume_unwind(payload);
         }
         Poll::Ready(own_cancellation.map_or(Ok(()), Err))
     }
@@ -106,10 +116,21 @@ where
 impl<F, T> Drop for Child<F, T> {
     fn drop(&mut self) {
         // Never finished: cancelled before its first poll, aborted, or the runtime shut
-        // down. It ended cancelled.
-        self.fut = None;
-        if let Some(r) = self.report.take() {
-            r.send(Err(ChildError::Cancelled(Cancelled::new(None))), None);
+        // down. It ended cancelled, unless its future's destructor panics: then that is
+        // its failure. Either way the group is told before the panic goes on.
+        let report = self.report.take();
+        let dropped = catch_unwind(AssertUnwindSafe(|| self.fut = None));
+        if let Some(r) = report {
+            match &dropped {
+                Ok(()) => r.send(Err(ChildError::Cancelled(Cancelled::new(None))), None),
+                Err(payload) => {
+                    let f: Failure = Arc::new(ChildPanicked::new(panic_message(&**payload)));
+                    r.send(Err(ChildError::Failed(f.clone())), Some(f));
+                }
+            }
+        }
+        if let Err(payload) = dropped {
+            std::panic::resume_unwind(payload);
         }
     }
 }

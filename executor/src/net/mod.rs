@@ -15,8 +15,9 @@
 //! and waits again (see `io/mod.rs`).
 //!
 //! **Cancellation.** Every wait is a checkpoint. A cancelled operation returns an
-//! `io::Error` of kind `Interrupted` whose inner error is the [`Cancelled`](crate::Cancelled)
-//! (`err.get_ref()`), and it has not happened: no byte was read or written, no connection
+//! `io::Error` of kind `Other` whose inner error is the [`Cancelled`](crate::Cancelled)
+//! (`err.get_ref()`, [`crate::io::is_cancelled_error`]; never `Interrupted`, which retry
+//! loops retry), and it has not happened: no byte was read or written, no connection
 //! was accepted. So a cancelled read loses no data; the next read gets it.
 //!
 //! **Addresses.** `connect` and `bind` take anything `ToSocketAddrs` takes. An address,
@@ -65,7 +66,7 @@ async fn resolve<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<Vec<S
     let addrs = crate::blocking::to_thread(move || addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>))
         .await
         .map_err(|e| match e.as_cancelled() {
-            Some(c) => io::Error::new(io::ErrorKind::Interrupted, c.clone()),
+            Some(c) => crate::io::cancelled_error(c.clone()),
             None => io::Error::other(e.to_string()),
         })??;
     if addrs.is_empty() {
@@ -133,7 +134,7 @@ where
 
 /// Whether `e` is a cancellation that an operation of this module reported.
 fn is_cancellation(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::Interrupted && e.get_ref().is_some_and(|inner| inner.is::<crate::Cancelled>())
+    crate::io::is_cancelled_error(e)
 }
 
 /// Registers a fresh mio socket with the current runtime's reactor.

@@ -259,10 +259,20 @@ impl Registration {
         cx: &mut Context<'_>,
     ) -> Poll<Result<ReadyEvent, Cancelled>> {
         cancel::check()?;
+        self.poll_ready_unchecked(direction, cx).map(Ok)
+    }
+
+    /// [`poll_ready`](Self::poll_ready) without the checkpoint, for waits that must not
+    /// take a cancellation meant for the task (`run`'s Ctrl-C watcher, a process reaper).
+    pub(crate) fn poll_ready_unchecked(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<ReadyEvent> {
         let mask = direction.mask();
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+            return Poll::Ready(ReadyEvent { direction, word });
         }
         let mut w = self.io.waiters.lock();
         let list = match direction {
@@ -273,7 +283,7 @@ impl Registration {
         // Re-check under the lock: an event dispatched before we stored the waker.
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+            return Poll::Ready(ReadyEvent { direction, word });
         }
         Poll::Pending
     }
@@ -372,6 +382,12 @@ impl Registration {
 
     /// Removes the source from the reactor.
     pub fn deregister<S: mio::event::Source + ?Sized>(self, source: &mut S) -> io::Result<()> {
+        self.driver.io.registry.deregister(source)
+    }
+
+    /// [`deregister`](Self::deregister) from a `Drop` impl (the registration is dropped
+    /// after it).
+    pub(crate) fn deregister_source<S: mio::event::Source + ?Sized>(&self, source: &mut S) -> io::Result<()> {
         self.driver.io.registry.deregister(source)
     }
 }

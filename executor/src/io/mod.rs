@@ -141,6 +141,22 @@ pub fn cancelled_error(cancelled: Cancelled) -> io::Error {
     io::Error::other(cancelled)
 }
 
+/// `?` on a checkpoint's `Result<_, Cancelled>` inside a function that returns
+/// `io::Result`: the cancellation becomes [`cancelled_error`], and stays recognisable.
+///
+/// ```
+/// async fn serve() -> std::io::Result<()> {
+///     weft::time::sleep(std::time::Duration::from_millis(1)).await?; // Cancelled -> io::Error
+///     Ok(())
+/// }
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(serve()).unwrap();
+/// ```
+impl From<Cancelled> for io::Error {
+    fn from(c: Cancelled) -> io::Error {
+        cancelled_error(c)
+    }
+}
+
 /// Whether `e` reports a cancellation (an error made by [`cancelled_error`], or any
 /// `io::Error` whose inner error is a [`Cancelled`]).
 pub fn is_cancelled_error(e: &io::Error) -> bool {

@@ -490,12 +490,10 @@ fn a_peer_that_resets_or_closes_is_an_error_not_a_signal() {
         };
         assert_eq!(rc, 0);
         drop(peer);
-        let e = loop {
-            match r.readline().await {
-                Err(StreamError::Io(e)) => break e,
-                Ok(line) if line.is_empty() => panic!("{flavour}: a reset is not an orderly end"),
-                other => panic!("{flavour}: {other:?}"),
-            }
+        let e = match r.readline().await {
+            Err(StreamError::Io(e)) => e,
+            Ok(line) if line.is_empty() => panic!("{flavour}: a reset is not an orderly end"),
+            other => panic!("{flavour}: {other:?}"),
         };
         assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{flavour}: {e}");
         // Writing to the reset connection: an error from write or drain, and no SIGPIPE.

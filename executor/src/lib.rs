@@ -33,6 +33,8 @@ mod driver;
 mod error;
 pub mod io;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 pub mod runtime;
 mod scheduler;
 #[cfg(unix)]

@@ -31,6 +31,7 @@ mod context;
 pub mod coop;
 mod driver;
 mod error;
+pub mod fs;
 pub mod io;
 pub mod net;
 #[cfg(unix)]

@@ -113,3 +113,49 @@ fn a_second_ctrl_c_ends_the_program_at_once() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     assert!(p.rest().is_empty());
 }
+
+/// Three clients: the first leaves before `SIGTERM`, the second during the grace period,
+/// the third stays. The program stops accepting, lets the second finish, cancels the
+/// third after the grace period, and exits 0 with every handler's cleanup reported.
+#[test]
+fn the_graceful_shutdown_example_stops_on_sigterm() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let mut p = Program::start("graceful_shutdown", &["3000"]);
+    let line = p.line();
+    let addr = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    let mut clients: Vec<TcpStream> = (0..3)
+        .map(|n| {
+            let mut c = TcpStream::connect(&addr).unwrap();
+            c.set_read_timeout(Some(LIMIT)).unwrap();
+            let mut hello = [0u8; 8];
+            c.read_exact(&mut hello).unwrap();
+            assert_eq!(&hello, format!("hello {n}\n").as_bytes(), "handler {n} is running");
+            c
+        })
+        .collect();
+    // The first client leaves: its handler finishes on its own.
+    clients[0].shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(p.line(), "handler 0: finished");
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.line(), "SIGTERM: no new connections");
+    // The second finishes within the grace period (3 s: ample even on a loaded machine):
+    // it still gets its echo.
+    clients[1].write_all(b"last words\n").unwrap();
+    let mut echo = [0u8; 11];
+    clients[1].read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"last words\n");
+    clients[1].shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(p.line(), "handler 1: finished");
+    // The third is cancelled once the grace period is over; its cleanup still runs.
+    assert_eq!(p.line(), "handler 2: cancelled");
+    assert_eq!(p.line(), "shut down (1 handlers cancelled after the grace period)");
+    let status = p.wait();
+    assert!(status.success(), "{status:?}");
+    assert!(p.rest().is_empty());
+    let mut goodbye = String::new();
+    clients[2].read_to_string(&mut goodbye).unwrap();
+    assert_eq!(goodbye, "goodbye\n", "the cancelled handler's cleanup said goodbye");
+    // Nothing listens any more.
+    assert!(TcpStream::connect(&addr).is_err());
+}

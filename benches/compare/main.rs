@@ -96,6 +96,7 @@ macro_rules! paired {
 mod group;
 mod mem;
 mod net;
+mod net_client;
 mod rt;
 mod runtimes;
 mod sync;
@@ -362,7 +363,29 @@ fn print_table(rows: &[Row]) {
     }
 }
 
+/// Prints a line (and adds a table row) for an outcome a workload measured beside its
+/// own (`net/echo`'s p99).
+pub fn report_extra(name: &'static str, outcome: &Outcome) {
+    let (weft, tokio) = (median(&outcome.weft), median(&outcome.tokio));
+    println!("compare {name} weft_ns={weft} tokio_ns={tokio} ratio={:.3}", ratio(weft, tokio));
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "  {name}: weft {}; tokio {}",
+        spread(&outcome.weft, outcome.unit),
+        spread(&outcome.tokio, outcome.unit)
+    );
+    STATE.lock().unwrap().rows.push(Row { name, weft, tokio, unit: outcome.unit });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--net-client") {
+        return net_client::main();
+    }
+    if let Some(i) = args.iter().position(|a| a == "--syscalls") {
+        let rounds = args.get(i + 3).and_then(|r| r.parse().ok()).unwrap_or(10);
+        return net::syscalls_mode(&args[i + 1], &args[i + 2], rounds);
+    }
     let mut quick = false;
     let mut list = false;
     let mut filters = Vec::new();

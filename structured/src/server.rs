@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Each connection's handler `cb(reader, writer)` runs as a child of the server's
-//! [`TaskGroup`](crate::TaskGroup) (supervise policy), the accept loops too. So the server
+//! [`TaskGroup`] (supervise policy), the accept loops too. So the server
 //! is structured: [`Server::close`] stops listening and cancels every handler, and
 //! [`Server::wait_closed`] returns once every handler has finished its cleanup (their
 //! cleanup may await). [`Server::shutdown`] is the graceful version: stop listening,

@@ -7,7 +7,7 @@
 //! | command | what the client does | answer |
 //! |---|---|---|
 //! | `echo ADDR CONNS TRIPS` | opens `CONNS` connections at once; on each, `TRIPS` round trips of a 64-byte message, one at a time; closes them | `done p99_ns=N` (the 99th percentile of every round trip's time) |
-//! | `accept ADDR N` | opens and closes `N` connections, at most 64 connecting at once | `done` |
+//! | `accept ADDR N` | opens `N` connections, at most 64 at once; each waits for the server to close it (so the server, not the client, keeps the `TIME_WAIT`, and at most 64 wait in the accept queue) | `done` |
 //!
 //! The client runs on a current-thread tokio runtime whichever side it measures: the
 //! same client for both sides.
@@ -118,8 +118,9 @@ async fn accept(addr: SocketAddr, n: usize) {
     for _ in 0..n {
         let permit = permits.clone().acquire_owned().await.unwrap();
         tasks.push(tokio::spawn(async move {
-            let s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            drop(s);
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let mut buf = [0u8; 1];
+            let _ = s.read(&mut buf).await; // the end of stream (or a reset) from the server
             drop(permit);
         }));
     }

@@ -14,7 +14,7 @@ cargo bench --bench compare --no-run >/dev/null 2>&1
 bin=$(ls -t target/release/deps/compare-* | grep -v '\.d$' | head -1)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for workload in echo accept_rate; do
+for workload in ${WORKLOADS:-echo accept_rate}; do
     for side in weft tokio; do
         mkfifo "$tmp/go"
         "$bin" --syscalls "$side" "$workload" "$rounds" <"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
@@ -29,11 +29,11 @@ for workload in echo accept_rate; do
         exec 3>&-
         wait "$tracer" || true
         ops=$(awk '/^operations/ {print $2}' "$tmp/out")
-        calls=$(awk '$NF == "total" {print $(NF-2)}' "$tmp/strace")
-        [ -z "$calls" ] && calls=$(awk '/total/ {print $3}' "$tmp/strace")
+        # Columns: % time, seconds, usecs/call, calls, [errors,] syscall.
+        calls=$(awk '$NF == "total" {print $4}' "$tmp/strace")
         per=$(awk -v c="$calls" -v o="$ops" 'BEGIN {printf "%.2f", c / o}')
         echo "syscalls net/$workload $side calls=$calls operations=$ops per_operation=$per"
-        grep -E '^ *[0-9]' "$tmp/strace" | sort -k4 -n -r | head -6 | sed "s/^/    $side: /"
+        grep -E '^ *[0-9]' "$tmp/strace" | grep -v total | sort -k4 -n -r | head -8 | sed "s/^/    $side: /"
         rm -f "$tmp/go"
     done
 done

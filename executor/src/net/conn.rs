@@ -8,7 +8,7 @@
 //! is cleared at once, which saves the system call that would only say `WouldBlock`.
 
 use crate::io::{Direction, Registration};
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, RawFd};
 use std::task::{Context, Poll};
@@ -21,7 +21,7 @@ pub(crate) struct Conn<S> {
 impl<S> Conn<S>
 where
     S: AsRawFd,
-    for<'a> &'a S: Read + Write,
+    for<'a> &'a S: Read,
 {
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
@@ -56,12 +56,8 @@ where
             return Poll::Ready(Ok(0));
         }
         let len = buf.len();
-        self.registration.poll_io_drained(
-            Direction::Write,
-            cx,
-            || (&self.socket).write(buf),
-            |&n| n > 0 && n < len,
-        )
+        let fd = self.socket.as_raw_fd();
+        self.registration.poll_io_drained(Direction::Write, cx, || send(fd, buf), |&n| n > 0 && n < len)
     }
 
     /// One `writev` for several buffers.
@@ -74,10 +70,11 @@ where
         if len == 0 {
             return Poll::Ready(Ok(0));
         }
+        let fd = self.socket.as_raw_fd();
         self.registration.poll_io_drained(
             Direction::Write,
             cx,
-            || (&self.socket).write_vectored(bufs),
+            || send_vectored(fd, bufs),
             |&n| n > 0 && n < len,
         )
     }
@@ -85,8 +82,29 @@ where
     /// A write that does not wait and is not a checkpoint: `WouldBlock` if the socket's
     /// buffer is full (asyncio's transports write this way first).
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        (&self.socket).write(buf)
+        send(self.socket.as_raw_fd(), buf)
     }
+}
+
+/// `send(2)` with `MSG_NOSIGNAL`: a write to a connection the peer closed is an
+/// `EPIPE` error (`BrokenPipe`), never a `SIGPIPE` that ends the process (a Rust
+/// program ignores `SIGPIPE` from the start, but a program that embeds weft may not).
+fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
+    let n = unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}
+
+/// `sendmsg(2)` of several buffers with `MSG_NOSIGNAL` (see [`send`]).
+fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: all-zero is a valid msghdr (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix.
+    msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = bufs.len().min(1024) as _;
+    // SAFETY: `msg` points at `bufs`, which outlives the call; the kernel only reads.
+    let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
 /// `read(2)` into uninitialised memory.

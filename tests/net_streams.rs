@@ -241,11 +241,15 @@ fn a_cancelled_drain_loses_and_doubles_nothing() {
         w.write(&data).unwrap();
         assert!(w.write_buffer_size() > 64 * 1024, "{flavour}: the socket cannot take 8 MiB at once");
         let w = Arc::new(w);
+        let started = Arc::new(weft::Event::new());
         let drainer = {
-            let w = w.clone();
-            weft::spawn(async move { w.drain().await.map_err(|e| weft::io::is_cancelled_error(&e)) })
+            let (w, started) = (w.clone(), started.clone());
+            weft::spawn(async move {
+                started.set();
+                w.drain().await.map_err(|e| weft::io::is_cancelled_error(&e))
+            })
         };
-        weft::yield_now().await.unwrap();
+        started.wait().await.unwrap();
         drainer.cancel(None);
         assert_eq!(drainer.await.unwrap(), Err(true), "{flavour}: the drain was waiting");
         w.close();

@@ -224,6 +224,15 @@ pub mod __private {
     }
 }
 
+/// Sockets and asyncio's streams: everything of the executor's `net`, and the servers of
+/// the structured layer ([`start_server`](net::start_server), [`Server`](net::Server)),
+/// whose handlers are a task group.
+pub mod net {
+    pub use weft_executor::net::*;
+    #[cfg(unix)]
+    pub use weft_structured::server::{Server, start_server, start_unix_server};
+}
+
 /// The README's examples, compiled and run as doc tests so that they stay true.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

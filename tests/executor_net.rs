@@ -100,7 +100,7 @@ fn a_cancelled_read_loses_no_data() {
             weft::spawn(async move {
                 let mut buf = [0u8; 8];
                 let err = client.read(&mut buf).await.unwrap_err();
-                assert_eq!(err.kind(), ErrorKind::Interrupted);
+                assert_eq!(err.kind(), ErrorKind::Other);
                 assert!(err.get_ref().is_some_and(|e| e.is::<weft::Cancelled>()), "{err}");
                 Err::<(), _>(err)
             })
@@ -329,5 +329,38 @@ fn cancelled_reads_and_writes_lose_and_duplicate_nothing() {
         assert!(ri > 0, "{flavour}: no read was interrupted");
         assert_eq!(got.len(), LEN, "{flavour}: {wi} writes and {ri} reads interrupted");
         assert!(*got == *data, "{flavour}: the bytes differ");
+    });
+}
+
+/// A retry loop written for blocking I/O retries `Interrupted` (`EINTR`). A cancelled
+/// read must not look like one: the loop ends with the cancellation instead of waiting
+/// again forever.
+#[test]
+fn a_std_style_retry_loop_ends_after_a_cancel() {
+    block_on_both(|flavour| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (_server, _) = listener.accept().await.unwrap();
+        let started = Arc::new(weft::Event::new());
+        let reader = {
+            let started = started.clone();
+            weft::spawn(async move {
+                let mut buf = [0u8; 8];
+                started.set();
+                let mut retries = 0;
+                let r = loop {
+                    match client.read(&mut buf).await {
+                        Err(e) if e.kind() == ErrorKind::Interrupted => retries += 1,
+                        r => break r,
+                    }
+                };
+                (r.map_err(|e| weft::io::is_cancelled_error(&e)), retries)
+            })
+        };
+        started.wait().await.unwrap();
+        reader.cancel(None);
+        let (r, retries) = reader.await.unwrap();
+        assert_eq!(r, Err(true), "{flavour}: the loop ended with the cancellation");
+        assert_eq!(retries, 0, "{flavour}");
     });
 }

@@ -126,6 +126,7 @@ mod cpu;
 mod group;
 mod mem;
 mod net;
+mod net_client;
 mod rt;
 mod runtimes;
 mod scale;
@@ -458,7 +459,30 @@ fn median_per(samples: &[u64], items: u64) -> u64 {
     (median(samples) as f64 / items.max(1) as f64).round() as u64
 }
 
+/// Prints a line (and adds a table row) for an outcome a workload measured beside its
+/// own (`net/echo`'s p99): values of the workload's unit, with no CPU time of their own.
+pub fn report_extra(name: &'static str, outcome: &Outcome) {
+    let (weft, tokio) = (median(&outcome.weft), median(&outcome.tokio));
+    println!("compare {name} weft_ns={weft} tokio_ns={tokio} ratio={:.3}", ratio(weft, tokio));
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "  {name}: weft {}; tokio {}",
+        spread(&outcome.weft, outcome.unit),
+        spread(&outcome.tokio, outcome.unit)
+    );
+    let row = Row { name: name.to_string(), weft, tokio, weft_cpu: 0, tokio_cpu: 0, unit: outcome.unit };
+    STATE.lock().unwrap().rows.push(row);
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--net-client") {
+        return net_client::main();
+    }
+    if let Some(i) = args.iter().position(|a| a == "--syscalls") {
+        let rounds = args.get(i + 3).and_then(|r| r.parse().ok()).unwrap_or(10);
+        return net::syscalls_mode(&args[i + 1], &args[i + 2], rounds);
+    }
     let mut quick = false;
     let mut list = false;
     let (mut quiet_pass, mut loaded_pass) = (true, false);

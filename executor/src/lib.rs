@@ -31,10 +31,15 @@ mod context;
 pub mod coop;
 mod driver;
 mod error;
+pub mod fs;
 pub mod io;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 pub mod runtime;
 mod scheduler;
+#[cfg(unix)]
+pub mod signal;
 mod sync;
 mod task;
 pub mod time;
@@ -246,7 +251,13 @@ fn task_is_root(t: &TaskRef) -> bool {
 
 /// asyncio's `run`: builds a multi-thread runtime, runs `future` as the main task, then
 /// cancels every task still alive, waits for them to finish (their cleanup may await),
-/// and shuts the runtime down. As in asyncio, a task that never reaches a checkpoint
+/// and shuts the runtime down.
+///
+/// **Ctrl-C**, as `asyncio.run` since Python 3.11: on the process's main thread, the
+/// first `SIGINT` cancels the main task (its groups unwind and its cleanup runs; `run`
+/// returns what the main future returns), and a second one ends the process at once.
+/// To opt out, use [`run_on`] with a runtime built with
+/// [`handle_ctrl_c(false)`](runtime::Builder::handle_ctrl_c). See [`signal`]. As in asyncio, a task that never reaches a checkpoint
 /// (or swallows every cancellation) keeps `run` waiting; `abort()` it, or make its
 /// foreign futures [`cancellable`](CancellableExt::cancellable).
 ///
@@ -281,7 +292,9 @@ pub fn try_run<F: Future>(future: F) -> Result<F::Output, EnterError> {
     run_on(&rt, future)
 }
 
-/// asyncio's `run` on a runtime you built (for instance a current-thread one).
+/// asyncio's `run` on a runtime you built (for instance a current-thread one). Ctrl-C is
+/// handled as [`run`] says, unless the runtime was built with
+/// [`handle_ctrl_c(false)`](runtime::Builder::handle_ctrl_c).
 ///
 /// ```
 /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
@@ -289,6 +302,9 @@ pub fn try_run<F: Future>(future: F) -> Result<F::Output, EnterError> {
 /// ```
 pub fn run_on<F: Future>(rt: &Runtime, future: F) -> Result<F::Output, EnterError> {
     rt.try_block_on(async {
+        #[cfg(unix)]
+        let out = run_main(future, rt.ctrl_c).await;
+        #[cfg(not(unix))]
         let out = future.await;
         // Cancel what is left, as asyncio.run does, and wait for it to finish.
         let handle = context::handle().expect("inside the runtime");
@@ -300,4 +316,43 @@ pub fn run_on<F: Future>(rt: &Runtime, future: F) -> Result<F::Output, EnterErro
         runtime::wait_all_tasks_finished(&handle).await;
         out
     })
+}
+
+/// The main future of [`run_on`], with asyncio.run's Ctrl-C handling when it applies.
+#[cfg(unix)]
+async fn run_main<F: Future>(future: F, ctrl_c: bool) -> F::Output {
+    let watch = if ctrl_c && on_main_thread() {
+        // Without a listener (say, the process is out of descriptors), Ctrl-C keeps its
+        // default action: nothing is lost but the graceful unwinding.
+        signal::RunInterrupt::begin().ok().and_then(|guard| Some((guard, signal::Signal::for_run().ok()?)))
+    } else {
+        None
+    };
+    let Some((_guard, sigint)) = watch else { return future.await };
+    let me = current_task().expect("run's main future is a task");
+    let mut future = std::pin::pin!(future);
+    let mut interrupted = false;
+    std::future::poll_fn(|cx| {
+        // Not a checkpoint: the main future's own checkpoints take the cancellation.
+        if !interrupted && sigint.poll_signal(cx).is_ready() {
+            interrupted = true;
+            me.cancel(None);
+        }
+        future.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// Whether this is the process's main thread (asyncio handles Ctrl-C only there).
+#[cfg(unix)]
+fn on_main_thread() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and getpid take no arguments and cannot fail.
+        unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t == libc::getpid() }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
 }

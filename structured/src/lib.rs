@@ -52,6 +52,8 @@ pub mod locals;
 mod panic;
 pub mod retry;
 pub mod scope;
+#[cfg(unix)]
+pub mod server;
 pub mod shield;
 pub mod timeout;
 mod timer;

@@ -59,7 +59,7 @@
 mod error;
 mod join;
 mod pool;
-mod task;
+pub(crate) mod task;
 #[cfg(test)]
 mod tests;
 

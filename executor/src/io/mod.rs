@@ -8,6 +8,14 @@
 //! it was given with [`Registration::clear`]: the event counter in the word makes sure a
 //! newer event that arrived meanwhile is not cleared by mistake.
 //!
+//! # A cancelled operation
+//!
+//! An operation that is cancelled while it waits reports [`cancelled_error`]: an
+//! `io::Error` of kind `Other` whose inner error ([`io::Error::get_ref`]) is the
+//! [`Cancelled`]. Never `Interrupted`: retry loops written for blocking I/O treat
+//! `Interrupted` as "try again" (`EINTR`), and would swallow the cancellation and wait
+//! again. [`is_cancelled_error`] recognises one; `weft::is_cancellation` does too.
+//!
 //! # The readiness word
 //!
 //! | bits   | meaning                                            |
@@ -117,6 +125,54 @@ impl ScheduledIo {
     }
 }
 
+/// The `io::Error` a cancelled I/O operation reports: kind `Other` (never `Interrupted`,
+/// which retry loops take for `EINTR` and retry), with the [`Cancelled`] as its inner
+/// error, so that `?` propagates the cancellation and task groups recognise it.
+///
+/// ```
+/// use weft::io::{cancelled_error, is_cancelled_error};
+/// let e = cancelled_error(weft::Cancelled::new(Some("stop")));
+/// assert_eq!(e.kind(), std::io::ErrorKind::Other);
+/// assert!(is_cancelled_error(&e));
+/// assert!(weft::is_cancellation(&e));
+/// assert!(!is_cancelled_error(&std::io::Error::other("disk full")));
+/// ```
+pub fn cancelled_error(cancelled: Cancelled) -> io::Error {
+    io::Error::other(cancelled)
+}
+
+/// `?` on a checkpoint's `Result<_, Cancelled>` inside a function that returns
+/// `io::Result`: the cancellation becomes [`cancelled_error`], and stays recognisable.
+///
+/// ```
+/// async fn serve() -> std::io::Result<()> {
+///     weft::time::sleep(std::time::Duration::from_millis(1)).await?; // Cancelled -> io::Error
+///     Ok(())
+/// }
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(serve()).unwrap();
+/// ```
+impl From<Cancelled> for io::Error {
+    fn from(c: Cancelled) -> io::Error {
+        cancelled_error(c)
+    }
+}
+
+/// Whether `e` reports a cancellation (an error made by [`cancelled_error`], or any
+/// `io::Error` whose inner error is a [`Cancelled`]).
+pub fn is_cancelled_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Cancelled>())
+}
+
+/// The [`Cancelled`] inside `e`, if it reports a cancellation.
+///
+/// ```
+/// let e = weft::io::cancelled_error(weft::Cancelled::new(Some("bye")));
+/// assert_eq!(weft::io::as_cancelled(&e).unwrap().message(), Some("bye"));
+/// ```
+pub fn as_cancelled(e: &io::Error) -> Option<&Cancelled> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<Cancelled>())
+}
+
 /// Which readiness to wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -219,10 +275,20 @@ impl Registration {
         cx: &mut Context<'_>,
     ) -> Poll<Result<ReadyEvent, Cancelled>> {
         cancel::check()?;
+        self.poll_ready_unchecked(direction, cx).map(Ok)
+    }
+
+    /// [`poll_ready`](Self::poll_ready) without the checkpoint, for waits that must not
+    /// take a cancellation meant for the task (`run`'s Ctrl-C watcher, a process reaper).
+    pub(crate) fn poll_ready_unchecked(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<ReadyEvent> {
         let mask = direction.mask();
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+            return Poll::Ready(ReadyEvent { direction, word });
         }
         let mut w = self.io.waiters.lock();
         let list = match direction {
@@ -233,7 +299,7 @@ impl Registration {
         // Re-check under the lock: an event dispatched before we stored the waker.
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(Ok(ReadyEvent { direction, word }));
+            return Poll::Ready(ReadyEvent { direction, word });
         }
         Poll::Pending
     }
@@ -264,7 +330,8 @@ impl Registration {
 
     /// Runs the non-blocking operation `op` until it does not return `WouldBlock`,
     /// waiting for readiness in `direction` in between. A cancellation while waiting
-    /// becomes an `io::Error` of kind `Interrupted` wrapping the [`Cancelled`].
+    /// becomes the error [`cancelled_error`] makes (kind `Other`, wrapping the
+    /// [`Cancelled`]).
     pub async fn io<R>(&self, direction: Direction, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
     }
@@ -272,8 +339,7 @@ impl Registration {
     /// The poll form of [`io`](Registration::io), for `AsyncRead`/`AsyncWrite`-style
     /// impls: runs `op` while the source is ready in `direction`, until it does not return
     /// `WouldBlock`; when nothing is ready, registers the task's waker and returns
-    /// `Pending`. A cancellation of the task is an `io::Error` of kind `Interrupted`
-    /// wrapping the [`Cancelled`].
+    /// `Pending`. A cancellation of the task is the error [`cancelled_error`] makes.
     ///
     /// ```
     /// use std::io::{Read, Write};
@@ -311,9 +377,7 @@ impl Registration {
         loop {
             let event = match self.poll_ready(direction, cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(c)) => {
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::Interrupted, c)));
-                }
+                Poll::Ready(Err(c)) => return Poll::Ready(Err(cancelled_error(c))),
                 Poll::Ready(Ok(event)) => event,
             };
             if event.is_shutdown() {
@@ -334,6 +398,12 @@ impl Registration {
 
     /// Removes the source from the reactor.
     pub fn deregister<S: mio::event::Source + ?Sized>(self, source: &mut S) -> io::Result<()> {
+        self.driver.io.registry.deregister(source)
+    }
+
+    /// [`deregister`](Self::deregister) from a `Drop` impl (the registration is dropped
+    /// after it).
+    pub(crate) fn deregister_source<S: mio::event::Source + ?Sized>(&self, source: &mut S) -> io::Result<()> {
         self.driver.io.registry.deregister(source)
     }
 }

@@ -1,6 +1,11 @@
-//! TCP and UDP: asyncio's `open_connection` / `start_server` / datagram endpoints, as
-//! sockets whose every wait is a checkpoint.
+//! TCP, UDP and Unix sockets, and asyncio's streams over them, with every wait a
+//! checkpoint.
 //!
+//! * [`open_connection`] / [`open_unix_connection`] are asyncio's: a buffered
+//!   [`StreamReader`] (`readline`, `readuntil`, `readexactly` with a limit; a cancelled
+//!   read loses no byte) and a [`StreamWriter`] (`write` + `drain` with water marks,
+//!   `write_eof`, `close`). `start_server` and its `Server` are in the structured
+//!   layer (`weft::net::start_server`), because a server's handlers are a task group.
 //! * [`TcpStream::connect`] is `asyncio.open_connection`: one stream that both reads
 //!   and writes (`read`/`write` take `&self`, so a reader task and a writer task can
 //!   share it through an `Arc`). It also implements `futures_io::AsyncRead` and
@@ -15,8 +20,9 @@
 //! and waits again (see `io/mod.rs`).
 //!
 //! **Cancellation.** Every wait is a checkpoint. A cancelled operation returns an
-//! `io::Error` of kind `Interrupted` whose inner error is the [`Cancelled`](crate::Cancelled)
-//! (`err.get_ref()`), and it has not happened: no byte was read or written, no connection
+//! `io::Error` of kind `Other` whose inner error is the [`Cancelled`](crate::Cancelled)
+//! (`err.get_ref()`, [`crate::io::is_cancelled_error`]; never `Interrupted`, which retry
+//! loops retry), and it has not happened: no byte was read or written, no connection
 //! was accepted. So a cancelled read loses no data; the next read gets it.
 //!
 //! **Addresses.** `connect` and `bind` take anything `ToSocketAddrs` takes. An address,
@@ -45,11 +51,67 @@
 //! # Ok::<(), std::io::Error>(()) }).unwrap();
 //! ```
 
-mod tcp;
+pub(crate) mod conn;
+mod socket;
+pub(crate) mod split;
+pub mod stream;
+pub mod tcp;
 mod udp;
+pub mod unix;
 
+pub use socket::TcpSocket;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+pub use stream::{
+    DEFAULT_LIMIT, StreamError, StreamReader, StreamWriter, open_connection, open_unix_connection,
+};
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// An end of a stream connection, as [`StreamWriter::peer_addr`] reports it (asyncio's
+/// `get_extra_info("peername")`).
+///
+/// ```
+/// use weft::net::StreamAddr;
+/// let a: StreamAddr = "127.0.0.1:80".parse::<std::net::SocketAddr>().unwrap().into();
+/// assert_eq!(a.to_string(), "127.0.0.1:80");
+/// assert_eq!(StreamAddr::Unix(None).to_string(), "(unnamed)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamAddr {
+    /// An IP address and port.
+    Inet(SocketAddr),
+    /// A Unix socket's path (`None` for an unnamed socket, such as a connecting client's).
+    Unix(Option<PathBuf>),
+    /// Not known (the socket is closed, or the stream is not a socket).
+    None,
+}
+
+impl From<SocketAddr> for StreamAddr {
+    fn from(a: SocketAddr) -> Self {
+        StreamAddr::Inet(a)
+    }
+}
+
+impl From<std::os::unix::net::SocketAddr> for StreamAddr {
+    fn from(a: std::os::unix::net::SocketAddr) -> Self {
+        StreamAddr::Unix(a.as_pathname().map(PathBuf::from))
+    }
+}
+
+impl fmt::Display for StreamAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamAddr::Inet(a) => a.fmt(f),
+            StreamAddr::Unix(Some(p)) => p.display().fmt(f),
+            StreamAddr::Unix(None) => f.write_str("(unnamed)"),
+            StreamAddr::None => f.write_str("(unknown)"),
+        }
+    }
+}
 
 use crate::io::Registration;
 use std::any::Any;
@@ -65,7 +127,7 @@ async fn resolve<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<Vec<S
     let addrs = crate::blocking::to_thread(move || addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>))
         .await
         .map_err(|e| match e.as_cancelled() {
-            Some(c) => io::Error::new(io::ErrorKind::Interrupted, c.clone()),
+            Some(c) => crate::io::cancelled_error(c.clone()),
             None => io::Error::other(e.to_string()),
         })??;
     if addrs.is_empty() {
@@ -133,7 +195,7 @@ where
 
 /// Whether `e` is a cancellation that an operation of this module reported.
 fn is_cancellation(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::Interrupted && e.get_ref().is_some_and(|inner| inner.is::<crate::Cancelled>())
+    crate::io::is_cancelled_error(e)
 }
 
 /// Registers a fresh mio socket with the current runtime's reactor.

@@ -1,12 +1,17 @@
-//! [`TcpListener`] and [`TcpStream`].
+//! [`TcpListener`] and [`TcpStream`]; their owned halves are [`OwnedReadHalf`] and
+//! [`OwnedWriteHalf`].
 
+use super::conn::{Conn, stream_methods};
 use super::{each_addr, register};
 use crate::io::{Direction, Registration};
-use std::future::poll_fn;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+/// The read half of a [`TcpStream`] (see [`TcpStream::into_split`]).
+pub type OwnedReadHalf = super::OwnedReadHalf<TcpStream>;
+/// The write half of a [`TcpStream`] (see [`TcpStream::into_split`]).
+pub type OwnedWriteHalf = super::OwnedWriteHalf<TcpStream>;
 
 /// A TCP socket listening for connections: the server side of asyncio's `start_server`.
 ///
@@ -32,8 +37,21 @@ impl std::fmt::Debug for TcpListener {
 }
 
 impl TcpListener {
-    /// Binds to `addr` (port 0 picks a free port) and listens. Each resolved address is
-    /// tried in turn.
+    /// Binds to `addr` (port 0 picks a free port) and listens, with `SO_REUSEADDR` set and
+    /// a backlog of 1024 (use [`TcpSocket`](super::TcpSocket) for other options). Each
+    /// resolved address is tried in turn.
+    ///
+    /// Errors: `AddrInUse` if another socket listens there, `InvalidInput` for an address
+    /// that does not parse (a host name that does not resolve is the lookup's error).
+    ///
+    /// ```
+    /// use weft::net::TcpListener;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let first = TcpListener::bind("127.0.0.1:0").await?;
+    /// let taken = TcpListener::bind(first.local_addr()?).await.unwrap_err();
+    /// assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn bind<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpListener> {
         each_addr(addr, |a| async move {
             let mut socket = mio::net::TcpListener::bind(a)?;
@@ -62,22 +80,58 @@ impl TcpListener {
     /// Waits for the next connection. A checkpoint: a cancelled accept takes no
     /// connection (the next accept gets it).
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (mut socket, peer) = self.registration.io(Direction::Read, || self.socket.accept()).await?;
-        let registration = register(&mut socket)?;
-        Ok((TcpStream { socket, registration }, peer))
+        let (socket, peer) = self.registration.io(Direction::Read, || self.socket.accept()).await?;
+        Ok((TcpStream::from_mio(socket)?, peer))
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }
+
+    /// Sets `IP_TTL` on the listener (accepted sockets inherit it).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// l.set_ttl(42)?;
+    /// assert_eq!(l.ttl()?, 42);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.socket.set_ttl(ttl)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.socket.ttl()
+    }
+
+    pub(crate) fn from_mio(mut socket: mio::net::TcpListener) -> io::Result<TcpListener> {
+        let registration = register(&mut socket)?;
+        Ok(TcpListener { socket, registration })
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
 }
 
 /// A TCP connection: asyncio's `(StreamReader, StreamWriter)` pair in one value.
 ///
 /// Reads and writes take `&self`: share the stream through an `Arc` to read in one task
-/// and write in another. Every operation is a checkpoint; a cancelled one did not happen.
-/// It also implements `futures_io::AsyncRead` and `AsyncWrite` (for `&TcpStream` too).
+/// and write in another, or split it into owned halves ([`into_split`](Self::into_split)).
+/// Every operation is a checkpoint; a cancelled one did not happen. It also implements
+/// `futures_io::AsyncRead` and `AsyncWrite` (for `&TcpStream` too), with vectored writes.
+/// For asyncio's buffered reader and writer, see [`open_connection`](super::open_connection).
 ///
 /// ```
 /// use weft::net::{TcpListener, TcpStream};
@@ -96,15 +150,14 @@ impl TcpListener {
 /// # Ok::<(), std::io::Error>(()) }).unwrap();
 /// ```
 pub struct TcpStream {
-    socket: mio::net::TcpStream,
-    registration: Registration,
+    conn: Conn<mio::net::TcpStream>,
 }
 
 impl std::fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TcpStream")
-            .field("local_addr", &self.socket.local_addr().ok())
-            .field("peer_addr", &self.socket.peer_addr().ok())
+            .field("local_addr", &self.conn.socket.local_addr().ok())
+            .field("peer_addr", &self.conn.socket.peer_addr().ok())
             .finish()
     }
 }
@@ -117,7 +170,11 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let mut socket = mio::net::TcpStream::connect(addr)?;
+        TcpStream::connecting(mio::net::TcpStream::connect(addr)?).await
+    }
+
+    /// Waits for a non-blocking connect of `socket` to complete.
+    pub(crate) async fn connecting(mut socket: mio::net::TcpStream) -> io::Result<TcpStream> {
         let registration = register(&mut socket)?;
         // A non-blocking connect completes when the socket becomes writable; then either
         // the socket holds the error, or it has a peer.
@@ -135,7 +192,12 @@ impl TcpStream {
                 }
             })
             .await?;
-        Ok(TcpStream { socket, registration })
+        Ok(TcpStream { conn: Conn { socket, registration } })
+    }
+
+    pub(crate) fn from_mio(mut socket: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let registration = register(&mut socket)?;
+        Ok(TcpStream { conn: Conn { socket, registration } })
     }
 
     /// Takes a connected stream made with the standard library (it is switched to
@@ -151,142 +213,76 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        let mut socket = mio::net::TcpStream::from_std(stream);
-        let registration = register(&mut socket)?;
-        Ok(TcpStream { socket, registration })
-    }
-
-    /// Reads what is available, at least one byte (`Ok(0)` at end of stream, or for an
-    /// empty `buf`).
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read_priv(cx, buf)).await
-    }
-
-    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first. If it
-    /// is cancelled midway, the bytes already read are in `buf` but lost to the caller:
-    /// use [`read`](Self::read) where that matters.
-    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads until the end of the stream, appending to `buf`; returns the number of bytes
-    /// read (asyncio's `await reader.read()`).
-    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let start = buf.len();
-        let mut chunk = [0u8; 4096];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(buf.len() - start),
-                n => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    /// Writes some of `buf`; returns how many bytes.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_priv(cx, buf)).await
-    }
-
-    /// Writes all of `buf` (asyncio's `writer.write(data); await writer.drain()`). If it is
-    /// cancelled midway, a prefix of `buf` may have been written: use
-    /// [`write`](Self::write), which writes some bytes or none, where that matters.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
-    }
-
-    /// Shuts down the read side, the write side, or both (`Shutdown::Write` sends the
-    /// end of stream: asyncio's `writer.write_eof()`).
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.socket.shutdown(how)
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
     }
 
     /// The address of the other end.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.socket.peer_addr()
+        self.conn.socket.peer_addr()
     }
 
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.socket.local_addr()
+        self.conn.socket.local_addr()
     }
 
     /// Disables (or re-enables) Nagle's algorithm: small writes go out at once.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_nodelay(true)?;
+    /// assert!(s.nodelay()?);
+    /// s.set_keepalive(true)?;
+    /// assert!(s.keepalive()?);
+    /// s.set_ttl(17)?;
+    /// assert_eq!(s.ttl()?, 17);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.socket.set_nodelay(nodelay)
+        self.conn.socket.set_nodelay(nodelay)
     }
 
-    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let len = buf.len();
-        // A short read emptied the socket's receive buffer (see `poll_io_drained`).
-        self.registration.poll_io_drained(
-            Direction::Read,
-            cx,
-            || (&self.socket).read(buf),
-            |&n| n > 0 && n < len,
-        )
+    /// `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.conn.socket.nodelay()
     }
 
-    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        // A short write filled the socket's send buffer.
-        self.registration.poll_io_drained(
-            Direction::Write,
-            cx,
-            || (&self.socket).write(buf),
-            |&n| n > 0 && n < buf.len(),
-        )
+    /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`).
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        super::socket::set_bool(self.as_raw_fd(), libc::SOL_SOCKET, libc::SO_KEEPALIVE, keepalive)
+    }
+
+    /// `SO_KEEPALIVE`.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        super::socket::get_bool(self.as_raw_fd(), libc::SOL_SOCKET, libc::SO_KEEPALIVE)
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.conn.socket.set_ttl(ttl)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.conn.socket.ttl()
     }
 }
 
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.poll_read_priv(cx, buf)
+stream_methods!(
+    TcpStream,
+    "# let l = weft::net::TcpListener::bind(\"127.0.0.1:0\").await?;\n# let a = weft::net::TcpStream::connect(l.local_addr()?).await?;\n# let (b, _) = l.accept().await?;"
+);
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.conn.socket.as_raw_fd()
     }
 }
 
-impl futures_io::AsyncRead for &TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.poll_read_priv(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_write_priv(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(())) // nothing is buffered in user space
-    }
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.socket.shutdown(Shutdown::Write))
-    }
-}
-
-impl futures_io::AsyncWrite for &TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_write_priv(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.socket.shutdown(Shutdown::Write))
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.conn.socket.as_fd()
     }
 }

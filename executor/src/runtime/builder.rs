@@ -25,6 +25,7 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     lifo_slot: bool,
+    ctrl_c: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -69,6 +70,7 @@ impl Builder {
             thread_stack_size: None,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
+            ctrl_c: true,
             lifo_slot: true,
         }
     }
@@ -136,6 +138,20 @@ impl Builder {
         self
     }
 
+    /// Whether [`run_on`](crate::run_on) treats Ctrl-C as `asyncio.run` does (the first
+    /// cancels the main task, the second ends the process: see [`crate::signal`]). On by
+    /// default; it applies only on the process's main thread.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().handle_ctrl_c(false).build().unwrap();
+    /// // Ctrl-C now does what the program says (by default: it ends the process).
+    /// assert_eq!(weft::run_on(&rt, async { 1 }), Ok(1));
+    /// ```
+    pub fn handle_ctrl_c(mut self, yes: bool) -> Self {
+        self.ctrl_c = yes;
+        self
+    }
+
     /// Builds the runtime and starts its threads.
     pub fn build(self) -> Result<Runtime, BuildError> {
         match self.worker_threads {
@@ -158,10 +174,11 @@ impl Builder {
             keep_alive: self.blocking_keep_alive,
             thread_name: Arc::new(move || format!("weft-blocking-{seq}")),
         });
-        match self.flavor {
+        let ctrl_c = self.ctrl_c;
+        let mut rt = match self.flavor {
             Flavor::CurrentThread => {
                 let shared = current_thread::new(driver, blocking);
-                Ok(Runtime::from_parts(Handle::Current(shared), Vec::new()))
+                Runtime::from_parts(Handle::Current(shared), Vec::new())
             }
             Flavor::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(|| {
@@ -177,8 +194,10 @@ impl Builder {
                     lifo: self.lifo_slot,
                 };
                 let (shared, threads) = multi_thread::start(config, driver, blocking)?;
-                Ok(Runtime::from_parts(Handle::Multi(shared), threads))
+                Runtime::from_parts(Handle::Multi(shared), threads)
             }
-        }
+        };
+        rt.ctrl_c = ctrl_c;
+        Ok(rt)
     }
 }

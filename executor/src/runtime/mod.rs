@@ -32,6 +32,8 @@ pub enum Flavor {
 pub struct Runtime {
     handle: Handle,
     threads: Vec<JoinHandle<()>>,
+    /// `run_on` treats Ctrl-C as asyncio.run does ([`Builder::handle_ctrl_c`]).
+    pub(crate) ctrl_c: bool,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -42,7 +44,7 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     pub(crate) fn from_parts(handle: Handle, threads: Vec<JoinHandle<()>>) -> Runtime {
-        Runtime { handle, threads }
+        Runtime { handle, threads, ctrl_c: true }
     }
 
     /// A multi-thread runtime with default settings.

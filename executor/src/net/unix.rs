@@ -1,0 +1,283 @@
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`] (with owned halves
+//! [`OwnedReadHalf`] and [`OwnedWriteHalf`]) and [`UnixDatagram`], asyncio's
+//! `start_unix_server` / `open_unix_connection` underneath.
+//!
+//! A path longer than the kernel allows (about 107 bytes) is an `InvalidInput` error; a
+//! path where a socket file exists already is `AddrInUse` (remove a stale one first).
+
+use super::conn::{Conn, stream_methods};
+use super::register;
+use crate::io::{Direction, Registration};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+
+/// The read half of a [`UnixStream`] (see [`UnixStream::into_split`]).
+pub type OwnedReadHalf = super::OwnedReadHalf<UnixStream>;
+/// The write half of a [`UnixStream`] (see [`UnixStream::into_split`]).
+pub type OwnedWriteHalf = super::OwnedWriteHalf<UnixStream>;
+
+/// A Unix socket listening for connections.
+///
+/// ```
+/// use weft::net::{UnixListener, UnixStream};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let dir = std::env::temp_dir().join(format!("weft-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("listener.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let listener = UnixListener::bind(&path)?;
+/// let client = weft::spawn(UnixStream::connect(path.clone()));
+/// let (conn, _) = listener.accept().await?;
+/// let client = client.await.unwrap()?;
+/// client.write_all(b"over a file").await?;
+/// let mut buf = [0u8; 11];
+/// conn.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"over a file");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
+pub struct UnixListener {
+    socket: mio::net::UnixListener,
+    registration: Registration,
+}
+
+impl std::fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnixListener").field("local_addr", &self.socket.local_addr().ok()).finish()
+    }
+}
+
+impl UnixListener {
+    /// Binds to `path` and listens. `AddrInUse` if a file exists there; `InvalidInput`
+    /// if the path is too long for a socket address.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let long = std::env::temp_dir().join("x".repeat(200));
+    /// let err = weft::net::UnixListener::bind(&long).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # });
+    /// ```
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
+    }
+
+    /// Takes a listener made with the standard library (it is switched to non-blocking).
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        UnixListener::from_mio(mio::net::UnixListener::from_std(listener))
+    }
+
+    fn from_mio(mut socket: mio::net::UnixListener) -> io::Result<UnixListener> {
+        let registration = register(&mut socket)?;
+        Ok(UnixListener { socket, registration })
+    }
+
+    /// Waits for the next connection. A checkpoint: a cancelled accept takes no
+    /// connection.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (socket, peer) = self.registration.io(Direction::Read, || self.socket.accept()).await?;
+        Ok((UnixStream::from_mio(socket)?, peer))
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+/// A Unix stream connection. Like [`TcpStream`](super::TcpStream): reads and writes take
+/// `&self`, each is a checkpoint, a cancelled one did not happen; `futures_io` traits,
+/// vectored writes, reads into uninitialised memory and owned halves.
+///
+/// ```
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (a, b) = weft::net::UnixStream::pair()?;
+/// a.write_all(b"ping").await?;
+/// let mut buf = [0u8; 4];
+/// b.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
+pub struct UnixStream {
+    conn: Conn<mio::net::UnixStream>,
+}
+
+impl std::fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnixStream").field("peer_addr", &self.conn.socket.peer_addr().ok()).finish()
+    }
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path`. `NotFound` if there is none, `ConnectionRefused`
+    /// if nobody listens on it any more.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let mut socket = mio::net::UnixStream::connect(path)?;
+        let registration = register(&mut socket)?;
+        registration
+            .io(Direction::Write, || {
+                if let Some(e) = socket.take_error()? {
+                    return Err(e);
+                }
+                match socket.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(UnixStream { conn: Conn { socket, registration } })
+    }
+
+    /// Two connected streams (`socketpair`).
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+    }
+
+    /// Takes a connected stream made with the standard library (it is switched to
+    /// non-blocking).
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
+    }
+
+    fn from_mio(mut socket: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let registration = register(&mut socket)?;
+        Ok(UnixStream { conn: Conn { socket, registration } })
+    }
+
+    /// This end's address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.conn.socket.local_addr()
+    }
+
+    /// The other end's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.conn.socket.peer_addr()
+    }
+}
+
+stream_methods!(UnixStream, "let (a, b) = weft::net::UnixStream::pair()?;");
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.conn.socket.as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.conn.socket.as_fd()
+    }
+}
+
+/// A Unix datagram socket. Every send and receive is a checkpoint; a cancelled one did
+/// not happen.
+///
+/// ```
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (a, b) = weft::net::UnixDatagram::pair()?;
+/// a.send(b"one datagram").await?;
+/// let mut buf = [0u8; 64];
+/// let n = b.recv(&mut buf).await?;
+/// assert_eq!(&buf[..n], b"one datagram");
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
+pub struct UnixDatagram {
+    socket: mio::net::UnixDatagram,
+    registration: Registration,
+}
+
+impl std::fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnixDatagram").field("local_addr", &self.socket.local_addr().ok()).finish()
+    }
+}
+
+impl UnixDatagram {
+    /// Binds to `path`.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// An unbound socket (it can send to bound ones, and receive replies once connected).
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
+    }
+
+    /// Two connected sockets.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
+    }
+
+    fn from_mio(mut socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        let registration = register(&mut socket)?;
+        Ok(UnixDatagram { socket, registration })
+    }
+
+    /// Sets the default peer.
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.socket.connect(path)
+    }
+
+    /// Sends one datagram to `path`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let dir = std::env::temp_dir().join(format!("weft-doc-dgram-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("server.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = weft::net::UnixDatagram::bind(&path)?;
+    /// let client = weft::net::UnixDatagram::unbound()?;
+    /// client.send_to(b"hello", &path).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, _from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
+    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.registration.io(Direction::Write, || self.socket.send_to(buf, path)).await
+    }
+
+    /// Waits for one datagram; returns its length and sender.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.registration.io(Direction::Read, || self.socket.recv_from(buf)).await
+    }
+
+    /// Sends one datagram to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.registration.io(Direction::Write, || self.socket.send(buf)).await
+    }
+
+    /// Waits for one datagram from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.registration.io(Direction::Read, || self.socket.recv(buf)).await
+    }
+
+    /// The address the socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+}

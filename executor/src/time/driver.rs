@@ -3,34 +3,42 @@
 //! # Slack: fewer wake-ups for the same timers
 //!
 //! Every timer may fire a little after its deadline: its *slack*, a sixteenth of its
-//! delay, at least one tick (100 µs) and at most [`MAX_SLACK`] (1 ms). A 1 ms sleep may
-//! end 100 µs late, a 5 ms sleep 300 µs late, anything from 16 ms up 1 ms late (tokio's
-//! 1 ms ticks and epoll's rounding make its timers 1 to 2 ms late). The slack does not make
+//! delay, at least one tick (100 µs) and at most [`MAX_SLACK`] (2 ms). A 1 ms sleep may end
+//! 100 µs late, a 5 ms sleep 300 µs late, anything from 32 ms up 2 ms late. (tokio rounds
+//! every deadline up to its next 1 ms tick and then epoll rounds the park up again: its
+//! timers end 1 to 2 ms late, a 1 ms sleep after about 2 ms.) The slack does not make
 //! timers late when the runtime is awake anyway: every look at the timers fires every
 //! timer that is *due*. It only decides how long a thread that has nothing to do may
 //! sleep: until the earliest `deadline + slack`, not the earliest deadline
 //! ([`TimerWheel::next_wake`]). One wake-up there fires every timer whose deadline has
 //! come by then; this is the fewest wake-ups that keep every timer inside its window.
-//! 1,000 timers spread over 100 ms cost about a hundred wake-ups, not one per 100 µs tick
-//! that holds a deadline. And two timers of the same delay set a few microseconds apart
-//! (two tasks of one turn) always fire in one wake-up, even when their deadlines round to
-//! different ticks.
+//! 1,000 timers spread over 100 ms cost about sixty wake-ups, not one per 100 µs tick that
+//! holds a deadline. And two timers of the same delay set a few microseconds apart (two
+//! tasks of one turn) fire in one wake-up, even when their deadlines round to different
+//! ticks.
 //!
 //! # Which alarm ends a park
 //!
-//! A park that ends at `at` fires the same timers as one that ends anywhere from the last
-//! deadline it serves (`last_due`) up to `at`. epoll's timeout counts whole milliseconds:
-//! if a whole number of milliseconds from now lands in that range, the poll's own timeout
-//! ends the park and the timerfd alarm (`alarm.rs`) is left alone. Otherwise the alarm is
-//! armed for `at`, to the nanosecond, unless it is already armed for a time inside the
-//! range ("the next deadline barely moved"). See [`TimeDriver::prepare_park`].
+//! The next wake-up may come anywhere in its *window*: from the earliest deadline
+//! (`first_due`: waking there fires at least that timer) to `at` (waking later would make
+//! a timer late). epoll's timeout counts whole milliseconds: if a whole number of
+//! milliseconds from now lands in the window, the poll's own timeout ends the park and the
+//! timerfd alarm (`alarm.rs`) is not touched. (Timers due after that point, within the
+//! window, are served by the next park, still inside their own windows.) Otherwise the
+//! alarm is armed for `at`, to the nanosecond, unless it is already armed for a time
+//! inside the window: when the next deadline barely moved, it is not armed again. See
+//! [`TimeDriver::prepare_park`].
 //!
-//! | park                                        | syscalls                          |
-//! |---------------------------------------------|-----------------------------------|
-//! | nothing to wait for, or a zero timeout      | the poll                          |
-//! | a whole number of ms from now is in range   | the poll (with that timeout)      |
-//! | the alarm already rings inside the range    | the poll                          |
-//! | otherwise                                   | `timerfd_settime`, then the poll  |
+//! | park                                          | syscalls                          |
+//! |-----------------------------------------------|-----------------------------------|
+//! | nothing to wait for, or a zero timeout        | the poll                          |
+//! | a whole number of ms from now is in the window | the poll (with that timeout)     |
+//! | the alarm already rings inside the window     | the poll                          |
+//! | otherwise                                     | `timerfd_settime`, then the poll  |
+//!
+//! Timers of 16 ms and more have windows of a millisecond or more, which always hold a
+//! whole millisecond from now: they never need the alarm. Short sleeps, whose windows are
+//! narrower, get it, and keep their precision.
 
 use super::clock::Clock;
 use super::wheel::{MAX_SLACK as WHEEL_MAX_SLACK, NextWake, TimerKey, TimerWheel};
@@ -44,8 +52,8 @@ use std::time::{Duration, Instant};
 /// non-empty slot to the next.
 pub(crate) const TICK_NANOS: u64 = 100_000;
 
-/// The most a timer's slack can be, in ticks (1 ms).
-pub(crate) const MAX_SLACK: u64 = 10;
+/// The most a timer's slack can be, in ticks (2 ms).
+pub(crate) const MAX_SLACK: u64 = 20;
 
 /// The fraction of its delay a timer may be late, as a divisor (a sixteenth).
 const SLACK_DIVISOR: u64 = 16;
@@ -217,15 +225,15 @@ impl TimeDriver {
         if let Some(t) = timeout.filter(|&t| t < after) {
             return (keep(Some(t)), until(Some(t)));
         }
-        let due_by = self.tick_instant(wake.last_due);
-        let in_range = |t: Instant| due_by <= t && t <= at;
-        if let Some(alarm) = armed.filter(|&t| in_range(t)) {
-            // The alarm already rings in range: the poll's timeout (rounded up to a
+        let first_due = self.tick_instant(wake.first_due);
+        let in_window = |t: Instant| first_due <= t && t <= at;
+        if let Some(alarm) = armed.filter(|&t| in_window(t)) {
+            // The alarm already rings in the window: the poll's timeout (rounded up to a
             // millisecond by epoll) is only the backstop.
             return (keep(Some(after)), self.tick_ceil(alarm).max(1));
         }
         let whole_ms = Duration::from_millis(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
-        if !whole_ms.is_zero() && now + whole_ms >= due_by {
+        if !whole_ms.is_zero() && in_window(now + whole_ms) {
             let alarm = if armed.is_some() { AlarmPlan::Disarm } else { AlarmPlan::Keep };
             return (ParkPlan { timeout: Some(whole_ms), alarm }, self.tick_ceil(now + whole_ms).max(1));
         }
@@ -306,34 +314,35 @@ impl Inner {
 mod tests {
     use super::*;
 
-    fn wake(at: u64, last_due: u64) -> Option<NextWake> {
-        Some(NextWake { at, last_due })
+    fn wake(at: u64, first_due: u64) -> Option<NextWake> {
+        Some(NextWake { at, first_due })
     }
 
     #[test]
-    fn slack_is_a_sixteenth_of_the_delay_between_a_tick_and_a_millisecond() {
+    fn slack_is_a_sixteenth_of_the_delay_between_a_tick_and_two_milliseconds() {
         assert_eq!(TimeDriver::slack(Duration::ZERO), 1);
         assert_eq!(TimeDriver::slack(Duration::from_millis(1)), 1);
         assert_eq!(TimeDriver::slack(Duration::from_millis(5)), 3);
         assert_eq!(TimeDriver::slack(Duration::from_millis(16)), 10);
+        assert_eq!(TimeDriver::slack(Duration::from_millis(32)), 20);
         assert_eq!(TimeDriver::slack(Duration::MAX), MAX_SLACK);
     }
 
     #[test]
-    fn a_park_ends_on_a_whole_millisecond_when_that_is_in_range() {
+    fn a_park_ends_on_a_whole_millisecond_when_one_is_in_the_window() {
         let t = TimeDriver::new(false);
         let now = t.start;
-        // Due from tick 20 (2 ms), must fire by tick 25 (2.5 ms): a 2 ms poll timeout serves.
-        let (plan, until) = t.plan(now, None, None, wake(25, 20));
+        // Due from tick 15 (1.5 ms), must fire by tick 25 (2.5 ms): a 2 ms poll timeout.
+        let (plan, until) = t.plan(now, None, None, wake(25, 15));
         assert_eq!(plan, ParkPlan { timeout: Some(Duration::from_millis(2)), alarm: AlarmPlan::Keep });
         assert_eq!(until, 20);
     }
 
     #[test]
-    fn a_narrow_range_arms_the_alarm_and_an_alarm_in_range_is_kept() {
+    fn a_narrow_window_arms_the_alarm_and_an_alarm_in_the_window_is_kept() {
         let t = TimeDriver::new(false);
         let now = t.start;
-        // Due from 1.3 ms, by 1.4 ms: no whole millisecond in range.
+        // Due from 1.3 ms, by 1.4 ms: no whole millisecond in the window.
         let (plan, until) = t.plan(now, None, None, wake(14, 13));
         let at = t.tick_instant(14);
         assert_eq!(plan.alarm, AlarmPlan::Arm { at, after: at - now });
@@ -341,7 +350,7 @@ mod tests {
         // The same park again (woken early): the alarm is not armed again.
         let (plan, _) = t.plan(now, None, Some(at), wake(14, 13));
         assert_eq!(plan.alarm, AlarmPlan::Keep);
-        // The next deadline barely moved (an alarm at 1.35 ms still rings in range): kept.
+        // The next deadline barely moved (an alarm at 1.3 ms still rings in the window).
         let (plan, _) = t.plan(now, None, Some(t.tick_instant(13)), wake(14, 12));
         assert_eq!(plan.alarm, AlarmPlan::Keep);
         // An alarm that would ring before anything is due is replaced.
@@ -352,7 +361,7 @@ mod tests {
     #[test]
     fn a_stale_alarm_is_disarmed_when_the_poll_timeout_serves() {
         let t = TimeDriver::new(false);
-        let (plan, _) = t.plan(t.start, None, Some(t.tick_instant(5)), wake(25, 20));
+        let (plan, _) = t.plan(t.start, None, Some(t.tick_instant(5)), wake(25, 15));
         assert_eq!(plan, ParkPlan { timeout: Some(Duration::from_millis(2)), alarm: AlarmPlan::Disarm });
     }
 
@@ -372,6 +381,7 @@ mod tests {
         let waker = Waker::noop().clone();
         let now = t.start;
         t.insert(now + Duration::from_millis(20), Duration::from_millis(20), waker.clone());
+        // Window: 20 ms to 21.2 ms (a slack of 12 ticks): the poll times out at 21 ms.
         let plan = t.prepare_park(now, None, None);
         assert_eq!(plan.timeout, Some(Duration::from_millis(21)), "{plan:?}");
         // Due before the park ends and not late at its end: no unpark.

@@ -14,10 +14,10 @@
 //! book: the tasks they wake run in the next turn, in deadline order, behind the tasks
 //! woken in this one), the multi-thread workers every 61 tasks and whenever one parks on
 //! the driver. A thread with nothing to do sleeps until the timers *must* fire: each timer
-//! may be late by a small slack (a sixteenth of its delay, between 100 µs and 1 ms), and
+//! may be late by a small slack (a sixteenth of its delay, between 100 µs and 2 ms), and
 //! the sleep ends when the first of those windows closes, firing every timer whose
 //! deadline has come by then. So timers close together share one wake-up (1,000 timers
-//! over 100 ms cost about a hundred), two timers of the same delay set in one turn fire
+//! over 100 ms cost about sixty), two timers of the same delay set in one turn fire
 //! together, and a 1 ms sleep still ends after about 1.1 ms. `driver.rs` tells how a park
 //! ends on time without a system call per timer.
 //!

@@ -254,7 +254,7 @@ impl TimerWheel {
     /// the first window closes: the fewest wake-ups that keep every timer inside its
     /// window. It is never before [`next_expiration`](TimerWheel::next_expiration).
     pub(crate) fn next_wake(&self) -> Option<NextWake> {
-        self.slots.next_wake(self.elapsed)
+        self.slots.next_wake(self.elapsed, &self.entries)
     }
 
     /// Advances the wheel to tick `now`, pushing onto `fired` the waker of every timer with

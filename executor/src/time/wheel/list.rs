@@ -103,6 +103,11 @@ impl List {
     /// The empty list.
     pub(super) const EMPTY: List = List { head: NIL, tail: NIL };
 
+    /// The index of the first entry, or [`NIL`].
+    pub(super) fn first(&self) -> u32 {
+        self.head
+    }
+
     /// Whether the list holds no entry.
     pub(super) fn is_empty(&self) -> bool {
         self.head == NIL

@@ -7,7 +7,12 @@
 
 use slab::Slab;
 
-use super::list::{Entry, List};
+use super::list::{Entry, List, NIL};
+
+/// How many entries [`Slots::next_wake`] walks, at most, to learn the earliest deadline in
+/// a higher-level list: enough for timers at low density, where it saves an alarm per
+/// park; at high density a level-0 list is nearly always first anyway.
+const WALK_LIMIT: usize = 64;
 
 /// Bits of a tick consumed by one level: each level has `1 << SLOT_BITS` slots.
 pub(super) const SLOT_BITS: u32 = 6;
@@ -88,10 +93,11 @@ pub(crate) struct NextWake {
     /// The tick by which the wheel must be advanced: no timer's `deadline + slack` is
     /// earlier (it may be a bound that is earlier than needed, never later).
     pub(crate) at: u64,
-    /// The latest deadline among the timers that advancing to `at` fires: advancing to any
-    /// tick in `last_due..=at` fires the same timers. Exact when every such timer sits in
-    /// level 0; otherwise `at` itself.
-    pub(crate) last_due: u64,
+    /// The earliest pending deadline (or, when it sits in a long higher-level list, the
+    /// first tick that list covers; or `at`, if a stale bound makes `at` earlier): waking
+    /// anywhere from `first_due` to `at` fires at least that timer, and keeps every timer
+    /// inside its window.
+    pub(crate) first_due: u64,
 }
 
 /// All the wheel's lists, and the bitmaps that say which are non-empty.
@@ -205,7 +211,7 @@ impl Slots {
     }
 
     /// When the wheel must next be advanced so that no timer fires later than its deadline
-    /// plus its slack, and which timers that advance would fire: see [`NextWake`].
+    /// plus its slack, and the earliest deadline such an advance serves: see [`NextWake`].
     ///
     /// This is the greedy answer to "serve every timer inside its window with as few
     /// wake-ups as possible" (stabbing intervals): wake at the earliest *end* of a window,
@@ -214,40 +220,48 @@ impl Slots {
     /// found so far cannot lower it (its timers' windows end later still), so the walk
     /// stops there: it visits only the lists inside the first window, at most the slack's
     /// width in level-0 slots plus one list of a higher level.
-    pub(super) fn next_wake(&self, elapsed: u64) -> Option<NextWake> {
-        let mut wake = NextWake { at: u64::MAX, last_due: 0 };
-        let mut exact = true;
+    pub(super) fn next_wake(&self, elapsed: u64, entries: &Slab<Entry>) -> Option<NextWake> {
+        let first = self.next_due(elapsed)?;
+        let mut at = u64::MAX;
         'levels: for (level, &occupied) in self.occupied.iter().enumerate() {
             let mut bits = occupied;
             while bits != 0 {
                 let slot = bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let start = slot_start(level, slot, elapsed);
-                if start > wake.at {
+                if start > at {
                     break 'levels;
                 }
-                let fire_by = self.fire_by[level * SLOTS + slot].max(start);
-                wake.at = wake.at.min(fire_by);
-                wake.last_due = wake.last_due.max(start);
-                // A higher level's slot holds deadlines anywhere in its span: some may be
-                // due by `at` without being known.
-                exact &= level == 0;
+                at = at.min(self.fire_by[level * SLOTS + slot].max(start));
             }
         }
-        if !self.lists[OVERFLOW].is_empty() {
-            let block_start = self.overflow_floor & !((1u64 << WHEEL_BITS) - 1);
-            if block_start <= wake.at {
-                wake.at = block_start;
-                exact = false;
+        if first.place == Place::Overflow {
+            at = at.min(first.tick);
+        }
+        // A level-0 list's tick is its timers' deadline. A higher level's first tick is only
+        // a bound: one short list (the common case at low density, the next 6.4 ms slot of
+        // level 1) is looked into for its earliest deadline.
+        let first_due = match first.place {
+            Place::Slot { level: 0, .. } => first.tick,
+            place => self.earliest(place, entries).map_or(first.tick, |earliest| earliest.min(at)),
+        };
+        Some(NextWake { at, first_due })
+    }
+
+    /// The earliest deadline in the list at `place`, walking at most [`WALK_LIMIT`]
+    /// entries; `None` if the list is longer.
+    fn earliest(&self, place: Place, entries: &Slab<Entry>) -> Option<u64> {
+        let mut earliest = u64::MAX;
+        let mut index = self.lists[place.list_index()].first();
+        for _ in 0..WALK_LIMIT {
+            if index == NIL {
+                return Some(earliest);
             }
+            let entry = &entries[index as usize];
+            earliest = earliest.min(entry.deadline);
+            index = entry.next();
         }
-        if wake.at == u64::MAX {
-            return None;
-        }
-        if !exact {
-            wake.last_due = wake.at;
-        }
-        Some(wake)
+        (index == NIL).then_some(earliest)
     }
 
     /// The slab indices in each non-empty list, with its place (for the tests' invariant

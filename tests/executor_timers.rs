@@ -150,26 +150,28 @@ fn a_sleep_is_not_very_late_either() {
 
 /// The driver's alarm (a timerfd) ends a park within the sleep's slack (a tick, for a
 /// sleep this short). Without it the park would end on epoll's timeout, a whole number of
-/// milliseconds rounded up: a sleep of 1.3 ms could never end before 2 ms. The fastest of
-/// forty tells the alarm's effect apart from a noisy machine's delays, which only ever
-/// make sleeps longer: 1.3 ms, up to a tick of rounding and a tick of slack, and 400 µs
-/// for the thread to wake.
+/// milliseconds rounded up: a sleep of 1.3 ms could never end before 2 ms. A loaded
+/// machine only ever makes sleeps longer (a woken thread may wait for a core until the
+/// scheduler's next tick, 4 ms here, while two CPU burners and the other tests run), so
+/// the test samples until one sleep ends in time, for up to 400 sleeps: 1.3 ms, up to a
+/// tick of rounding and a tick of slack, and 400 µs for the thread to wake.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_sleep_ends_within_a_fraction_of_a_millisecond_of_its_deadline() {
     block_on_both(|flavour| async move {
         let d = Duration::from_micros(1_300);
         let mut fastest = Duration::MAX;
-        for _ in 0..40 {
+        for _ in 0..400 {
             let start = Instant::now();
             sleep(d).await.unwrap();
-            fastest = fastest.min(start.elapsed());
+            let took = start.elapsed();
+            assert!(took >= d, "{flavour}: a 1.3 ms sleep took {took:?}");
+            fastest = fastest.min(took);
+            if fastest < Duration::from_micros(1_900) {
+                return;
+            }
         }
-        assert!(fastest >= d, "{flavour}: a 1.3 ms sleep took {fastest:?}");
-        assert!(
-            fastest < Duration::from_micros(1_900),
-            "{flavour}: the fastest 1.3 ms sleep took {fastest:?}"
-        );
+        panic!("{flavour}: the fastest of 400 sleeps of 1.3 ms took {fastest:?}");
     });
 }
 

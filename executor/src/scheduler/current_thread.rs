@@ -211,14 +211,16 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
 
 /// The wakers a turn collected in its first step, woken in its last. Woken on drop too:
 /// a timer that fired is gone from the wheel, so its waker must not be lost when
-/// `block_on` returns or a poll panics in between.
+/// `block_on` returns or a poll panics in between. A waker whose `wake` panics (a
+/// [`Timer`](crate::time::Timer) callback) leaves the ones after it to the drop.
 struct Callbacks(Vec<Waker>);
 
 impl Callbacks {
     fn wake_all(&mut self) {
-        for waker in self.0.drain(..) {
-            waker.wake();
+        for i in 0..self.0.len() {
+            std::mem::replace(&mut self.0[i], Waker::noop().clone()).wake();
         }
+        self.0.clear();
     }
 }
 

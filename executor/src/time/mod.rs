@@ -64,10 +64,11 @@ pub use timer::Timer;
 
 use std::time::{Duration, Instant};
 
-/// The runtime's clock: asyncio's `loop.time()`, as an `Instant`. Inside a runtime it is
-/// that runtime's clock, which a test may have paused ([`pause`]); outside one it is
-/// `Instant::now()`. Compute deadlines from it, not from `Instant::now()`, so that they
-/// follow a paused clock.
+/// The runtime's clock: asyncio's `loop.time()`, as an `Instant`. Inside a runtime (a task,
+/// or `block_on`'s future) it is that runtime's clock, which a test may have paused
+/// ([`pause`]); outside one (another thread, a blocking-pool job) it is `Instant::now()`.
+/// Compute deadlines from it, not from `Instant::now()`, so that they follow a paused
+/// clock.
 ///
 /// ```
 /// let t = weft::time::now();

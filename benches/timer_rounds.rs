@@ -1,5 +1,7 @@
 //! `cargo bench --bench timer_rounds -- <weft|tokio> [current|multi] [ROUNDS]`: timers at
 //! low density, one runtime at a time, for counting what they cost the process.
+//! `-- <weft|tokio> sleep1ms` instead times 200 `sleep(1 ms)` in a row on a current-thread
+//! runtime (the median and the fastest): the precision a short sleep keeps.
 //!
 //! Each round spawns 1,000 tasks that each sleep once, for a duration spread evenly over
 //! 1 to 100 ms (the same durations for both runtimes, from a fixed seed), and ends when
@@ -25,6 +27,9 @@ const TIMERS: usize = 1_000;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let side = args.first().map(String::as_str).unwrap_or("weft");
+    if args.get(1).is_some_and(|a| a == "sleep1ms") {
+        return sleep_1ms(side);
+    }
     let multi = args.get(1).is_none_or(|f| f != "current");
     let rounds: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(20);
     let durations = durations();
@@ -46,6 +51,37 @@ fn durations() -> Vec<Duration> {
             Duration::from_micros(1_000 + x % 99_001)
         })
         .collect()
+}
+
+/// 200 `sleep(1 ms)` in a row, each timed.
+fn sleep_1ms(side: &str) {
+    const N: usize = 200;
+    let ms = Duration::from_millis(1);
+    let mut took: Vec<Duration> = if side == "tokio" {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut v = Vec::with_capacity(N);
+            for _ in 0..N {
+                let start = Instant::now();
+                tokio::time::sleep(ms).await;
+                v.push(start.elapsed());
+            }
+            v
+        })
+    } else {
+        let rt = weft::Runtime::builder().current_thread().build().unwrap();
+        rt.block_on(async {
+            let mut v = Vec::with_capacity(N);
+            for _ in 0..N {
+                let start = Instant::now();
+                let _ = weft::time::sleep(ms).await;
+                v.push(start.elapsed());
+            }
+            v
+        })
+    };
+    took.sort();
+    println!("sleep1ms side={side} median_us={} fastest_us={}", took[N / 2].as_micros(), took[0].as_micros());
 }
 
 type Lateness = Arc<Mutex<Vec<Duration>>>;

@@ -59,6 +59,8 @@ pub(crate) const MAX_SLACK: u64 = 20;
 const SLACK_DIVISOR: u64 = 16;
 
 const _: () = assert!(MAX_SLACK <= WHEEL_MAX_SLACK);
+// A `Sleep` keeps its slack in a byte.
+const _: () = assert!(MAX_SLACK <= u8::MAX as u64);
 
 pub(crate) struct TimeDriver {
     start: Instant,
@@ -144,18 +146,18 @@ impl TimeDriver {
         self.clock.pause(|now| self.tick_instant(self.tick_ceil(now)));
     }
 
-    /// The slack of a timer `delay` long, in ticks: see the module docs.
+    /// The slack of a timer `delay` long, in ticks (1 to [`MAX_SLACK`]): see the module
+    /// docs.
     pub(crate) fn slack(delay: Duration) -> u64 {
         let nanos = u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX);
         (nanos / SLACK_DIVISOR / TICK_NANOS).clamp(1, MAX_SLACK)
     }
 
-    /// Registers a timer `delay` long (which sets its slack) that is due at `deadline`;
-    /// returns its key and whether the driver's holder must be woken because it sleeps
-    /// past the new timer's window.
-    pub(crate) fn insert(&self, deadline: Instant, delay: Duration, waker: Waker) -> (TimerKey, bool) {
+    /// Registers a timer due at `deadline` with `slack` ticks of slack (see
+    /// [`slack`](Self::slack)); returns its key and whether the driver's holder must be
+    /// woken because it sleeps past the new timer's window.
+    pub(crate) fn insert(&self, deadline: Instant, slack: u64, waker: Waker) -> (TimerKey, bool) {
         let tick = self.tick_ceil(deadline);
-        let slack = Self::slack(delay);
         let mut inner = self.inner.lock();
         let key = inner.wheel.insert(tick, slack, waker);
         self.next_due.fetch_min(tick, Ordering::Relaxed);
@@ -172,11 +174,10 @@ impl TimeDriver {
         self.inner.lock().wheel.remove(key)
     }
 
-    /// Moves a pending timer to `deadline`, `delay` from now; returns whether it was still
-    /// pending, and whether the driver's holder must be woken.
-    pub(crate) fn reset(&self, key: TimerKey, deadline: Instant, delay: Duration) -> (bool, bool) {
+    /// Moves a pending timer to `deadline`, with `slack` ticks of slack; returns whether it
+    /// was still pending, and whether the driver's holder must be woken.
+    pub(crate) fn reset(&self, key: TimerKey, deadline: Instant, slack: u64) -> (bool, bool) {
         let tick = self.tick_ceil(deadline);
-        let slack = Self::slack(delay);
         let mut inner = self.inner.lock();
         let ok = inner.wheel.reset(key, tick, slack);
         if !ok {
@@ -380,16 +381,24 @@ mod tests {
         let t = TimeDriver::new(false);
         let waker = Waker::noop().clone();
         let now = t.start;
-        t.insert(now + Duration::from_millis(20), Duration::from_millis(20), waker.clone());
+        t.insert(
+            now + Duration::from_millis(20),
+            TimeDriver::slack(Duration::from_millis(20)),
+            waker.clone(),
+        );
         // Window: 20 ms to 21.2 ms (a slack of 12 ticks): the poll times out at 21 ms.
         let plan = t.prepare_park(now, None, None);
         assert_eq!(plan.timeout, Some(Duration::from_millis(21)), "{plan:?}");
         // Due before the park ends and not late at its end: no unpark.
-        let (_, unpark) =
-            t.insert(now + Duration::from_micros(20_500), Duration::from_millis(20), waker.clone());
+        let (_, unpark) = t.insert(
+            now + Duration::from_micros(20_500),
+            TimeDriver::slack(Duration::from_millis(20)),
+            waker.clone(),
+        );
         assert!(!unpark);
         // Its window closes before the park ends: unpark.
-        let (_, unpark) = t.insert(now + Duration::from_millis(5), Duration::from_millis(5), waker);
+        let (_, unpark) =
+            t.insert(now + Duration::from_millis(5), TimeDriver::slack(Duration::from_millis(5)), waker);
         assert!(unpark);
     }
 }

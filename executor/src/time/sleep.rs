@@ -1,8 +1,8 @@
 //! [`sleep`] and [`sleep_until`]: asyncio's `asyncio.sleep`.
 
-use super::InvalidDuration;
 use super::clock::add_saturating;
 use super::wheel::TimerKey;
+use super::{InvalidDuration, TimeDriver};
 use crate::cancel::{self, Cancelled};
 use crate::driver::Driver;
 use crate::{context, coop};
@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 pub fn sleep(duration: Duration) -> Sleep {
     let now = super::now();
     let mut s = sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future_from(now)));
-    s.delay = Some(duration);
+    s.slack = TimeDriver::slack(duration) as u8;
     // At least a tick away when it was made: the first poll registers it without reading
     // the clock again. (If that poll comes so late that the deadline has passed, the
     // wheel fires it at its next turn: late by a driver turn, never early.)
@@ -70,7 +70,7 @@ pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
 /// # });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, delay: None, entry: None, clock_check: true }
+    Sleep { deadline, entry: None, slack: 0, clock_check: true }
 }
 
 /// About thirty years after `now`: what "never" means for a deadline.
@@ -83,10 +83,10 @@ pub(crate) fn far_future_from(now: Instant) -> Instant {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    /// The duration `sleep` was asked for, which sets the timer's slack; `None` for a
-    /// deadline, whose delay is measured when the timer is registered.
-    delay: Option<Duration>,
     entry: Option<(Arc<Driver>, TimerKey)>,
+    /// The timer's slack in ticks, from the duration `sleep` was asked for; 0 for a
+    /// deadline, whose slack follows from the delay measured when it is registered.
+    slack: u8,
     /// Whether the first poll must read the clock to see if the deadline already passed.
     clock_check: bool,
 }
@@ -119,11 +119,11 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
-        self.delay = None;
+        self.slack = 0;
         self.clock_check = true;
         if let Some((driver, key)) = &self.entry {
-            let delay = deadline.saturating_duration_since(driver.time.now());
-            let (ok, unpark) = driver.time.reset(*key, deadline, delay);
+            let slack = TimeDriver::slack(deadline.saturating_duration_since(driver.time.now()));
+            let (ok, unpark) = driver.time.reset(*key, deadline, slack);
             if unpark {
                 driver.unpark();
             }
@@ -172,20 +172,19 @@ impl Sleep {
             h.map(|h| h.driver().clone())
                 .expect("weft: a timer was polled outside a weft runtime; run it inside Runtime::block_on or a spawned task")
         });
-        let delay = match self.delay {
-            Some(delay) if !self.clock_check => delay,
-            _ => {
-                let now = driver.time.now();
-                if now >= self.deadline {
-                    return coop::poll_proceed(cx);
-                }
-                self.deadline - now
+        let slack = if self.clock_check || self.slack == 0 {
+            let now = driver.time.now();
+            if now >= self.deadline {
+                return coop::poll_proceed(cx);
             }
+            TimeDriver::slack(self.deadline - now)
+        } else {
+            u64::from(self.slack)
         };
         if driver.time.is_shut_down() {
             return Poll::Ready(());
         }
-        let (key, unpark) = driver.time.insert(self.deadline, delay, cx.waker().clone());
+        let (key, unpark) = driver.time.insert(self.deadline, slack, cx.waker().clone());
         if unpark {
             driver.unpark();
         }

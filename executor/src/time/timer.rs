@@ -1,5 +1,6 @@
 //! [`Timer`]: a callback at a deadline, asyncio's `loop.call_at`.
 
+use super::TimeDriver;
 use super::wheel::TimerKey;
 use crate::driver::Driver;
 use std::sync::{Arc, Mutex};
@@ -53,8 +54,8 @@ impl Timer {
     /// runtime.
     pub fn register(deadline: Instant, waker: Waker) -> Option<Timer> {
         let driver = crate::context::handle()?.driver().clone();
-        let delay = deadline.saturating_duration_since(driver.time.now());
-        let (key, unpark) = driver.time.insert(deadline, delay, waker);
+        let slack = TimeDriver::slack(deadline.saturating_duration_since(driver.time.now()));
+        let (key, unpark) = driver.time.insert(deadline, slack, waker);
         if unpark {
             driver.unpark();
         }
@@ -72,8 +73,8 @@ impl Timer {
     /// Moves the timer; false if it already fired or was cancelled (register a new one
     /// then).
     pub fn reset(&self, deadline: Instant) -> bool {
-        let delay = deadline.saturating_duration_since(self.driver.time.now());
-        let (ok, unpark) = self.driver.time.reset(self.key, deadline, delay);
+        let slack = TimeDriver::slack(deadline.saturating_duration_since(self.driver.time.now()));
+        let (ok, unpark) = self.driver.time.reset(self.key, deadline, slack);
         if unpark {
             self.driver.unpark();
         }

@@ -29,7 +29,9 @@
 //! waiting), no I/O event is pending, and no job of the blocking pool (`spawn_blocking`,
 //! `to_thread`) is unfinished, since its result could wake a task. Then it sets the clock
 //! to the earliest timer's tick and fires what is due, exactly as a real park would have
-//! after sleeping until then. Timers keep their order: deadline order, and registration
+//! after sleeping until then. I/O in flight does not hold it back (as in tokio): a task
+//! waiting for a socket beside a task waiting for a timer sees the timer fire first, however
+//! soon the peer would have answered. Timers keep their order: deadline order, and registration
 //! order for equal deadlines. Deadlines are rounded up to the wheel's 100 µs ticks, and
 //! [`pause`] stops the clock on the start of a tick (moving it forward by less than one),
 //! so a sleep of a whole number of ticks (any number of milliseconds) ends exactly at its

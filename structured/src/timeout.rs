@@ -2,7 +2,11 @@
 //!
 //! A timeout does not cancel anything by itself: when its deadline passes while the body
 //! is waiting, it calls `cancel()` on the task that runs it (asyncio's `Task.cancel`),
-//! exactly once, and notes that it did. The body sees `Err(Cancelled)` at its checkpoint
+//! exactly once, and notes that it did. As in asyncio, that call is made by a timer
+//! callback ([`weft::time::Timer`](weft_executor::time::Timer), asyncio's `call_at`), in
+//! deadline order among the timers due in the same turn: the task is then woken like the
+//! task of any other timer due then, and the body's cleanup runs in its next step, before
+//! the task of a later timer resumes. The body sees `Err(Cancelled)` at its checkpoint
 //! and propagates it with `?`. When the body ends, the timeout calls `uncancel()`: if no
 //! other cancel request is left over from *after* the timeout was entered, the
 //! cancellation was the timeout's own, and it becomes a [`TimeoutError`]. Otherwise
@@ -36,17 +40,16 @@
 //! # });
 //! ```
 
-use crate::timer::QuietTimer;
 use parking_lot::Mutex;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use weft_executor::cancel::Watch;
-use weft_executor::time::InvalidDuration;
+use weft_executor::time::{InvalidDuration, Timer};
 use weft_executor::{Cancelled, TaskRef};
 
 /// The deadline of a timeout passed while its body was waiting: asyncio's `TimeoutError`.
@@ -174,15 +177,95 @@ struct Shared {
     /// first poll, inside the task.
     claimed: bool,
     when: Option<Instant>,
-    /// The task running the body (set on entry).
+    /// The task running the body (set when the body first waits).
     task: Option<TaskRef>,
     /// `task.cancelling()` when the timeout was entered.
     cancelling: u32,
+    /// The deadline's callback (asyncio's `_timeout_handler`), set once the body waits
+    /// with its deadline ahead.
+    timer: Option<Timer>,
+    /// The deadline `timer` fires at.
+    armed: Option<Instant>,
 }
 
 impl Shared {
     fn new(when: Option<Instant>) -> Shared {
-        Shared { state: State::Created, claimed: false, when, task: None, cancelling: 0 }
+        Shared {
+            state: State::Created,
+            claimed: false,
+            when,
+            task: None,
+            cancelling: 0,
+            timer: None,
+            armed: None,
+        }
+    }
+
+    /// asyncio's `_on_timeout`: one cancel request on the task running the body.
+    fn fire(&mut self) {
+        self.state = State::Expiring;
+        self.armed = None;
+        self.timer = None; // it fired, or no longer matters
+        if let Some(t) = &self.task {
+            t.cancel(None);
+        }
+    }
+
+    /// Cancels the deadline's callback.
+    fn disarm(&mut self) {
+        self.armed = None;
+        if let Some(t) = self.timer.take() {
+            t.cancel();
+        }
+    }
+}
+
+/// A timeout's state, and the callback of its deadline's timer.
+struct Core {
+    shared: Mutex<Shared>,
+}
+
+impl Core {
+    fn new(shared: Shared) -> Arc<Core> {
+        Arc::new(Core { shared: Mutex::new(shared) })
+    }
+
+    /// Sets the deadline's callback for `when` (asyncio's `call_at(when, _on_timeout)`):
+    /// moves the timer if there is one, registers it otherwise.
+    fn arm(self: &Arc<Self>, when: Instant) {
+        let mut s = self.shared.lock();
+        if s.state != State::Entered || s.when != Some(when) || s.armed == Some(when) {
+            return;
+        }
+        if let Some(t) = &s.timer {
+            if t.reset(when) {
+                s.armed = Some(when);
+                return;
+            }
+            s.timer = None; // it fired for the old deadline: its call is ignored
+        }
+        s.timer = Timer::register(when, Waker::from(self.clone()));
+        s.armed = s.timer.is_some().then_some(when);
+    }
+}
+
+/// The timer's callback: asyncio's `_on_timeout`, in the turn the deadline is due.
+impl Wake for Core {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut s = self.shared.lock();
+        let due = s.state == State::Entered
+            && s.armed.is_some()
+            && s.armed == s.when
+            // A timer that fired for a deadline since moved later (its `reset` came too
+            // late) is ignored, as asyncio cancels the old handle.
+            && s.when.is_some_and(|w| weft_executor::time::now() >= w);
+        if due {
+            s.fire();
+        }
     }
 }
 
@@ -210,12 +293,12 @@ impl Shared {
 /// ```
 #[derive(Clone)]
 pub struct Timeout {
-    shared: Arc<Mutex<Shared>>,
+    core: Arc<Core>,
 }
 
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.shared.lock();
+        let s = self.core.shared.lock();
         f.debug_struct("Timeout").field("state", &s.state).field("when", &s.when).finish()
     }
 }
@@ -228,15 +311,7 @@ impl Timeout {
     /// assert_eq!(t.when(), None);
     /// ```
     pub fn at(when: Option<Instant>) -> Timeout {
-        Timeout {
-            shared: Arc::new(Mutex::new(Shared {
-                state: State::Created,
-                claimed: false,
-                when,
-                task: None,
-                cancelling: 0,
-            })),
-        }
+        Timeout { core: Core::new(Shared::new(when)) }
     }
 
     /// A timeout `delay` from now (`None`: never).
@@ -268,7 +343,7 @@ impl Timeout {
     /// assert_eq!(weft::Timeout::at(None).when(), None);
     /// ```
     pub fn when(&self) -> Option<Instant> {
-        self.shared.lock().when
+        self.core.shared.lock().when
     }
 
     /// Whether the deadline passed while the body was running (asyncio's `expired()`).
@@ -277,7 +352,7 @@ impl Timeout {
     /// assert!(!weft::Timeout::at(None).expired());
     /// ```
     pub fn expired(&self) -> bool {
-        matches!(self.shared.lock().state, State::Expiring | State::Expired)
+        matches!(self.core.shared.lock().state, State::Expiring | State::Expired)
     }
 
     /// Moves the deadline (`None` disables it). A deadline that already passed fires at
@@ -289,7 +364,7 @@ impl Timeout {
     /// assert_eq!(t.reschedule(None), Err(TimeoutStateError::NotEntered));
     /// ```
     pub fn reschedule(&self, when: Option<Instant>) -> Result<(), TimeoutStateError> {
-        let mut s = self.shared.lock();
+        let mut s = self.core.shared.lock();
         match s.state {
             State::Entered => {}
             State::Created => return Err(TimeoutStateError::NotEntered),
@@ -298,11 +373,16 @@ impl Timeout {
             State::Exited => return Err(TimeoutStateError::Finished),
         }
         s.when = when;
-        // The running future re-arms its timer at its next poll; make sure there is one.
-        if let Some(t) = &s.task {
-            let me = weft_executor::current_task();
-            if me.as_ref() != Some(t) {
-                t.wake();
+        // From the body's own task (or before the body first waited), the running future
+        // sets the timer after the body's step, as asyncio's `reschedule` does from
+        // inside the block. From anywhere else, the timer is moved now.
+        let elsewhere = s.task.as_ref().is_some_and(|t| weft_executor::current_task().as_ref() != Some(t));
+        match when {
+            _ if !elsewhere => {}
+            None => s.disarm(),
+            Some(w) => {
+                drop(s);
+                self.core.arm(w);
             }
         }
         Ok(())
@@ -325,7 +405,7 @@ impl Timeout {
         F: Future<Output = Result<T, E>>,
         E: From<TimeoutError>,
     {
-        let mut s = self.shared.lock();
+        let mut s = self.core.shared.lock();
         if s.claimed {
             return Err(TimeoutStateError::AlreadyEntered);
         }
@@ -335,7 +415,6 @@ impl Timeout {
             body,
             shared: Some(self.clone()),
             inline: Shared::new(None),
-            timer: None,
             started: false,
             watch: None,
         })
@@ -391,7 +470,7 @@ where
 {
     let mut inline = Shared::new(Some(deadline));
     inline.claimed = true;
-    TimeoutFuture { body, shared: None, inline, timer: None, started: false, watch: None }
+    TimeoutFuture { body, shared: None, inline, started: false, watch: None }
 }
 
 /// asyncio's `wait_for(aw, timeout)` (CPython 3.13): [`timeout`] around `fut`, except
@@ -490,7 +569,6 @@ pub struct TimeoutFuture<F> {
     /// state (the common `timeout(d, fut)` allocates nothing until it must wait).
     shared: Option<Timeout>,
     inline: Shared,
-    timer: Option<QuietTimer>,
     started: bool,
     /// The task as the timeout found it on entry (the rule's mark, asyncio's recorded
     /// `cancelling()`), taken at the first poll.
@@ -515,14 +593,14 @@ impl<F> TimeoutFuture<F> {
     pub fn handle(&mut self) -> Timeout {
         if self.shared.is_none() {
             let state = std::mem::replace(&mut self.inline, Shared::new(None));
-            self.shared = Some(Timeout { shared: Arc::new(Mutex::new(state)) });
+            self.shared = Some(Timeout { core: Core::new(state) });
         }
         self.shared.clone().expect("just made")
     }
 
     fn with_state<R>(&mut self, f: impl FnOnce(&mut Shared) -> R) -> R {
         match &self.shared {
-            Some(t) => f(&mut t.shared.lock()),
+            Some(t) => f(&mut t.core.shared.lock()),
             None => f(&mut self.inline),
         }
     }
@@ -559,9 +637,7 @@ where
         match body.poll(cx) {
             Poll::Ready(out) => Poll::Ready(this.exit(out)),
             Poll::Pending => {
-                // As in asyncio, the deadline is looked at after the body has run its step:
-                // a body that finishes without waiting is never cancelled.
-                this.poll_deadline(cx);
+                this.after_wait();
                 Poll::Pending
             }
         }
@@ -569,39 +645,35 @@ where
 }
 
 impl<F> TimeoutFuture<F> {
-    fn poll_deadline(&mut self, cx: &mut Context<'_>) {
-        let Some(when) = self.with_state(|s| {
+    /// The body waits: make sure the deadline will act. A deadline ahead gets its timer
+    /// callback (which cancels the task when it fires); one already passed cancels the
+    /// task now, after the body's step, as asyncio's `call_soon(_on_timeout)` for a
+    /// deadline in the past: a body that finishes without waiting is never cancelled.
+    fn after_wait(&mut self) {
+        let arm = self.with_state(|s| {
             if s.state != State::Entered {
                 return None;
             }
             if s.task.is_none() {
                 s.task = weft_executor::current_task();
             }
-            s.when
-        }) else {
-            self.timer = None;
-            return;
-        };
-        let timer = match &mut self.timer {
-            Some(t) => {
-                if t.deadline() != when {
-                    t.reset(when);
+            match s.when {
+                None => {
+                    s.disarm();
+                    None
                 }
-                t
+                Some(w) if s.armed == Some(w) => None,
+                Some(w) if weft_executor::time::now() >= w => {
+                    s.fire();
+                    None
+                }
+                Some(w) => Some(w),
             }
-            None => self.timer.insert(QuietTimer::new(when)),
-        };
-        if timer.poll_elapsed(cx).is_ready() {
-            self.timer = None;
-            self.with_state(|s| {
-                if s.state == State::Entered {
-                    s.state = State::Expiring;
-                    // asyncio's `_on_timeout`: one cancel request on the task running the body.
-                    if let Some(t) = &s.task {
-                        t.cancel(None);
-                    }
-                }
-            });
+        });
+        if let Some(w) = arm {
+            // The timer's callback reaches the state through a shared allocation: the
+            // first wait with a deadline ahead makes it (a body that never waits makes none).
+            self.handle().core.arm(w);
         }
     }
 
@@ -609,7 +681,6 @@ impl<F> TimeoutFuture<F> {
     where
         E: From<TimeoutError>,
     {
-        self.timer = None;
         let ours = self.with_state(|s| match s.state {
             State::Expiring => {
                 s.state = State::Expired;
@@ -619,6 +690,7 @@ impl<F> TimeoutFuture<F> {
             }
             State::Entered => {
                 s.state = State::Exited;
+                s.disarm();
                 false
             }
             _ => false,
@@ -649,6 +721,7 @@ impl<F> Drop for TimeoutFuture<F> {
             } else if s.state == State::Entered && started {
                 s.state = State::Exited;
             }
+            s.disarm();
             // The task reference is not needed any more.
             s.task = None;
         });

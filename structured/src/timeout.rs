@@ -181,37 +181,34 @@ struct Shared {
     task: Option<TaskRef>,
     /// `task.cancelling()` when the timeout was entered.
     cancelling: u32,
-    /// The deadline's callback (asyncio's `_timeout_handler`), set once the body waits
-    /// with its deadline ahead.
-    timer: Option<Timer>,
-    /// The deadline `timer` fires at.
-    armed: Option<Instant>,
 }
 
 impl Shared {
     fn new(when: Option<Instant>) -> Shared {
-        Shared {
-            state: State::Created,
-            claimed: false,
-            when,
-            task: None,
-            cancelling: 0,
-            timer: None,
-            armed: None,
-        }
+        Shared { state: State::Created, claimed: false, when, task: None, cancelling: 0 }
     }
 
     /// asyncio's `_on_timeout`: one cancel request on the task running the body.
     fn fire(&mut self) {
         self.state = State::Expiring;
-        self.armed = None;
-        self.timer = None; // it fired, or no longer matters
         if let Some(t) = &self.task {
             t.cancel(None);
         }
     }
+}
 
-    /// Cancels the deadline's callback.
+/// The deadline's callback (asyncio's `_timeout_handler`): set once the body waits with
+/// its deadline ahead, so it only exists beside the shared state (`Core`), never in the
+/// state a ready body keeps inline.
+#[derive(Default)]
+struct Alarm {
+    timer: Option<Timer>,
+    /// The deadline `timer` fires at.
+    armed: Option<Instant>,
+}
+
+impl Alarm {
+    /// Cancels the callback.
     fn disarm(&mut self) {
         self.armed = None;
         if let Some(t) = self.timer.take() {
@@ -220,32 +217,39 @@ impl Shared {
     }
 }
 
-/// A timeout's state, and the callback of its deadline's timer.
+/// A timeout's state when a handle or a timer shares it, and the callback of its
+/// deadline's timer.
 struct Core {
-    shared: Mutex<Shared>,
+    locked: Mutex<Locked>,
+}
+
+struct Locked {
+    s: Shared,
+    alarm: Alarm,
 }
 
 impl Core {
-    fn new(shared: Shared) -> Arc<Core> {
-        Arc::new(Core { shared: Mutex::new(shared) })
+    fn new(s: Shared) -> Arc<Core> {
+        Arc::new(Core { locked: Mutex::new(Locked { s, alarm: Alarm::default() }) })
     }
 
     /// Sets the deadline's callback for `when` (asyncio's `call_at(when, _on_timeout)`):
     /// moves the timer if there is one, registers it otherwise.
     fn arm(self: &Arc<Self>, when: Instant) {
-        let mut s = self.shared.lock();
-        if s.state != State::Entered || s.when != Some(when) || s.armed == Some(when) {
+        let mut l = self.locked.lock();
+        let Locked { s, alarm } = &mut *l;
+        if s.state != State::Entered || s.when != Some(when) || alarm.armed == Some(when) {
             return;
         }
-        if let Some(t) = &s.timer {
+        if let Some(t) = &alarm.timer {
             if t.reset(when) {
-                s.armed = Some(when);
+                alarm.armed = Some(when);
                 return;
             }
-            s.timer = None; // it fired for the old deadline: its call is ignored
+            alarm.timer = None; // it fired for the old deadline: its call is ignored
         }
-        s.timer = Timer::register(when, Waker::from(self.clone()));
-        s.armed = s.timer.is_some().then_some(when);
+        alarm.timer = Timer::register(when, Waker::from(self.clone()));
+        alarm.armed = alarm.timer.is_some().then_some(when);
     }
 }
 
@@ -256,14 +260,16 @@ impl Wake for Core {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let mut s = self.shared.lock();
+        let mut l = self.locked.lock();
+        let Locked { s, alarm } = &mut *l;
         let due = s.state == State::Entered
-            && s.armed.is_some()
-            && s.armed == s.when
+            && alarm.armed.is_some()
+            && alarm.armed == s.when
             // A timer that fired for a deadline since moved later (its `reset` came too
             // late) is ignored, as asyncio cancels the old handle.
             && s.when.is_some_and(|w| weft_executor::time::now() >= w);
         if due {
+            *alarm = Alarm::default(); // it fired
             s.fire();
         }
     }
@@ -298,7 +304,8 @@ pub struct Timeout {
 
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.core.shared.lock();
+        let l = self.core.locked.lock();
+        let s = &l.s;
         f.debug_struct("Timeout").field("state", &s.state).field("when", &s.when).finish()
     }
 }
@@ -343,7 +350,7 @@ impl Timeout {
     /// assert_eq!(weft::Timeout::at(None).when(), None);
     /// ```
     pub fn when(&self) -> Option<Instant> {
-        self.core.shared.lock().when
+        self.core.locked.lock().s.when
     }
 
     /// Whether the deadline passed while the body was running (asyncio's `expired()`).
@@ -352,7 +359,7 @@ impl Timeout {
     /// assert!(!weft::Timeout::at(None).expired());
     /// ```
     pub fn expired(&self) -> bool {
-        matches!(self.core.shared.lock().state, State::Expiring | State::Expired)
+        matches!(self.core.locked.lock().s.state, State::Expiring | State::Expired)
     }
 
     /// Moves the deadline (`None` disables it). A deadline that already passed fires at
@@ -364,7 +371,8 @@ impl Timeout {
     /// assert_eq!(t.reschedule(None), Err(TimeoutStateError::NotEntered));
     /// ```
     pub fn reschedule(&self, when: Option<Instant>) -> Result<(), TimeoutStateError> {
-        let mut s = self.core.shared.lock();
+        let mut l = self.core.locked.lock();
+        let Locked { s, alarm } = &mut *l;
         match s.state {
             State::Entered => {}
             State::Created => return Err(TimeoutStateError::NotEntered),
@@ -379,9 +387,9 @@ impl Timeout {
         let elsewhere = s.task.as_ref().is_some_and(|t| weft_executor::current_task().as_ref() != Some(t));
         match when {
             _ if !elsewhere => {}
-            None => s.disarm(),
+            None => alarm.disarm(),
             Some(w) => {
-                drop(s);
+                drop(l);
                 self.core.arm(w);
             }
         }
@@ -405,12 +413,13 @@ impl Timeout {
         F: Future<Output = Result<T, E>>,
         E: From<TimeoutError>,
     {
-        let mut s = self.core.shared.lock();
+        let mut l = self.core.locked.lock();
+        let s = &mut l.s;
         if s.claimed {
             return Err(TimeoutStateError::AlreadyEntered);
         }
         s.claimed = true;
-        drop(s);
+        drop(l);
         Ok(TimeoutFuture {
             body,
             shared: Some(self.clone()),
@@ -599,9 +608,19 @@ impl<F> TimeoutFuture<F> {
     }
 
     fn with_state<R>(&mut self, f: impl FnOnce(&mut Shared) -> R) -> R {
+        self.with_alarm(|s, _| f(s))
+    }
+
+    /// [`with_state`](Self::with_state) with the deadline's callback, if the state is
+    /// shared (only then can there be one).
+    fn with_alarm<R>(&mut self, f: impl FnOnce(&mut Shared, Option<&mut Alarm>) -> R) -> R {
         match &self.shared {
-            Some(t) => f(&mut t.core.shared.lock()),
-            None => f(&mut self.inline),
+            Some(t) => {
+                let mut l = t.core.locked.lock();
+                let Locked { s, alarm } = &mut *l;
+                f(s, Some(alarm))
+            }
+            None => f(&mut self.inline, None),
         }
     }
 }
@@ -650,7 +669,7 @@ impl<F> TimeoutFuture<F> {
     /// task now, after the body's step, as asyncio's `call_soon(_on_timeout)` for a
     /// deadline in the past: a body that finishes without waiting is never cancelled.
     fn after_wait(&mut self) {
-        let arm = self.with_state(|s| {
+        let arm = self.with_alarm(|s, mut alarm| {
             if s.state != State::Entered {
                 return None;
             }
@@ -658,16 +677,17 @@ impl<F> TimeoutFuture<F> {
                 s.task = weft_executor::current_task();
             }
             match s.when {
-                None => {
-                    s.disarm();
+                Some(w) if alarm.as_ref().is_some_and(|a| a.armed == Some(w)) => None,
+                Some(w) if weft_executor::time::now() < w => Some(w),
+                when => {
+                    if let Some(a) = alarm.as_deref_mut() {
+                        a.disarm();
+                    }
+                    if when.is_some() {
+                        s.fire();
+                    }
                     None
                 }
-                Some(w) if s.armed == Some(w) => None,
-                Some(w) if weft_executor::time::now() >= w => {
-                    s.fire();
-                    None
-                }
-                Some(w) => Some(w),
             }
         });
         if let Some(w) = arm {
@@ -681,19 +701,23 @@ impl<F> TimeoutFuture<F> {
     where
         E: From<TimeoutError>,
     {
-        let ours = self.with_state(|s| match s.state {
-            State::Expiring => {
-                s.state = State::Expired;
-                let task = s.task.as_ref().expect("entered");
-                // No cancel request left from after entry: the cancellation is ours.
-                task.uncancel() <= s.cancelling
+        let ours = self.with_alarm(|s, alarm| {
+            if let Some(a) = alarm {
+                a.disarm();
             }
-            State::Entered => {
-                s.state = State::Exited;
-                s.disarm();
-                false
+            match s.state {
+                State::Expiring => {
+                    s.state = State::Expired;
+                    let task = s.task.as_ref().expect("entered");
+                    // No cancel request left from after entry: the cancellation is ours.
+                    task.uncancel() <= s.cancelling
+                }
+                State::Entered => {
+                    s.state = State::Exited;
+                    false
+                }
+                _ => false,
             }
-            _ => false,
         });
         match out {
             // The one rule: the body's error propagates a cancellation delivered while it
@@ -712,7 +736,10 @@ impl<F> Drop for TimeoutFuture<F> {
         // Dropped mid-way after firing: take back the request, or the task would see a
         // cancellation nobody is left to turn into a timeout.
         let started = self.started;
-        self.with_state(|s| {
+        self.with_alarm(|s, alarm| {
+            if let Some(a) = alarm {
+                a.disarm();
+            }
             if s.state == State::Expiring {
                 s.state = State::Expired;
                 if let Some(t) = &s.task {
@@ -721,7 +748,6 @@ impl<F> Drop for TimeoutFuture<F> {
             } else if s.state == State::Entered && started {
                 s.state = State::Exited;
             }
-            s.disarm();
             // The task reference is not needed any more.
             s.task = None;
         });

@@ -270,6 +270,9 @@ impl Wake for Core {
             && s.when.is_some_and(|w| weft_executor::time::now() >= w);
         if due {
             *alarm = Alarm::default(); // it fired
+            // Under the lock, so that the body's exit sees the request counted (it takes
+            // it back with `uncancel`). `cancel` only schedules the task: it takes no lock
+            // of this timeout's.
             s.fire();
         }
     }
@@ -669,7 +672,7 @@ impl<F> TimeoutFuture<F> {
     /// task now, after the body's step, as asyncio's `call_soon(_on_timeout)` for a
     /// deadline in the past: a body that finishes without waiting is never cancelled.
     fn after_wait(&mut self) {
-        let arm = self.with_alarm(|s, mut alarm| {
+        let arm = self.with_alarm(|s, alarm| {
             if s.state != State::Entered {
                 return None;
             }
@@ -680,7 +683,7 @@ impl<F> TimeoutFuture<F> {
                 Some(w) if alarm.as_ref().is_some_and(|a| a.armed == Some(w)) => None,
                 Some(w) if weft_executor::time::now() < w => Some(w),
                 when => {
-                    if let Some(a) = alarm.as_deref_mut() {
+                    if let Some(a) = alarm {
                         a.disarm();
                     }
                     if when.is_some() {

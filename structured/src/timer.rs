@@ -1,4 +1,5 @@
-//! Timer helpers.
+//! A waker that does nothing, for a probe that needs a `Context` but never waits
+//! (`current_effective_deadline`).
 
 use std::sync::Arc;
 

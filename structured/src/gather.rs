@@ -107,6 +107,14 @@ enum ChildrenState<F, O> {
     Done,
 }
 
+impl<F, O> Drop for Children<F, O> {
+    fn drop(&mut self) {
+        // A gather dropped before it returned leaves its children running (they are
+        // tasks, as in asyncio); their ends need not wake the task that dropped it.
+        self.order.close();
+    }
+}
+
 /// How polling the children ended.
 enum Round<B> {
     /// Every child has finished.

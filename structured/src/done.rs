@@ -34,10 +34,19 @@
 //!   turn N+2    the waiter returns          (asyncio: the waiter's wake-up)
 //! ```
 //!
-//! One difference remains, by construction: in turn N+1 the waiter sees every task that
-//! finished before its step, including one that finished earlier in turn N+1 itself,
-//! whose callback asyncio would run only in turn N+2. Telling the two apart needs the
-//! loop's turn number, which the scheduler does not publish.
+//! The same holds for a group's exit and `shield`, whose waiters are woken by the last
+//! child's end (the group's `_on_task_done`, shield's `_inner_done_callback`); they use
+//! [`Hops`] alone.
+//!
+//! Two differences remain, by construction; telling them apart from the cases above needs
+//! the loop's turn number, which the scheduler does not publish:
+//!
+//! * In turn N+1 the waiter sees every task that finished before its step, including one
+//!   that finished earlier in turn N+1 itself, whose callback asyncio would run only in
+//!   turn N+2.
+//! * `as_completed` owes a turn for every result it had not yet taken when it is polled,
+//!   also when its consumer was busy elsewhere for longer (asyncio's queue would hold
+//!   that result already, and hand it over at once).
 //!
 //! A [`DoneOrder`] is also a waker for a timer (its [`Wake`] impl): asyncio's
 //! `as_completed` and `wait` deadlines are timer callbacks that end the wait in the turn

@@ -188,6 +188,16 @@ async fn serve<H: Fn(&Request) -> Reply>(conn: TcpStream, handler: &H) -> io::Re
     conn.shutdown(Shutdown::Write)
 }
 
+/// The cancellation a cancelled socket operation reports inside its `io::Error`, taken
+/// out of it; any other error back as it was.
+fn cancellation_in(e: io::Error) -> Result<weft::Cancelled, io::Error> {
+    if e.get_ref().is_some_and(|inner| inner.is::<weft::Cancelled>()) {
+        let inner = e.into_inner().expect("checked above");
+        return Ok(*inner.downcast::<weft::Cancelled>().expect("checked above"));
+    }
+    Err(e)
+}
+
 /// A URL split as the clients use it: the host for the `Host` header, and the path
 /// (a bare `"url"` with no scheme is sent as the path `/url`).
 fn split_url(url: &str) -> (&str, String) {
@@ -287,7 +297,16 @@ pub mod aiohttp {
         }
     }
 
-    impl std::error::Error for ClientError {}
+    impl std::error::Error for ClientError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                ClientError::Response { .. } => None,
+                ClientError::Connection(e) => Some(e),
+                ClientError::Timeout(t) => Some(t),
+                ClientError::Cancelled(c) => Some(c),
+            }
+        }
+    }
 
     impl From<Cancelled> for ClientError {
         fn from(c: Cancelled) -> Self {
@@ -303,7 +322,10 @@ pub mod aiohttp {
 
     impl From<io::Error> for ClientError {
         fn from(e: io::Error) -> Self {
-            ClientError::Connection(e)
+            match cancellation_in(e) {
+                Ok(c) => ClientError::Cancelled(c),
+                Err(e) => ClientError::Connection(e),
+            }
         }
     }
 
@@ -352,7 +374,12 @@ pub mod aiohttp {
                 Ok::<_, ClientError>(exchange(method, url, json).await?)
             })
             .await?;
-            Ok(ClientResponse { url: url.to_string(), status: raw.status, reason: raw.reason, body: raw.body })
+            Ok(ClientResponse {
+                url: url.to_string(),
+                status: raw.status,
+                reason: raw.reason,
+                body: raw.body,
+            })
         }
 
         /// `await session.close()`.
@@ -377,7 +404,8 @@ pub mod aiohttp {
         /// `await resp.json()`.
         pub async fn json(&self) -> Result<Value, ClientError> {
             let text = String::from_utf8_lossy(&self.body);
-            Value::parse(&text).map_err(|e| ClientError::Connection(io::Error::new(io::ErrorKind::InvalidData, e)))
+            Value::parse(&text)
+                .map_err(|e| ClientError::Connection(io::Error::new(io::ErrorKind::InvalidData, e)))
         }
 
         /// `await resp.text()`.
@@ -425,7 +453,15 @@ pub mod httpx {
         }
     }
 
-    impl std::error::Error for HttpError {}
+    impl std::error::Error for HttpError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                HttpError::Transport(e) => Some(e),
+                HttpError::Timeout(t) => Some(t),
+                HttpError::Cancelled(c) => Some(c),
+            }
+        }
+    }
 
     impl From<Cancelled> for HttpError {
         fn from(c: Cancelled) -> Self {
@@ -441,7 +477,10 @@ pub mod httpx {
 
     impl From<io::Error> for HttpError {
         fn from(e: io::Error) -> Self {
-            HttpError::Transport(e)
+            match cancellation_in(e) {
+                Ok(c) => HttpError::Cancelled(c),
+                Err(e) => HttpError::Transport(e),
+            }
         }
     }
 
@@ -457,7 +496,8 @@ pub mod httpx {
 
         /// `await client.get(url, timeout=...)`.
         pub async fn get(&self, url: &str, timeout: Duration) -> Result<Response, HttpError> {
-            let raw = weft::timeout(timeout, async { Ok::<_, HttpError>(exchange("GET", url, None).await?) }).await?;
+            let raw = weft::timeout(timeout, async { Ok::<_, HttpError>(exchange("GET", url, None).await?) })
+                .await?;
             Ok(Response { url: url.to_string(), status_code: raw.status, content: raw.body })
         }
 

@@ -79,8 +79,10 @@ impl Value {
                 format!("[{}]", items.join(", "))
             }
             Value::Object(fields) => {
-                let items: Vec<String> =
-                    fields.iter().map(|(k, v)| format!("{}: {}", Value::Str(k.clone()).repr(), v.repr())).collect();
+                let items: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", Value::Str(k.clone()).repr(), v.repr()))
+                    .collect();
                 format!("{{{}}}", items.join(", "))
             }
         }
@@ -240,7 +242,9 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
-        while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+        while self.i < self.s.len()
+            && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        {
             self.i += 1;
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
@@ -271,7 +275,8 @@ impl Parser<'_> {
                         b't' => out.push('\t'),
                         b'r' => out.push('\r'),
                         b'u' => {
-                            let hex = std::str::from_utf8(&self.s[self.i..self.i + 4]).map_err(|e| e.to_string())?;
+                            let hex = std::str::from_utf8(&self.s[self.i..self.i + 4])
+                                .map_err(|e| e.to_string())?;
                             let code = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
                             out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                             self.i += 4;

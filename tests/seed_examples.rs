@@ -58,9 +58,6 @@ const PENDING: &[(&str, &str)] = &[
 /// Examples not yet checked against CPython's output: still checked against the
 /// ```` ```text ```` block of their own doc.
 const DOC_ORACLE: &[&str] = &[
-    "seed000_graceful_cancellation",
-    "seed000_retry_backoff",
-    "seed000_testing_async",
     "seed003_api_client",
     "seed003_async_context_managers",
     "seed003_blocking_the_loop",

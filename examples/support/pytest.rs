@@ -53,7 +53,11 @@ pub fn check(condition: bool, message: &str) -> Result<(), Failure> {
 
 /// `with pytest.raises(E):` around `result`: passes if `result` is the expected error
 /// (as `is_expected` tells), fails with pytest's "DID NOT RAISE" otherwise.
-pub fn raises<T, E>(name: &str, result: Result<T, E>, is_expected: impl FnOnce(&E) -> bool) -> Result<(), Failure> {
+pub fn raises<T, E>(
+    name: &str,
+    result: Result<T, E>,
+    is_expected: impl FnOnce(&E) -> bool,
+) -> Result<(), Failure> {
     match result {
         Err(e) if is_expected(&e) => Ok(()),
         Err(_) => Err(Failure::assertion(format!("raised something other than {name}"))),

@@ -45,41 +45,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const PARALLEL: usize = 3;
 
 /// Recipes with a CPython program and expected output but no weft example yet, and why.
-const PENDING: &[(&str, &str)] = &[
-    ("seed002_subprocess", "needs weft::process"),
-    ("seed004_best_practice_cancelled_error", "not ported yet"),
-    ("seed004_best_practice_entry_point", "not ported yet"),
-    ("seed004_best_practice_never_block", "not ported yet"),
-    ("seed004_best_practice_taskgroup", "not ported yet"),
-    ("seed004_best_practice_timeouts", "not ported yet"),
-    ("seed004_mocking", "not ported yet"),
-];
-
-/// Examples not yet checked against CPython's output: still checked against the
-/// ```` ```text ```` block of their own doc.
-const DOC_ORACLE: &[&str] = &[
-    "seed004_async_context_manager",
-    "seed004_async_vs_sync",
-    "seed004_asynccontextmanager",
-    "seed004_background_tasks",
-    "seed004_best_practices",
-    "seed004_create_task",
-    "seed004_gather",
-    "seed004_jit_friendly",
-    "seed004_lock",
-    "seed004_queue",
-    "seed004_rate_limiter",
-    "seed004_semaphore",
-    "seed004_stream_with_cleanup",
-    "seed004_task_completion",
-    "seed004_taskgroup",
-    "seed004_taskgroup_error_handling",
-    "seed004_testing",
-    "seed004_timeout_context_manager",
-    "seed004_timeout_reschedule",
-    "seed004_try_except",
-    "seed004_wait_for",
-];
+const PENDING: &[(&str, &str)] = &[("seed002_subprocess", "needs weft::process, which is not in main yet")];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -299,13 +265,6 @@ fn expected_names() -> BTreeSet<String> {
 
 /// Checks one example; `Err` says what went wrong.
 fn check_example(name: &str, source: &str) -> Result<(), String> {
-    if DOC_ORACLE.contains(&name) {
-        let text = doc_block(source).ok_or("its module doc has no ```text block")?;
-        let expected = Expected { source: "its doc block".into(), text, unordered: false };
-        let actual = run_example(name)?;
-        return compare(&expected, &actual)
-            .map_err(|e| format!("{e}\n--- expected (its doc):\n{}--- got:\n{actual}", expected.text));
-    }
     let expected = expected_output(name)?;
     if let Some(block) = doc_block(source) {
         // A doc comment keeps no trailing spaces (rustfmt removes them).
@@ -381,7 +340,7 @@ fn every_recipe_with_cpython_output_has_an_example() {
         }
     }
     for name in &examples {
-        if !expected_names().contains(name) && !DOC_ORACLE.contains(&name.as_str()) {
+        if !expected_names().contains(name) {
             missing.push(format!("{name}: no tests/seeds/expected/{name}.txt"));
         }
     }

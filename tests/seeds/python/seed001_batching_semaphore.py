@@ -1,5 +1,5 @@
 # Seed 001 (Async/Await Patterns in Python), recipe "Batching with Semaphores".
-# weft example: none
+# weft example: examples/seed001_batching_semaphore.rs
 # completed: the simulated request sleeps 0.05 s (was 0.5, 10x shorter).
 # completed: added a second line, printed after the seed's, that reports the largest
 #   number of fetches inside the semaphore at once (instrumentation: a counter around

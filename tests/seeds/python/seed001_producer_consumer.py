@@ -1,5 +1,5 @@
 # Seed 001 (Async/Await Patterns in Python), recipe "Producer-Consumer with Queues".
-# weft example: none
+# weft example: examples/seed001_producer_consumer.rs
 # completed: sleeps shortened to 0.3x: the producer sleeps 0.15 s per item (was 0.5),
 #   a consumer 0.3 s per item (was 1). (Not shorter: a consumer finishes exactly one
 #   producer interval after the item meant for the OTHER consumer arrives; a stall of

@@ -1,5 +1,5 @@
 # Seed 001 (Async/Await Patterns in Python), recipe "Race Condition Prevention".
-# weft example: none
+# weft example: examples/seed001_race_condition_lock.rs
 # completed: nothing (the seed's program as written). Note: increment() never awaits
 #   while holding the lock and an uncontended Lock.acquire() does not suspend, so
 #   worker A runs its 5 increments before worker B starts.

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "as_completed — process results in finish order".
-# weft example: none
+# weft example: examples/seed002_as_completed.rs
 # completed: nothing (the seed's program as written). The seed calls the order
 #   "non-deterministic", but with these delays (0.3, 0.2, 0.1 s: 100 ms apart) it is
 #   the completion order, fixed: 2, 1, 0.

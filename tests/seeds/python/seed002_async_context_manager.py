@@ -1,6 +1,6 @@
 # Seed 002 (asyncio cheat sheet), recipe "Async context managers" (class with
 # __aenter__/__aexit__).
-# weft example: none
+# weft example: examples/seed002_async_context_manager.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

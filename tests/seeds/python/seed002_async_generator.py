@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Async iterators and generators".
-# weft example: none
+# weft example: examples/seed002_async_generator.rs
 # completed: the seed's follow-up one-liner "Async comprehensions work too:
 #   result = [v async for v in ticks(3)]" is a fragment (it needs an enclosing async
 #   function); it is run here at the end of main() and its result printed.

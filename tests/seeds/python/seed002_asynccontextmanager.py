@@ -1,6 +1,6 @@
 # Seed 002 (asyncio cheat sheet), recipe "Async context managers", second snippet:
 # "@contextlib.asynccontextmanager turns an async generator into the same shape".
-# weft example: none
+# weft example: examples/seed002_asynccontextmanager.rs
 # completed: the seed only defines resource(); main() uses it once normally (printing
 #   the yielded value) and once with a body that raises, to show that the finally
 #   clause still prints "teardown" and the exception reaches the caller.

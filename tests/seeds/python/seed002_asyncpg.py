@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "asyncpg example".
-# weft example: none
+# weft example: examples/seed002_asyncpg.rs
 # completed: asyncpg is not installed and there is no PostgreSQL server: `asyncpg` is
 #   an in-process stand-in defined below (connect() sleeps 0.01 s and returns a
 #   connection whose fetch() sleeps 0.01 s and returns the first LIMIT rows of a fixed

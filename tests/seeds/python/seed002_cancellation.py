@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Cancellation and CancelledError".
-# weft example: none
+# weft example: examples/seed002_cancellation.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

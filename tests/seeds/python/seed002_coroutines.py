@@ -1,5 +1,7 @@
 # Seed 002 (asyncio cheat sheet), recipe "Coroutines, async def, and await".
-# weft example: none
+# weft example: examples/seed002_coroutines.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed002_coroutines.weft.txt, whose first line says why)
 # completed: nothing (the seed's program as written).
 import asyncio
 

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "create_task — fire and forget".
-# weft example: none
+# weft example: examples/seed002_create_task.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

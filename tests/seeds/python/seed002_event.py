@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Event — broadcast a one-shot signal".
-# weft example: none
+# weft example: examples/seed002_event.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

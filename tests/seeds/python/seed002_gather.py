@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Concurrent execution with gather".
-# weft example: none
+# weft example: examples/seed002_gather.rs
 # completed: nothing (the seed's program as written); the elapsed time is wildcarded.
 # wildcard: Done in (\d+\.\d+)s
 import asyncio

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "gather exception handling".
-# weft example: none
+# weft example: examples/seed002_gather_exceptions.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Heartbeat task alongside main work".
-# weft example: none
+# weft example: examples/seed002_heartbeat.rs
 # completed: durations shortened 2.5x: heartbeat(0.4) (was 1.0), real_work sleeps
 #   1.0 s (was 2.5): ticks at 0.4 and 0.8 s, work done at 1.0 s. (Not shorter: the
 #   ticks are chained, so a late first tick delays the second; it must stay before the

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "httpx.AsyncClient example".
-# weft example: none
+# weft example: examples/seed002_httpx.rs
 # completed: httpx is not installed and the recipe must not use the internet: `httpx`
 #   is the stand-in from _http_stub.py, which sends every request over HTTP/1.1 to a
 #   local server this program starts on 127.0.0.1 (http.server in a thread), whatever

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Lock — mutual exclusion across coroutines".
-# weft example: none
+# weft example: examples/seed002_lock.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

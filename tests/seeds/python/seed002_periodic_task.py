@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Periodic task with cancellation".
-# weft example: none
+# weft example: examples/seed002_periodic_task.rs
 # completed: durations LENGTHENED 4x: every(0.4, ping) and cancel after 1.4 s (the
 #   seed's 0.1 and 0.35). The pings are chained (each sleep starts when the previous
 #   one actually ended), so with the seed's numbers a total lateness of 50 ms over the

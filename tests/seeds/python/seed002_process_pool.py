@@ -1,6 +1,6 @@
 # Seed 002 (asyncio cheat sheet), recipe "asyncio vs threads vs concurrent.futures"
 # (ProcessPoolExecutor with run_in_executor).
-# weft example: none
+# weft example: examples/seed002_process_pool.rs
 # completed: nothing (the seed's program as written); the elapsed time is wildcarded.
 #   Note: the seed has no `if __name__ == "__main__":` guard; that works with the
 #   "fork" start method (CPython 3.13's default on Linux), not with "spawn" (macOS,

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Producer / consumer with Queue".
-# weft example: none
+# weft example: examples/seed002_queue.rs
 # completed: nothing (the seed's program as written). Note: the consumer does not call
 #   task_done() for the None sentinel (harmless here: nothing calls queue.join()).
 import asyncio

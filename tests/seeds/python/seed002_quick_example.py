@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Quick example".
-# weft example: none
+# weft example: examples/seed002_quick_example.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Retry with exponential back-off".
-# weft example: none
+# weft example: examples/seed002_retry_backoff.rs
 # completed: nothing in the recipe (its own random.seed(7) makes it deterministic).
 #   BUT ITS STATED OUTPUT IS NOT WHAT CPYTHON PRINTS: with random.seed(7) and one
 #   random() per flaky() call plus one per retry delay, all five attempts fail; CPython

@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Semaphore — bound concurrency (rate limiting)".
-# weft example: none
+# weft example: examples/seed002_semaphore.rs
 # completed: nothing (the seed's program as written; the seed shows the first four
 #   lines and "...": all ten are printed, in order).
 import asyncio

@@ -1,5 +1,7 @@
 # Seed 002 (asyncio cheat sheet), recipe "Shielding from cancellation".
-# weft example: none
+# weft example: examples/seed002_shield.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed002_shield.weft.txt, whose first line says why)
 # completed: AS WRITTEN THE SEED FAILS: asyncio.create_task() needs a coroutine, and
 #   asyncio.shield() returns a Future, so main() raises TypeError ("a coroutine was
 #   expected, got <Future pending ...>") before printing anything, and the program exits

@@ -1,6 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "TaskGroup (3.11+) — structured concurrency".
-# weft example: examples/seed002_taskgroup.rs (which also runs the next recipe,
-#   python/seed002_taskgroup_failure.py, and prints Rust's list formatting)
+# weft example: examples/seed002_taskgroup.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 

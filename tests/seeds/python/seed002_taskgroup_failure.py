@@ -1,6 +1,6 @@
 # Seed 002 (asyncio cheat sheet), recipe "TaskGroup (3.11+)", second program: "If one
 # task fails, the group cancels the rest and re-raises every error as an ExceptionGroup".
-# weft example: examples/seed002_taskgroup.rs (second half)
+# weft example: examples/seed002_taskgroup_failure.rs
 # completed: nothing (the seed's program as written; slow() is cancelled at once, so it
 #   does not take 5 s).
 import asyncio

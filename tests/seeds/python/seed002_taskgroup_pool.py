@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Producer / consumer pool with TaskGroup".
-# weft example: none
+# weft example: examples/seed002_taskgroup_pool.rs
 # completed: the producer sleeps random.uniform(0.0, 0.02) between items, unseeded in
 #   the seed; random.seed(1) is added at the start of main() so the sleeps are the same
 #   every run.

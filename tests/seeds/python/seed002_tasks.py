@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Tasks — create_task, gather, as_completed, wait".
-# weft example: none
+# weft example: examples/seed002_tasks.rs
 # completed: nothing (the seed's program as written); the elapsed time is wildcarded.
 # wildcard: in (\d+\.\d+)s$
 import asyncio

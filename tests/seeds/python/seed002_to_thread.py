@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Run blocking code in a thread".
-# weft example: none
+# weft example: examples/seed002_to_thread.rs
 # completed: nothing (the seed's program as written).
 import asyncio
 import time

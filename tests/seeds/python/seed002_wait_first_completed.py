@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "wait — first-completed or partial timeout".
-# weft example: none
+# weft example: examples/seed002_wait_first_completed.rs
 # completed: delays LENGTHENED 2x (0.2 + i * 0.2 instead of 0.1 + i * 0.1): if a stall
 #   of the loop (up to ~90 ms seen under load) lets the first two timers fire in the
 #   same loop iteration, both tasks are done when wait() returns and "done: 1" is

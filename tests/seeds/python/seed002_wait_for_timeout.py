@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Timeout" (asyncio.wait_for).
-# weft example: none
+# weft example: examples/seed002_wait_for_timeout.rs
 # completed: nothing (the seed's program as written; it runs 1 s).
 import asyncio
 

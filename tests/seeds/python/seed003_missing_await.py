@@ -1,5 +1,7 @@
 # Seed 003 (Python Async/Await Patterns), recipe "Pitfall 2: Missing await".
 # weft example: examples/seed003_missing_await.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed003_missing_await.weft.txt, whose first line says why)
 # completed: fetch_data is called with no argument here (unlike the seed's own
 #   fetch_data(url), which would make `fetch_data()` raise TypeError at the call): an
 #   in-process stand-in that counts its runs, sleeps 0.01 s and returns

@@ -1,5 +1,7 @@
 # Seed 003 (Python Async/Await Patterns), recipe "Pitfall 4: Mixing Async and Sync".
-# weft example: examples/seed003_single_event_loop.rs (second half)
+# weft example: examples/seed003_mixing_async_sync.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed003_mixing_async_sync.weft.txt, whose first line says why)
 # completed: the BAD function cannot be part of a program (`await` in a plain def is a
 #   SyntaxError at compile time): its source is compiled with compile() and the
 #   SyntaxError's message printed.

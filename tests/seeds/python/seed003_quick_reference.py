@@ -1,6 +1,8 @@
 # Seed 003 (Python Async/Await Patterns), recipe "Quick Reference Commands: Basic
 # Patterns" (one-liners, no program).
 # weft example: examples/seed003_quick_reference.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed003_quick_reference.weft.txt, whose first line says why)
 # completed: constructed program: every one-liner of the block, in its order, inside
 #   one main(), with in-process stand-ins for the names it leaves undefined: op1/op2/op3
 #   (sleep 0.01-0.03 s, return 1, "two", 3.0), background_work (yields once, prints),

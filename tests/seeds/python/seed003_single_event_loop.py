@@ -1,6 +1,7 @@
 # Seed 003 (Python Async/Await Patterns), recipe "Pitfall 3: Event Loop Closed".
-# weft example: examples/seed003_single_event_loop.rs (which also covers Pitfall 4,
-#   python/seed003_mixing_async_sync.py)
+# weft example: examples/seed003_single_event_loop.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed003_single_event_loop.weft.txt, whose first line says why)
 # completed: fetch1 and fetch2 are not defined by the seed: in-process stand-ins that
 #   sleep 0.01 s and return "fetch1-data" / "fetch2-data"; prints added for the results.
 # completed: THE SEED'S "BAD" CODE DOES NOT FAIL IN CPYTHON 3.13: each asyncio.run()

@@ -1,6 +1,6 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Best Practices: 3. Handle
 # CancelledError".
-# weft example: examples/seed004_best_practices.rs (practice 3)
+# weft example: examples/seed004_best_practice_cancelled_error.rs
 # completed: long_operation (sleeps 10 s) and cleanup (prints, sleeps 0.01 s, prints)
 #   are not defined by the seed; `asyncio` is imported. main() is added: it runs task()
 #   as a task, cancels it after 0.05 s and awaits it.

@@ -1,6 +1,6 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Best Practices: 2. Use
 # asyncio.run() for Entry Point".
-# weft example: examples/seed004_best_practices.rs (practice 2)
+# weft example: examples/seed004_best_practice_entry_point.rs
 # completed: fetch_data is the seed's own (from "Async Functions"), its sleep shortened
 #   to 0.01 s; `asyncio` is imported.
 import asyncio

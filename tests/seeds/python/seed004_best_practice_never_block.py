@@ -1,6 +1,6 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Best Practices: 1. Never Block the
 # Event Loop".
-# weft example: examples/seed004_best_practices.rs (practice 1)
+# weft example: examples/seed004_best_practice_never_block.rs
 # completed: the sleeps are 0.05 s (were 5). requests, aiohttp and aiofiles are not
 #   installed: `requests` and `aiohttp` are the stand-ins from _http_stub.py (a blocking
 #   and an asyncio HTTP/1.1 client), both talking to a local server this program starts

@@ -1,6 +1,6 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Best Practices: 4. Use TaskGroup for
 # Structured Concurrency".
-# weft example: examples/seed004_best_practices.rs (practice 4)
+# weft example: examples/seed004_best_practice_taskgroup.rs
 # completed: the seed's `async with` is at module level (a SyntaxError outside an async
 #   function); it is wrapped in main(). task1 and task2 are not defined: task1 sleeps
 #   0.05 s, task2 0.01 s; each prints when done. A line after the block shows both are

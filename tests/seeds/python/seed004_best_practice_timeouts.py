@@ -1,5 +1,5 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Best Practices: 5. Set Timeouts".
-# weft example: examples/seed004_best_practices.rs (practice 5)
+# weft example: examples/seed004_best_practice_timeouts.rs
 # completed: the seed's `async with` is at module level (a SyntaxError outside an async
 #   function); it is wrapped in main(). fetch_data is the seed's own (from "Async
 #   Functions") with the sleep 0.01 s, except 1 s for a URL containing "hang".

@@ -1,5 +1,5 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Mocking Async Functions".
-# weft example: examples/seed004_testing.rs (second half)
+# weft example: examples/seed004_mocking.rs
 # completed: pytest is not installed: `pytest` comes from _pytest_stub.py (see
 #   seed004_testing.py).
 # completed: "module" (the string given to patch) is made a real module, registered in

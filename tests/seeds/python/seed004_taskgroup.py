@@ -6,10 +6,10 @@
 # completed: may_fail_1 and may_fail_2 are not defined by the seed: both raise
 #   ValueError, after DIFFERENT sleeps (0.01 s and 0.3 s), so that the order is fixed:
 #   may_fail_1 fails first, the group cancels may_fail_2 before it fails, and the
-#   except* block sees 1 ValueError. (The weft example uses the same delay for both and
-#   gets 2; in CPython that outcome depends on both timers being handled in the same
-#   loop iteration, so it is not used here. The gap is wide because a stalled loop,
-#   ~90 ms under load, handles every expired timer in one iteration.)
+#   except* block sees 1 ValueError. (With equal delays, whether the group sees one
+#   failure or two depends on both timers being handled in the same loop iteration.
+#   The gap is wide because a stalled loop, ~90 ms under load, handles every expired
+#   timer in one iteration.)
 # completed: main() is added: fetch_with_taskgroup(3 URLs), then process_batch().
 import asyncio
 

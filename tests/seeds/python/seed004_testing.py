@@ -1,6 +1,5 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Testing Async Code: pytest-asyncio".
-# weft example: examples/seed004_testing.rs (which also covers the next recipe,
-#   python/seed004_mocking.py)
+# weft example: examples/seed004_testing.rs
 # completed: pytest and pytest-asyncio are not installed: `pytest` comes from
 #   _pytest_stub.py (one event loop per test, "<test> PASSED" and "N passed" instead of
 #   pytest's report).

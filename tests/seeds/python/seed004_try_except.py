@@ -1,5 +1,7 @@
 # Seed 004 (Async/Await Patterns in Python), recipe "Try/Except in Async".
 # weft example: examples/seed004_try_except.rs
+#   (which prints something else on purpose: its expected output is
+#   expected/seed004_try_except.weft.txt, whose first line says why)
 # completed: fetch_data is not defined here: an in-process stand-in keyed on the URL:
 #   "flaky" raises asyncio.TimeoutError on its first two calls, then answers;
 #   "slow" always raises TimeoutError; "refused" raises ConnectionError("connection

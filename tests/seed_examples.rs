@@ -18,8 +18,8 @@
 //! finish within [`TIMEOUT`].
 //!
 //! Where weft prints something else on purpose (a Python detail with no Rust
-//! counterpart, such as a coroutine's repr, or a seed bug that cannot be written in
-//! Rust), the expected output is `tests/seeds/expected/<name>.weft.txt` instead: its
+//! counterpart, such as a coroutine's repr, or a seed bug that Rust does not reproduce),
+//! the expected output is `tests/seeds/expected/<name>.weft.txt` instead: its
 //! first line, `# weft: <why>`, is not part of the output, and the example's doc says
 //! why too. `docs/seeds.md` lists every recipe and how it is checked.
 //!

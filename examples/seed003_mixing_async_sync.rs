@@ -17,7 +17,7 @@
 //! BAD sync_function: does not compile: error[E0728]: `await` is only allowed inside `async` functions and blocks
 //! GOOD async_function: fetched
 //! GOOD sync_entry_point: fetched
-//! sync_entry_point inside a running loop: EnterError: cannot start a runtime from inside a running weft runtime: await the future instead, or use spawn / spawn_blocking
+//! sync_entry_point inside a running loop: EnterError: cannot start a runtime from inside a running weft runtime, nor run a current-thread runtime that is already running block_on on another thread: await the future instead, or use spawn / spawn_blocking
 //! ```
 
 /// The seed's BAD function (with a `fetch_data` to call), which does not compile.

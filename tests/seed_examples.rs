@@ -45,7 +45,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const PARALLEL: usize = 3;
 
 /// Recipes with a CPython program and expected output but no weft example yet, and why.
-const PENDING: &[(&str, &str)] = &[("seed002_subprocess", "needs weft::process, which is not in main yet")];
+const PENDING: &[(&str, &str)] = &[];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

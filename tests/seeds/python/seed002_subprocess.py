@@ -1,5 +1,5 @@
 # Seed 002 (asyncio cheat sheet), recipe "Async subprocess and streams".
-# weft example: none yet (it needs weft::process, not in main yet)
+# weft example: examples/seed002_subprocess.rs
 # completed: the seed runs `python3 --version`, `git --version` and `uname -s`, whose
 #   output depends on the machine (its stated output, "Python 3.12.4 / git version
 #   2.43.0 / Darwin", is one machine's). Replaced by commands with fixed output:

@@ -44,31 +44,35 @@ struct Last {
 }
 
 /// asyncio's `Task.cancel(msg)`: counts the request, marks one pending delivery (in the
-/// state word, see state.rs) and remembers the message. Returns the new count.
+/// state word, see state.rs) and remembers the message. Returns the new count and
+/// what the request found (`Requested::StartedBurst` if nothing was pending).
 ///
 /// Which message a burst of requests delivers is asyncio's. If the first request finds the
 /// task waiting in a checkpoint, it cancels that wait, and its message (or its lack of one)
 /// is what the task sees, whatever later requests say (the state word's `FIRST_WINS`); if
 /// it finds the task ready to run (queued, running, or not started), the last request's
 /// message wins, as asyncio's `_must_cancel` with `_cancel_message` does.
-pub(crate) fn request(task: RawTask, message: Option<Arc<str>>) -> u32 {
+pub(crate) fn request(task: RawTask, message: Option<Arc<str>>) -> (u32, Requested) {
     let waiting = waiting_in_checkpoint(task);
+    // A task that cancels itself while it runs: see state.rs, "A request that races the
+    // end".
+    let by_itself = crate::context::current_task().is_some_and(|t| t == task);
     let extras = match message {
         Some(_) => Some(task.extras_or_init()),
         None => task.extras(),
     };
     let Some(extras) = extras else {
         // No message now or ever before: the state word is all there is.
-        return task.header().cancel.request(waiting).0;
+        return task.header().cancel.request_by(waiting, by_itself);
     };
     // The record's lock is held across the state word's update, so that `take` (which
     // takes the same lock) sees one burst's flag and message together.
     let mut inner = extras.inner.lock();
-    let (count, was) = task.header().cancel.request(waiting);
+    let (count, was) = task.header().cancel.request_by(waiting, by_itself);
     if was != Requested::FirstWins {
         inner.cancel.pending_message = message;
     }
-    count
+    (count, was)
 }
 
 /// The task is suspended (started, not running, not queued, not finished): it waits in a

@@ -6,7 +6,7 @@
 //!
 //! Run: `LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" cargo test -p weft-executor --release --lib -- loom`
 
-use super::state::CancelState;
+use super::state::{CancelState, Requested};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -103,7 +103,6 @@ fn loom_rearm_races_a_request() {
 /// delivery starts a new burst, never inherits `FIRST_WINS`.
 #[test]
 fn loom_first_wins_belongs_to_one_burst() {
-    use super::state::Requested;
     loom::model(|| {
         let s = Arc::new(CancelState::new());
         assert_eq!(s.request(true).1, Requested::StartedBurst);
@@ -126,35 +125,60 @@ fn loom_first_wins_belongs_to_one_burst() {
 }
 
 /// The handshake of "A request that races the end": whatever the interleaving of the
-/// task's end (FINISHING, fence, take_at_end) and a `cancel()` (request, fence, check,
-/// withdraw), `cancel()` says yes exactly when the end took a request.
+/// task's end (FINISHING, fence, take_at_end) and a `cancel()` from another thread
+/// (request, fence, check, withdraw), a request that was not there when the last poll
+/// began is not taken by the end (the task keeps its value), and `cancel()` that saw the
+/// end takes its request back and says no.
 #[test]
 fn loom_a_request_that_races_the_end() {
-    use crate::sync::{AtomicUsize, fence_seq_cst};
-    use std::sync::atomic::Ordering::{AcqRel, Acquire};
     loom::model(|| {
-        let cancel = Arc::new(CancelState::new());
-        let finishing = Arc::new(AtomicUsize::new(0));
-        let (c2, f2) = (cancel.clone(), finishing.clone());
-        let canceller = thread::spawn(move || {
-            if f2.load(Acquire) != 0 {
-                return false;
-            }
-            c2.request(false);
-            fence_seq_cst();
-            if f2.load(Acquire) != 0 {
-                return c2.withdraw();
-            }
-            true
-        });
-        finishing.fetch_or(1, AcqRel);
-        fence_seq_cst();
-        let taken = cancel.take_at_end();
-        let said_yes = canceller.join().unwrap();
-        assert_eq!(said_yes, taken, "cancel() said {said_yes}, the end took a request: {taken}");
+        let (said_yes, taken, cancel) = race_the_end(false);
+        assert!(!taken, "a request that landed during the last poll ended the task cancelled");
         if !said_yes {
             assert_eq!(cancel.requested(), 0, "a request that did not count was taken back");
             assert!(!cancel.is_pending());
         }
     });
+}
+
+/// The same race when a request was already pending as the last poll began: the end
+/// takes it (the task ends cancelled); the racing `cancel()` says yes when its request
+/// joined the burst that the end took, and no only when it saw the task finishing, with
+/// its request taken back.
+#[test]
+fn loom_a_request_that_races_the_end_of_a_cancelled_task() {
+    loom::model(|| {
+        let (said_yes, taken, cancel) = race_the_end(true);
+        assert!(taken, "the request pending at the poll's start was not taken");
+        let expected = if said_yes { 2 } else { 1 };
+        assert_eq!(cancel.requested(), expected, "cancel() said {said_yes}");
+    });
+}
+
+fn race_the_end(pending_at_start: bool) -> (bool, bool, Arc<CancelState>) {
+    use crate::sync::{AtomicUsize, fence_seq_cst};
+    use std::sync::atomic::Ordering::{AcqRel, Acquire};
+    let cancel = Arc::new(CancelState::new());
+    if pending_at_start {
+        cancel.request(false);
+    }
+    cancel.mark_at_start();
+    let finishing = Arc::new(AtomicUsize::new(0));
+    let (c2, f2) = (cancel.clone(), finishing.clone());
+    let canceller = thread::spawn(move || {
+        if f2.load(Acquire) != 0 {
+            return false;
+        }
+        let (_, found) = c2.request(false);
+        fence_seq_cst();
+        if f2.load(Acquire) != 0 {
+            return c2.withdraw(found == Requested::StartedBurst);
+        }
+        true
+    });
+    finishing.fetch_or(1, AcqRel);
+    fence_seq_cst();
+    let taken = cancel.take_at_end();
+    let said_yes = canceller.join().unwrap();
+    (said_yes, taken, cancel)
 }

@@ -10,7 +10,9 @@
 //!
 //! | bits    | name        | changed by                                                     |
 //! |---------|-------------|----------------------------------------------------------------|
-//! | 0..=28  | live        | +1 per delivery ([`CancelState::take_pending`]) and per clone of a delivered `Cancelled`; −1 per drop |
+//! | 0..=26  | live        | +1 per delivery ([`CancelState::take_pending`]) and per clone of a delivered `Cancelled`; −1 per drop |
+//! | 27      | `AT_START`  | set by [`CancelState::mark_at_start`] when a poll of the task begins with a delivery pending; cleared with `PENDING` |
+//! | 28      | `BY_ITSELF` | set with `PENDING` by a request the task makes on itself while it runs; cleared with `PENDING` |
 //! | 29      | `TAKEN_AT_END` | set by [`CancelState::take_at_end`] when the harness takes a pending request as the task's future ends; never cleared |
 //! | 30      | `NEXT_CHECKPOINT` | set with `PENDING` by [`CancelState::rearm`] when nothing was pending; cleared by any other request and with `PENDING` |
 //! | 31      | `FIRST_WINS`| set with `PENDING` by the request that starts a burst while the task waits in a checkpoint; cleared with `PENDING` |
@@ -32,35 +34,55 @@
 //!
 //! # A request that races the end
 //!
-//! `cancel()` returns whether the task was still running: if it says yes, the task must
-//! end cancelled (a request pending when the future returns cancels the task). On the
-//! multi-thread runtime the request can arrive just as the task's future returns, after
-//! the harness looked for a pending request. Two flags on two words close the gap, as in
-//! Dekker's algorithm:
+//! asyncio runs a task one step at a time on one thread, so a `cancel()` from outside
+//! lands between two steps: before the step that would have returned (the step then
+//! starts by raising `CancelledError` where the coroutine waits), or after it (the task is
+//! done and `cancel()` says no). Only the task itself can request its own cancellation
+//! *during* a step, and a coroutine that returns with such a request pending ends
+//! cancelled (`_must_cancel`).
+//!
+//! On the multi-thread runtime a request from another thread can land while the task's
+//! future is being polled. weft orders it as asyncio would order a `call_soon_threadsafe
+//! (task.cancel)`: after the step that is running. If that step (the poll) completes the
+//! future, the task keeps what it returns: an item its last `get()` took from a queue is
+//! never lost to a cancellation that arrived too late to stop the `get`. So the end takes
+//! a pending request only if it was there when the poll began (`AT_START`: the future had
+//! its chance to see it at a checkpoint, and asyncio would have raised it into the step)
+//! or if the task made it on itself (`BY_ITSELF`). A request that landed during the last
+//! poll stays counted (`cancelling()` shows it, as asyncio's counter would after a
+//! request the task did not act on) and delivers nothing.
+//!
+//! `cancel()` returns whether the task was still running. The request can arrive just as
+//! the task's future returns, after the harness looked for a pending request; two flags
+//! on two words make `cancel()` say no when it lost that race, as in Dekker's algorithm:
 //!
 //! ```text
 //!   harness (the task's end)                    cancel() (any thread)
 //!   set FINISHING in the state word             count the request, set PENDING
 //!   fence(SeqCst)                               fence(SeqCst)
-//!   take_at_end(): PENDING? take it, set        FINISHING or COMPLETE? then withdraw():
-//!     TAKEN_AT_END: the task ends cancelled       TAKEN_AT_END set: say yes (it was seen);
-//!                                                 otherwise take the request back, say no
+//!   take_at_end(): PENDING with AT_START or     FINISHING or COMPLETE? then withdraw():
+//!     BY_ITSELF? take it, set TAKEN_AT_END:       TAKEN_AT_END set: say yes (the task
+//!     the task ends cancelled                     ends cancelled); otherwise take the
+//!                                                 request back, say no
 //! ```
 //!
 //! The fences guarantee that at least one side sees the other's write; when both do, the
-//! CAS on this word decides: either the harness took the request (and `cancel()` says yes)
-//! or `cancel()` withdrew it first (the task ends with its value and `cancel()` says no).
+//! CAS on this word decides: either the harness took a request (and `cancel()` says yes,
+//! its request merged into that burst) or `cancel()` withdrew its own first (the task
+//! ends with its value and `cancel()` says no).
 
 use crate::sync::AtomicU64;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
 
 const LIVE_ONE: u64 = 1;
-const LIVE_MASK: u64 = (1 << 29) - 1;
+const LIVE_MASK: u64 = (1 << 27) - 1;
+const AT_START: u64 = 1 << 27;
+const BY_ITSELF: u64 = 1 << 28;
 const TAKEN_AT_END: u64 = 1 << 29;
 const NEXT_CHECKPOINT: u64 = 1 << 30;
 const FIRST_WINS: u64 = 1 << 31;
 /// The flags that go with a pending delivery and go away with it.
-const PENDING_FLAGS: u64 = PENDING | FIRST_WINS | NEXT_CHECKPOINT;
+const PENDING_FLAGS: u64 = PENDING | FIRST_WINS | NEXT_CHECKPOINT | AT_START | BY_ITSELF;
 const REQUESTED_SHIFT: u32 = 32;
 const REQUESTED_ONE: u64 = 1 << REQUESTED_SHIFT;
 const REQUESTED_MAX: u64 = (1 << 31) - 1;
@@ -84,16 +106,24 @@ impl CancelState {
         self.0.load(Acquire) & PENDING != 0
     }
 
-    /// asyncio's `Task.cancel`: counts one request and marks one pending delivery. A
-    /// request that starts a burst (nothing pending) with `first_wins` also sets
-    /// `FIRST_WINS`. Returns the new count and the word as it was before.
+    /// asyncio's `Task.cancel`, from outside the task: counts one request and marks one
+    /// pending delivery. A request that starts a burst (nothing pending) with `first_wins`
+    /// also sets `FIRST_WINS`. Returns the new count and the word as it was before.
+    #[cfg(any(test, loom))]
     pub(crate) fn request(&self, first_wins: bool) -> (u32, Requested) {
+        self.request_by(first_wins, false)
+    }
+
+    /// [`request`](Self::request), saying whether the task makes it on itself while it
+    /// runs (`BY_ITSELF`: a future that returns with it pending ends cancelled).
+    pub(crate) fn request_by(&self, first_wins: bool, by_itself: bool) -> (u32, Requested) {
+        let itself = if by_itself { BY_ITSELF } else { 0 };
         let prev = self
             .0
             .fetch_update(AcqRel, Acquire, |w| {
                 let bump = if Self::requested_of(w) as u64 == REQUESTED_MAX { 0 } else { REQUESTED_ONE };
                 let first = if w & PENDING == 0 && first_wins { FIRST_WINS } else { 0 };
-                Some(((w + bump) | PENDING | first) & !NEXT_CHECKPOINT)
+                Some(((w + bump) | PENDING | first | itself) & !NEXT_CHECKPOINT)
             })
             .unwrap_or_else(|w| w);
         let count = (Self::requested_of(prev) + 1).min(REQUESTED_MAX as u32);
@@ -196,13 +226,24 @@ impl CancelState {
         w & PENDING != 0 && w & NEXT_CHECKPOINT == 0
     }
 
+    /// The harness, as a poll of the task begins: if a delivery is pending, marks that it
+    /// was there before the poll (`AT_START`, module docs). One load when nothing is
+    /// pending.
+    #[inline]
+    pub(crate) fn mark_at_start(&self) {
+        if self.is_pending() {
+            let _ = self.0.fetch_update(AcqRel, Acquire, |w| (w & PENDING != 0).then_some(w | AT_START));
+        }
+    }
+
     /// The harness's half of the handshake (module docs): takes a pending request (not a
-    /// re-armed one) as the task's future ends, counting it live as a delivery, and marks
-    /// that it did. Call after `State::set_finishing`.
+    /// re-armed one) that was there when the last poll began or that the task made on
+    /// itself, as the task's future ends, counting it live as a delivery, and marks that
+    /// it did. Call after `State::set_finishing`.
     pub(crate) fn take_at_end(&self) -> bool {
         self.0
             .fetch_update(AcqRel, Acquire, |w| {
-                (w & PENDING != 0 && w & NEXT_CHECKPOINT == 0)
+                (w & PENDING != 0 && w & NEXT_CHECKPOINT == 0 && w & (AT_START | BY_ITSELF) != 0)
                     .then(|| ((w & !PENDING_FLAGS) + LIVE_ONE) | TAKEN_AT_END)
             })
             .is_ok()
@@ -210,9 +251,10 @@ impl CancelState {
 
     /// `cancel()`'s half (module docs), for a request made just as the task's future was
     /// ending: true if the harness took a request at the end (the task ends cancelled);
-    /// otherwise takes this request back (the count, and the pending delivery) and returns
-    /// false.
-    pub(crate) fn withdraw(&self) -> bool {
+    /// otherwise takes this request back and returns false. The pending delivery goes
+    /// with it only if this request started the burst (`started_burst`): a request that
+    /// joined one already pending leaves that one in place.
+    pub(crate) fn withdraw(&self, started_burst: bool) -> bool {
         let mut taken = false;
         let _ = self.0.fetch_update(AcqRel, Acquire, |w| {
             if w & TAKEN_AT_END != 0 {
@@ -222,7 +264,7 @@ impl CancelState {
             taken = false;
             let n = Self::requested_of(w);
             let w = if n > 0 { w - REQUESTED_ONE } else { w };
-            Some(w & !PENDING_FLAGS)
+            Some(if started_burst { w & !PENDING_FLAGS } else { w })
         });
         taken
     }

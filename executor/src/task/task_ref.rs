@@ -93,13 +93,13 @@ impl TaskRef {
         if self.raw.state().is_finishing_or_complete() {
             return false;
         }
-        crate::cancel::delivery::request(self.raw, message.map(Arc::from));
+        let (_, found) = crate::cancel::delivery::request(self.raw, message.map(Arc::from));
         // The handshake with a future that is ending right now (cancel/state.rs, "A
         // request that races the end"): if it is, the request counts only if the end took
         // it.
         crate::sync::fence_seq_cst();
         if self.raw.state().is_finishing_or_complete() {
-            return self.raw.header().cancel.withdraw();
+            return self.raw.header().cancel.withdraw(found == crate::cancel::state::Requested::StartedBurst);
         }
         wake(self.raw);
         true

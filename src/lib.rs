@@ -245,6 +245,8 @@ pub struct ReadmeDoctests;
 pub mod book {
     #[doc = include_str!("../docs/book/README.md")]
     pub struct Contents;
+    #[doc = include_str!("../docs/book/00-from-nothing.md")]
+    pub struct FromNothing;
     #[doc = include_str!("../docs/book/01-the-task-cell.md")]
     pub struct TheTaskCell;
     #[doc = include_str!("../docs/book/02-the-scheduler.md")]

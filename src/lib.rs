@@ -259,6 +259,8 @@ pub mod book {
     pub struct TimersAndTheDriver;
     #[doc = include_str!("../docs/book/06-the-reactor.md")]
     pub struct TheReactor;
+    #[doc = include_str!("../docs/book/07-the-structured-layer.md")]
+    pub struct TheStructuredLayer;
     #[doc = include_str!("../docs/ARCHITECTURE.md")]
     pub struct Architecture;
 }

@@ -24,7 +24,8 @@
 //!   previous occupant moves to the back of the ring). The task that was just woken by
 //!   the running task is the one most likely to find its data in cache, so message
 //!   passing (A wakes B, B wakes A) runs back to back on one core. A task that wakes
-//!   *itself* (it yields) goes to the back of the ring instead.
+//!   *itself* (it yields) waits in the worker's `deferred` list instead, until the ring and
+//!   the injector are empty or the next maintenance tick (`Core::schedule_local`).
 //! * A task spawned or woken **from elsewhere** (the `block_on` thread, a blocking-pool
 //!   thread) goes to the injector, and a sleeping worker is woken if no one is searching.
 //!

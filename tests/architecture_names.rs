@@ -1,6 +1,6 @@
-//! ARCHITECTURE.md cannot rot: every file, module, type and function its codemap and
-//! invariants name in backticks exists in the repository, and every executor module
-//! depends only on what its codemap entry lists.
+//! ARCHITECTURE.md and the book cannot rot: every file, module, type and function they
+//! name in backticks exists in the repository, and every executor module depends only on
+//! what its codemap entry lists.
 //!
 //! What is checked, for each `span` outside code blocks:
 //!
@@ -110,10 +110,30 @@ const FOREIGN: &[&str] = &[
     "wait_for",
     "unbounded",
     "AsyncSeek",
+    "Pin",
+    "Wake",
+    "ArcWake",
+    "ManuallyDrop",
+    "Slab",
+    "WouldBlock",
+    // The kernel's.
     "SIGCHLD",
-    // CPython's names, beside which weft's are documented.
-    "_on_task_done",
+    "EPOLLET",
+    "EINTR",
+    "recvfrom",
+    "sendto",
+    "writev",
+    "epoll",
+    "epoll_wait",
+    "timerfd",
+    "getaddrinfo",
+    "select",
+    // CPython's names, beside which weft's are documented (and its `_private` ones, and
+    // its tests' `test_` names: see `check`).
     "__aexit__",
+    "CancelledError",
+    "RuntimeError",
+    "finally",
 ];
 
 /// Paths of the standard library spelled through a module name weft also has (`io`).
@@ -135,6 +155,9 @@ struct Index {
     words: HashSet<String>,
     /// The benches' sources, where workloads are named in strings.
     bench_text: String,
+    /// Methods a `macro_rules!` writes into `impl $ty` for several types
+    /// (`TcpStream::read`): any declared type may own them.
+    macro_methods: HashSet<String>,
 }
 
 /// `executor/src/cancel/outcome.rs` -> `[cancel, outcome]`.
@@ -158,6 +181,7 @@ fn index() -> Index {
         module_words: HashMap::new(),
         words: HashSet::new(),
         bench_text: String::new(),
+        macro_methods: HashSet::new(),
     };
     for rel in repo_paths(&root).iter().filter(|p| p.ends_with(".rs")) {
         let src = std::fs::read_to_string(root.join(rel)).unwrap();
@@ -174,6 +198,9 @@ fn index() -> Index {
         }
         let source = Source::new(toks);
         for d in source.declarations() {
+            if d.kind == DeclKind::Fn && d.owner.as_deref().is_some_and(|o| o.starts_with('$')) {
+                ix.macro_methods.insert(d.name.clone());
+            }
             if d.kind == DeclKind::Mod {
                 ix.modules.insert(d.name.clone());
             }
@@ -204,7 +231,8 @@ impl Index {
             && (self.decls.get(b).is_some_and(|ds| ds.iter().any(|(_, mods)| mods.iter().any(|m| m == a)))
                 || (self.decls.contains_key(b) || self.modules.contains(b))
                     && self.module_words.get(a).is_some_and(|w| w.contains(b)));
-        let member = self.is_type(a) && self.declared(b, |d| d.owner.as_deref() == Some(a));
+        let member = self.is_type(a)
+            && (self.declared(b, |d| d.owner.as_deref() == Some(a)) || self.macro_methods.contains(b));
         in_module || member
     }
 }
@@ -347,6 +375,15 @@ fn check(span: &str, ix: &Index, paths: &[String]) -> Option<String> {
     if !segs.iter().all(|x| is_ident(x)) {
         return None;
     }
+    // Python's private names (`_must_cancel`, `_ready`) and CPython's test names, a
+    // formula's single letter, a type of the standard library with its method.
+    let pythonic = segs[0].starts_with('_') && !segs[0].starts_with("__");
+    if pythonic || segs[0].starts_with("test_") || (segs[0].len() == 1 && segs.len() == 1) {
+        return None;
+    }
+    if segs.len() > 1 && FOREIGN.contains(&segs[0]) {
+        return None;
+    }
     while segs.len() > 1
         && matches!(
             segs[0],
@@ -370,7 +407,8 @@ fn check(span: &str, ix: &Index, paths: &[String]) -> Option<String> {
         let first = name.chars().next().unwrap();
         let upper = name.chars().all(|c| !c.is_ascii_lowercase());
         let found = if called {
-            ix.declared(name, |d| matches!(d.kind, DeclKind::Fn | DeclKind::Macro))
+            // A function, or a closure the code calls (`op()`).
+            ix.declared(name, |d| matches!(d.kind, DeclKind::Fn | DeclKind::Macro)) || ix.words.contains(name)
         } else if upper && name.len() > 1 {
             ix.declared(name, |d| matches!(d.kind, DeclKind::Const | DeclKind::Static | DeclKind::Variant))
         } else if first.is_ascii_uppercase() {
@@ -396,6 +434,34 @@ fn check(span: &str, ix: &Index, paths: &[String]) -> Option<String> {
         }
     }
     None
+}
+
+/// Every `span` of `doc` that names nothing: `doc:line: span: why`.
+fn missing_names(doc: &str, ix: &Index, paths: &[String]) -> Vec<String> {
+    let md = std::fs::read_to_string(root().join(doc)).unwrap();
+    code_spans(&md)
+        .iter()
+        .filter_map(|(line, span)| check(span, ix, paths).map(|why| format!("{doc}:{line}: `{span}`: {why}")))
+        .collect()
+}
+
+/// The book's prose names files, modules, types and functions too (its code blocks are
+/// `book_excerpts.rs`'s).
+#[test]
+fn every_name_in_the_book_exists() {
+    let root = root();
+    let ix = index();
+    let paths = repo_paths(&root);
+    let failures: Vec<String> = docs_check::markdown_files(&root, "docs/book")
+        .iter()
+        .flat_map(|doc| missing_names(doc, &ix, &paths))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} names in the book no longer exist:\n{}\n",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -441,6 +507,10 @@ fn a_renamed_item_is_reported() {
         "weft-shutdown",
         "--quick",
         ".cancellable()",
+        "net/tcp_ping_pong",
+        "TcpStream::read",
+        "_must_cancel",
+        "Poll::Pending",
     ] {
         assert_eq!(check(real, &ix, &paths), None, "{real} exists");
     }
@@ -455,6 +525,7 @@ fn a_renamed_item_is_reported() {
         "cancel_state.rs",
         "BUDGET = 64",
         "weft-reactor",
+        "net/tcp_ping_pongs",
     ] {
         assert!(check(gone, &ix, &paths).is_some(), "{gone} does not exist");
     }

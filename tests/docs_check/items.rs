@@ -218,16 +218,18 @@ impl Source {
         if self.tokens[i].is_punct('{') { self.close[i] } else { Some(i) }
     }
 
-    /// For a type's tokens: its last path segment before generics, and all of it.
+    /// For a type's tokens: its last path segment before generics, and all of it. A
+    /// macro's metavariable keeps its `$` (`impl $ty` in a `macro_rules!`).
     fn type_names(tokens: &[Token]) -> (String, String) {
         let full: String = tokens.iter().map(|t| t.text.as_str()).collect();
         let mut base = String::new();
-        for t in tokens {
+        for (k, t) in tokens.iter().enumerate() {
             if t.is_punct('<') {
                 break;
             }
             if t.kind == Kind::Word && !matches!(t.text.as_str(), "dyn" | "mut" | "const") {
-                base = t.text.clone();
+                let metavariable = k > 0 && tokens[k - 1].is_punct('$');
+                base = if metavariable { format!("${}", t.text) } else { t.text.clone() };
             }
         }
         (base, full)

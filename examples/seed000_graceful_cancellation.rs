@@ -4,81 +4,129 @@
 //!
 //! weft: the event is a [`weft::Event`]; every sleep is a checkpoint that returns
 //! `Err(Cancelled)` when the task is cancelled, and the handler may await (the cleanup
-//! sleeps) before it returns the cancellation, the port of `raise`. The seed's `main`
-//! sets the event at once; this port first lets the worker run a few rounds, so that
-//! both exits can be seen: the graceful one (event set: the loop ends after its current
-//! round) and the cancelled one (`task.cancel()`: cleanup, then the task ends
-//! cancelled). The work round is 20 ms instead of 1 s; how many rounds fit before the
-//! event is set depends on timing.
+//! sleeps) before it returns the cancellation, the port of `raise`; awaiting a task that
+//! ended so gives a cancelled `JoinError`. Completed as
+//! tests/seeds/python/seed000_graceful_cancellation.py is: the seed's `main` runs as
+//! written (it sets the event right after creating the task, so the worker does no
+//! work at all); two added drivers wait for the worker's second round (an event the
+//! work sets) and then set the event (the round under way finishes, then the loop ends)
+//! or cancel the task (cleanup, then it ends cancelled). A round sleeps 0.1 s. Each run
+//! is on a current-thread runtime, as each `asyncio.run` is on a loop of its own: after
+//! the work sets the progress event, the worker goes on to its next sleep before `main`
+//! runs, as on asyncio's loop.
 //!
 //! ```text
-//! worker stopped gracefully after * rounds of work
-//! graceful: task returned Ok
-//! cancelled: cleaning up
+//! seed main: task finished after 0 rounds of work
+//! work round 1
+//! work round 2
+//! event set
+//! work round 3
+//! set later: task finished gracefully after 3 rounds of work
+//! work round 1
+//! work round 2
+//! cleaning up
 //! cleanup done
-//! cancelled: task ended cancelled (shutting down)
+//! task ended cancelled
+//! cancelled: after 2 rounds of work
 //! ```
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use weft::{Cancelled, Event};
 
+static ROUNDS: AtomicU32 = AtomicU32::new(0);
+static PROGRESS: Mutex<Option<Arc<Event>>> = Mutex::new(None);
+
 async fn do_work() -> Result<(), Cancelled> {
-    weft::yield_now().await
+    let rounds = ROUNDS.fetch_add(1, Ordering::SeqCst) + 1;
+    println!("work round {rounds}");
+    if rounds == 2 {
+        if let Some(progress) = &*PROGRESS.lock().unwrap() {
+            progress.set();
+        }
+    }
+    Ok(())
 }
 
-async fn cleanup() {
-    // Cleanup may await; a second cancellation is not pending, so this sleep completes.
-    let _ = weft::time::sleep(Duration::from_millis(5)).await;
+async fn cleanup() -> Result<(), Cancelled> {
+    println!("cleaning up");
+    weft::time::sleep(Duration::from_millis(10)).await?;
     println!("cleanup done");
+    Ok(())
 }
 
 /// Task that can be gracefully cancelled.
-async fn cancellable_task(should_cancel: Arc<Event>) -> Result<u32, Cancelled> {
-    let mut rounds = 0;
-    let body = async {
+async fn cancellable_task(should_cancel: Arc<Event>) -> Result<(), Cancelled> {
+    let work = async {
         while !should_cancel.is_set() {
-            weft::time::sleep(Duration::from_millis(20)).await?;
+            weft::time::sleep(Duration::from_millis(100)).await?;
+            // Do work
             do_work().await?;
-            rounds += 1;
         }
-        Ok::<_, Cancelled>(())
+        Ok(())
     };
-    match body.await {
-        Ok(()) => {
-            println!("worker stopped gracefully after {rounds} rounds of work");
-            Ok(rounds)
-        }
+    match work.await {
         Err(cancelled) => {
-            // except asyncio.CancelledError: await cleanup(); raise
-            println!("cancelled: cleaning up");
-            cleanup().await;
+            // Cleanup before cancellation
+            cleanup().await?;
             Err(cancelled)
         }
+        ok => ok,
     }
 }
 
-fn main() {
-    weft::run(async {
-        // Signal cancellation gracefully: the event.
-        let cancel_event = Arc::new(Event::new());
-        let task = weft::spawn(cancellable_task(cancel_event.clone()));
-        weft::time::sleep(Duration::from_millis(50)).await.unwrap();
-        cancel_event.set();
-        match task.await {
-            Ok(Ok(_)) => println!("graceful: task returned Ok"),
-            other => println!("graceful: unexpected {other:?}"),
-        }
+async fn main_seed() {
+    let cancel_event = Arc::new(Event::new());
+    let task = weft::spawn(cancellable_task(cancel_event.clone()));
 
-        // Cancel it instead: the except-CancelledError path.
-        let task = weft::spawn(cancellable_task(Arc::new(Event::new())));
-        weft::time::sleep(Duration::from_millis(30)).await.unwrap();
-        task.cancel(Some("shutting down"));
-        match task.await {
-            Err(e) if e.is_cancelled() => {
-                let msg = e.as_cancelled().and_then(|c| c.message()).unwrap_or("");
-                println!("cancelled: task ended cancelled ({msg})");
-            }
-            other => println!("cancelled: unexpected {other:?}"),
+    // Later: signal cancellation gracefully
+    cancel_event.set();
+    task.await.unwrap().unwrap();
+}
+
+fn progress() -> Arc<Event> {
+    let progress = Arc::new(Event::new());
+    *PROGRESS.lock().unwrap() = Some(progress.clone());
+    progress
+}
+
+async fn main_set_later() -> Result<(), Cancelled> {
+    let progress = progress();
+    let cancel_event = Arc::new(Event::new());
+    let task = weft::spawn(cancellable_task(cancel_event.clone()));
+    progress.wait().await?;
+    cancel_event.set();
+    println!("event set");
+    task.await.unwrap()
+}
+
+async fn main_cancel() -> Result<(), Cancelled> {
+    let progress = progress();
+    let cancel_event = Arc::new(Event::new());
+    let task = weft::spawn(cancellable_task(cancel_event));
+    progress.wait().await?;
+    task.cancel(None);
+    if let Err(e) = task.await {
+        if e.is_cancelled() {
+            println!("task ended cancelled");
         }
-    });
+    }
+    Ok(())
+}
+
+/// `asyncio.run`: a fresh loop for each call.
+fn run<F: std::future::Future>(main: F) -> F::Output {
+    let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    weft::run_on(&rt, main).unwrap()
+}
+
+fn main() {
+    run(main_seed());
+    println!("seed main: task finished after {} rounds of work", ROUNDS.load(Ordering::SeqCst));
+    ROUNDS.store(0, Ordering::SeqCst);
+    run(main_set_later()).unwrap();
+    println!("set later: task finished gracefully after {} rounds of work", ROUNDS.load(Ordering::SeqCst));
+    ROUNDS.store(0, Ordering::SeqCst);
+    run(main_cancel()).unwrap();
+    println!("cancelled: after {} rounds of work", ROUNDS.load(Ordering::SeqCst));
 }

@@ -1,161 +1,130 @@
 //! Seed 000, "Retry with Exponential Backoff": `run_with_retries(coro_func,
-//! max_retries=3, delay=1.0, backoff=2.0, user_id="123")` calls the coroutine function,
-//! sleeps `delay`, `delay * backoff`, ... between failed attempts, and re-raises the last
-//! exception when every attempt failed.
+//! max_retries=3, delay=1.0, backoff=2.0, *args, **kwargs)` calls the coroutine
+//! function, sleeps `delay`, `delay * backoff`, ... between failed attempts, and
+//! re-raises the last exception when every attempt failed.
 //!
-//! weft: the loop is ported line for line as a generic `run_with_retries` (an async
-//! closure stands for `coro_func(*args, **kwargs)`); the sleeps are checkpoints, so a
+//! weft: the loop is ported line for line as a generic `run_with_retries` (a closure
+//! stands for `coro_func(*args, **kwargs)`); the sleeps are checkpoints, so a
 //! cancellation of the caller ends the loop at once, and a cancellation is never
 //! retried (the seed's `except Exception` does not catch `CancelledError` either).
 //! weft's own helper, [`weft::retry`] with a [`weft::RetryPolicy`], does the same and
-//! adds a cap and jitter; the second half runs the same fetch through it. `fetch_user`
-//! is simulated in-process and fails its first two calls. Delays are 10 ms and 20 ms
-//! instead of 1 s and 2 s.
+//! adds a cap and jitter. Completed as tests/seeds/python/seed000_retry_backoff.py is:
+//! `fetch_user` prints each attempt and fails its first two calls; the first delay is
+//! 0.01 s instead of 1.0; a second call, to an always-failing `server_down`, shows the
+//! last exception re-raised.
 //!
 //! ```text
 //! attempt 1: fetching user 123
-//! attempt 1 failed: connection reset (next try in 10ms)
 //! attempt 2: fetching user 123
-//! attempt 2 failed: connection reset (next try in 20ms)
 //! attempt 3: fetching user 123
 //! result: {'id': '123', 'name': 'Ada'}
 //! attempt 1: server down
-//! attempt 1 failed: connection refused (next try in 1ms)
 //! attempt 2: server down
-//! attempt 2 failed: connection refused (next try in 2ms)
 //! attempt 3: server down
 //! all 3 attempts failed; re-raised: connection refused
-//! weft::retry: {'id': '123', 'name': 'Ada'} after 3 attempts
 //! ```
-use std::fmt;
+#[path = "support/py.rs"]
+mod py;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use weft::{Cancelled, RetryPolicy, retry};
+use weft::Cancelled;
 
 #[derive(Debug)]
-enum FetchError {
+enum Error {
     Connection(&'static str),
     Cancelled(Cancelled),
 }
 
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FetchError::Connection(m) => f.write_str(m),
-            FetchError::Cancelled(c) => c.fmt(f),
+            Error::Connection(m) => f.write_str(m),
+            Error::Cancelled(c) => c.fmt(f),
         }
     }
 }
 
-impl std::error::Error for FetchError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            FetchError::Cancelled(c) => Some(c),
-            FetchError::Connection(_) => None,
-        }
-    }
-}
-
-impl From<Cancelled> for FetchError {
+impl From<Cancelled> for Error {
     fn from(c: Cancelled) -> Self {
-        FetchError::Cancelled(c)
+        Error::Cancelled(c)
     }
 }
 
-/// Execute an async operation with exponential backoff retries.
-async fn run_with_retries<T, Fut>(
-    mut coro_func: impl FnMut(u32) -> Fut,
+/// Execute coroutine with exponential backoff retries.
+async fn run_with_retries<T, F, Fut>(
+    coro_func: F,
     max_retries: u32,
-    delay: Duration,
+    delay: f64,
     backoff: f64,
-) -> Result<T, FetchError>
+) -> Result<T, Error>
 where
-    Fut: Future<Output = Result<T, FetchError>>,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
 {
     let mut last_exception = None;
     let mut current_delay = delay;
+
     for attempt in 0..max_retries {
-        match coro_func(attempt + 1).await {
+        match coro_func().await {
             Ok(v) => return Ok(v),
-            // A cancellation is not an `Exception`: propagate it at once.
-            Err(FetchError::Cancelled(c)) => return Err(FetchError::Cancelled(c)),
+            // `except Exception` does not catch a cancellation.
+            Err(Error::Cancelled(c)) => return Err(Error::Cancelled(c)),
             Err(exc) => {
-                if attempt < max_retries - 1 {
-                    println!(
-                        "attempt {} failed: {exc} (next try in {}ms)",
-                        attempt + 1,
-                        current_delay.as_millis()
-                    );
-                    weft::time::sleep(current_delay).await?;
-                    current_delay = current_delay.mul_f64(backoff);
-                }
                 last_exception = Some(exc);
+                if attempt < max_retries - 1 {
+                    weft::time::sleep(Duration::from_secs_f64(current_delay)).await?;
+                    current_delay *= backoff;
+                }
             }
         }
     }
-    Err(last_exception.expect("max_retries is at least 1"))
+
+    Err(last_exception.expect("max_retries > 0"))
 }
 
-/// The remote side, simulated: fails while `failures` is above zero.
-async fn fetch_user(user_id: &str, failures: &AtomicU32, attempt: u32) -> Result<String, FetchError> {
-    println!("attempt {attempt}: fetching user {user_id}");
-    weft::time::sleep(Duration::from_millis(2)).await?;
-    if failures.fetch_sub(1, Ordering::Relaxed) > 0 {
-        return Err(FetchError::Connection("connection reset"));
+/// `{'id': user_id, 'name': 'Ada'}`
+struct User(String);
+
+impl py::Repr for User {
+    fn repr(&self) -> String {
+        py::dict(&[("id", &self.0), ("name", &"Ada")])
     }
-    Ok(format!("{{'id': '{user_id}', 'name': 'Ada'}}"))
+}
+
+static CALLS: AtomicU32 = AtomicU32::new(0);
+
+async fn fetch_user(user_id: &str) -> Result<User, Error> {
+    let calls = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+    println!("attempt {calls}: fetching user {user_id}");
+    weft::time::sleep(Duration::from_millis(1)).await?;
+    if calls <= 2 {
+        return Err(Error::Connection("connection reset"));
+    }
+    Ok(User(user_id.to_string()))
+}
+
+static DOWN_CALLS: AtomicU32 = AtomicU32::new(0);
+
+async fn server_down() -> Result<User, Error> {
+    let calls = DOWN_CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+    println!("attempt {calls}: server down");
+    Err(Error::Connection("connection refused"))
+}
+
+async fn main_() -> Result<(), Error> {
+    // Usage
+    let result = run_with_retries(|| fetch_user("123"), 3, 0.01, 2.0).await?;
+    println!("result: {}", py::repr(&result));
+    match run_with_retries(server_down, 3, 0.001, 2.0).await {
+        Err(Error::Connection(e)) => println!("all 3 attempts failed; re-raised: {e}"),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        // Usage: the seed's call, with a server that fails twice.
-        let failures = AtomicU32::new(2);
-        let result = run_with_retries(
-            |attempt| fetch_user("123", &failures, attempt),
-            3,
-            Duration::from_millis(10),
-            2.0,
-        )
-        .await;
-        println!("result: {}", result.unwrap());
-
-        // A server that never answers: the last exception is re-raised.
-        let never = run_with_retries(
-            |attempt| async move {
-                println!("attempt {attempt}: server down");
-                Err::<(), _>(FetchError::Connection("connection refused"))
-            },
-            3,
-            Duration::from_millis(1),
-            2.0,
-        )
-        .await;
-        println!("all 3 attempts failed; re-raised: {}", never.unwrap_err());
-
-        // The same policy through weft's helper.
-        let policy = RetryPolicy::builder()
-            .max_attempts(3)
-            .initial_delay(Duration::from_millis(10))
-            .multiplier(2.0)
-            .build()
-            .unwrap();
-        let failures = AtomicU32::new(2);
-        let attempts = AtomicU32::new(0);
-        let user = retry(&policy, |_| {
-            attempts.fetch_add(1, Ordering::Relaxed);
-            let fail = failures.fetch_sub(1, Ordering::Relaxed) > 0;
-            async move {
-                weft::time::sleep(Duration::from_millis(2)).await?;
-                if fail {
-                    Err(FetchError::Connection("connection reset"))
-                } else {
-                    Ok("{'id': '123', 'name': 'Ada'}")
-                }
-            }
-        })
-        .await
-        .unwrap();
-        println!("weft::retry: {user} after {} attempts", attempts.load(Ordering::Relaxed));
-    });
+    weft::run(main_()).unwrap();
 }

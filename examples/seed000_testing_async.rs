@@ -2,102 +2,94 @@
 //! yields it, and disconnects it; `test_concurrent_requests` gathers two GETs and
 //! asserts that both answered 200.
 //!
-//! weft has no pytest: the fixture is an async function that connects, runs the test
-//! body with the client, and disconnects whatever the body did (the code after
-//! `yield`); the test is an async function that asserts, and `main` runs it the way
-//! `#[test]` would, printing pytest's verdict. The client and its server are simulated
-//! in-process: `get` sleeps 20 ms and answers 200, and counts how many requests are in
-//! flight at once, so the test can also check that `gather` ran them concurrently.
+//! weft has no pytest: `examples/support/pytest.rs` runs each test function in a fresh
+//! runtime and prints pytest's verdict, as the CPython program's stand-in does. The
+//! fixture is an async function that connects and hands back the client, with its
+//! teardown (the code after `yield`) awaited at the end of the test. Completed as
+//! tests/seeds/python/seed000_testing_async.py is: `AsyncClient` is in-process
+//! (`get` sleeps 20 ms and answers 200) and reports, when it disconnects, how many
+//! requests it had in flight at once: two, since `gather` ran them concurrently.
 //!
 //! ```text
 //! fixture: connected
-//! statuses: [200, 200]
 //! most requests in flight at once: 2
 //! fixture: disconnected
 //! test_concurrent_requests PASSED
+//! 1 passed
 //! ```
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
-use weft::{Cancelled, gather};
+#[path = "support/pytest.rs"]
+mod pytest;
 
-#[derive(Default)]
-struct AsyncClient {
-    connected: AtomicBool,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-}
+use pytest::{Failure, check, run_tests};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use weft::Cancelled;
 
 struct Response {
     status: u16,
 }
 
+#[derive(Default)]
+struct AsyncClient {
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+}
+
 impl AsyncClient {
     async fn connect(&self) -> Result<(), Cancelled> {
-        weft::time::sleep(Duration::from_millis(2)).await?;
-        self.connected.store(true, Ordering::SeqCst);
+        weft::time::sleep(Duration::from_millis(1)).await?;
         println!("fixture: connected");
         Ok(())
     }
 
-    async fn disconnect(&self) {
-        let _ = weft::time::sleep(Duration::from_millis(2)).await;
-        self.connected.store(false, Ordering::SeqCst);
+    async fn disconnect(&self) -> Result<(), Cancelled> {
+        weft::time::sleep(Duration::from_millis(1)).await?;
+        println!("most requests in flight at once: {}", self.peak.load(Ordering::SeqCst));
         println!("fixture: disconnected");
+        Ok(())
     }
 
-    async fn get(&self, path: &str) -> Result<Response, Cancelled> {
-        assert!(self.connected.load(Ordering::SeqCst), "GET {path} on a closed client");
+    async fn get(&self, _path: &str) -> Result<Response, Cancelled> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        let r = weft::time::sleep(Duration::from_millis(20)).await;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        weft::time::sleep(Duration::from_millis(20)).await?;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        r?;
         Ok(Response { status: 200 })
     }
 }
 
-/// `@pytest_asyncio.fixture async def async_client()`: setup, yield, teardown.
-async fn with_async_client<F, Fut, T>(test: F) -> T
-where
-    F: FnOnce(Arc<AsyncClient>) -> Fut,
-    Fut: Future<Output = T>,
-{
+/// `@pytest_asyncio.fixture async def async_client()`: the setup; the teardown is
+/// `async_client_teardown`.
+async fn async_client() -> Result<Arc<AsyncClient>, Failure> {
     let client = Arc::new(AsyncClient::default());
-    client.connect().await.expect("connect");
-    let out = test(client.clone()).await; // yield client
-    client.disconnect().await;
-    out
+    client.connect().await?;
+    Ok(client) // yield client
 }
 
-/// `@pytest.mark.asyncio async def test_concurrent_requests(async_client)`.
-async fn test_concurrent_requests(async_client: Arc<AsyncClient>) -> Result<(), String> {
-    let get = |path: &'static str| {
-        let client = async_client.clone();
-        async move { client.get(path).await }
+async fn async_client_teardown(client: Arc<AsyncClient>) -> Result<(), Failure> {
+    Ok(client.disconnect().await?)
+}
+
+async fn test_concurrent_requests() -> Result<(), Failure> {
+    let async_client = async_client().await?;
+    let c = async_client.clone();
+    let results = weft::gather!(
+        {
+            let c = c.clone();
+            async move { c.get("/endpoint1").await }
+        },
+        async move { c.get("/endpoint2").await },
+    )
+    .await;
+    let body = match results {
+        Ok((r1, r2)) => check([r1, r2].iter().all(|r| r.status == 200), ""),
+        Err(c) => Err(c.into()),
     };
-    let results = gather(vec![get("/endpoint1"), get("/endpoint2")]).await.map_err(|e| e.to_string())?;
-    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
-    println!("statuses: {statuses:?}");
-    if !results.iter().all(|r| r.status == 200) {
-        return Err(format!("assert all(r.status == 200 ...) failed: {statuses:?}"));
-    }
-    let most = async_client.max_in_flight.load(Ordering::SeqCst);
-    println!("most requests in flight at once: {most}");
-    if most != 2 {
-        return Err("the two requests did not run concurrently".into());
-    }
-    Ok(())
+    async_client_teardown(async_client).await?;
+    body
 }
 
 fn main() {
-    let outcome = weft::run(with_async_client(test_concurrent_requests));
-    match outcome {
-        Ok(()) => println!("test_concurrent_requests PASSED"),
-        Err(e) => {
-            println!("test_concurrent_requests FAILED: {e}");
-            std::process::exit(1);
-        }
-    }
+    run_tests(&[("test_concurrent_requests", || Box::pin(test_concurrent_requests()))]);
 }

@@ -1,72 +1,86 @@
-//! Seed 001, "Retry with Backoff": a flaky fetch retried with exponential backoff.
-//! The seed fails at random (70%); this port fails the first two attempts so that it
-//! prints the same lines every run:
+//! Seed 001, "Retry with Backoff": a simulated request fails 70% of the time; on a
+//! `ConnectionError` the loop prints the delay and sleeps `base_delay * 2 ** attempt`,
+//! re-raising on the last attempt.
+//!
+//! weft: the loop is ported line for line; the sleep is a checkpoint. Completed as
+//! tests/seeds/python/seed001_retry_with_backoff.py is: `random.seed(11)` (the
+//! generator is Python's own, `examples/support/pyrandom.rs`, so the first two attempts
+//! fail and the third succeeds, as in CPython), and the sleep is the printed delay
+//! divided by 100. (weft also has [`weft::retry`], with backoff, a cap and jitter built
+//! in.)
 //!
 //! ```text
 //! Retry 1/3 after 1s
 //! Retry 2/3 after 2s
 //! Data from api.example.com
 //! ```
-use std::sync::atomic::{AtomicU32, Ordering};
+#[path = "support/pyrandom.rs"]
+mod pyrandom;
+
+use std::sync::Mutex;
 use std::time::Duration;
-use weft::{Cancelled, RetryPolicy, retry};
+use weft::Cancelled;
+
+static RANDOM: Mutex<Option<pyrandom::Random>> = Mutex::new(None);
+
+/// `random.random()`
+fn random() -> f64 {
+    RANDOM.lock().unwrap().as_mut().expect("random.seed() was called").random()
+}
 
 #[derive(Debug)]
-enum FetchError {
+enum Error {
     Connection(String),
     Cancelled(Cancelled),
 }
-impl std::fmt::Display for FetchError {
+
+impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FetchError::Connection(m) => f.write_str(m),
-            FetchError::Cancelled(c) => write!(f, "{c}"),
+            Error::Connection(m) => f.write_str(m),
+            Error::Cancelled(c) => c.fmt(f),
         }
     }
 }
-impl std::error::Error for FetchError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            FetchError::Cancelled(c) => Some(c),
-            _ => None,
-        }
-    }
-}
-impl From<Cancelled> for FetchError {
+
+impl From<Cancelled> for Error {
     fn from(c: Cancelled) -> Self {
-        FetchError::Cancelled(c)
+        Error::Cancelled(c)
     }
+}
+
+async fn fetch_with_retry(url: &str, max_retries: u32, base_delay: u64) -> Result<String, Error> {
+    let mut attempt = 0;
+    loop {
+        // Simulate a network request
+        let request = if random() < 0.7 {
+            // 70% chance of failure
+            Err(Error::Connection(format!("Failed to fetch {url}")))
+        } else {
+            Ok(format!("Data from {url}"))
+        };
+        match request {
+            Ok(data) => return Ok(data),
+            Err(e) => {
+                if attempt == max_retries - 1 {
+                    return Err(e);
+                }
+                let delay = base_delay * 2u64.pow(attempt); // Exponential backoff
+                println!("Retry {}/{max_retries} after {delay}s", attempt + 1);
+                weft::time::sleep(Duration::from_secs(delay) / 100).await?;
+            }
+        }
+        attempt += 1;
+    }
+}
+
+async fn main_() -> Result<(), Error> {
+    let result = fetch_with_retry("api.example.com", 3, 1).await?;
+    println!("{result}");
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        let max_retries = 3;
-        let policy = RetryPolicy::builder()
-            .max_attempts(max_retries)
-            .initial_delay(Duration::from_secs(1))
-            .multiplier(2.0)
-            .build()
-            .unwrap();
-        let failures_left = AtomicU32::new(2);
-        let result = retry(&policy, |attempt| {
-            let fail = failures_left.fetch_sub(1, Ordering::Relaxed) > 0;
-            async move {
-                if fail {
-                    if attempt < max_retries {
-                        let delay = policy_delay(attempt);
-                        println!("Retry {attempt}/{max_retries} after {delay}s");
-                    }
-                    return Err(FetchError::Connection("Failed to fetch api.example.com".into()));
-                }
-                Ok("Data from api.example.com".to_string())
-            }
-        })
-        .await;
-        println!("{}", result.unwrap());
-    });
-}
-
-/// The seed's `base_delay * 2 ** attempt`, for the message.
-fn policy_delay(attempt: u32) -> u64 {
-    1 << (attempt - 1)
+    *RANDOM.lock().unwrap() = Some(pyrandom::Random::seed(11));
+    weft::run(main_()).unwrap_or_else(|e| panic!("{e}"));
 }

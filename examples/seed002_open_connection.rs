@@ -30,7 +30,7 @@ async fn serve_once(listener: TcpListener) -> std::io::Result<()> {
             n => request.extend_from_slice(&buf[..n]),
         }
     }
-    let body = "<html>hello from weft</html>";
+    let body = "<html>hello</html>";
     let response =
         format!("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     conn.write_all(response.as_bytes()).await?;

@@ -1,147 +1,74 @@
 //! Seed 003, "Real-World Example: API Client": `AsyncAPIClient` opens an
 //! `aiohttp.ClientSession` with a total timeout in `__aenter__` and closes it in
 //! `__aexit__`; `get(endpoint)` goes through `_request_with_retry`, which retries
-//! `ClientError` and `TimeoutError` with exponential backoff (1 s, 2 s, ...), logs a
-//! warning per failed attempt, and re-raises on the last one.
+//! `ClientError` and `TimeoutError` with exponential backoff, logs a warning per failed
+//! attempt, and re-raises on the last one.
 //!
-//! weft: `AsyncAPIClient::open(base_url, timeout, |client| async { ... })` is the
-//! `async with` (setup, body, then the awaited close, whatever the body returned: Rust
-//! has no async destructor). The session's total timeout is [`weft::timeout`] around
-//! each request; the retry loop is ported line for line, with the delays at 10 ms and
-//! 20 ms. The HTTP server is simulated in-process (no sockets): `users/123` answers 503
-//! the first time; `users/123/posts` hangs the first time, longer than the 50 ms timeout.
+//! weft: `AsyncAPIClient::enter()` / `exit()` are the two halves of the `async with`
+//! (Rust has no async destructor, so the exit is awaited explicitly); the session is the
+//! aiohttp stand-in of `examples/support/http.rs`, whose total timeout is a
+//! [`weft::timeout`] around each request, over weft's sockets; the retry loop is ported
+//! line for line; a cancellation is never retried. Completed as
+//! tests/seeds/python/seed003_api_client.py is: a local HTTP/1.1 server the program
+//! starts answers `users/123` with 503 the first time, and hangs 3 s (past the client's
+//! 1 s timeout) the first time on `users/123/posts`; the first retry delay is 0.01 s;
+//! `LOG` writes to stdout as Python's logging does (the timeout's line ends in ": ",
+//! since `str(TimeoutError())` is empty, and so is the stand-in's).
 //!
 //! ```text
-//! session opened for https://api.example.com
-//! WARNING:root:Request failed (attempt 1): 503 Service Unavailable for GET https://api.example.com/users/123
-//! WARNING:root:Request failed (attempt 1): deadline exceeded
-//! session closed
+//! WARNING:__main__:Request failed (attempt 1): 503, message='Service Unavailable', url='https://api.example.com/users/123'
+//! WARNING:__main__:Request failed (attempt 1):
 //! user: {'id': 123, 'name': 'Ada'}
 //! posts: [{'id': 1, 'title': 'weft'}]
 //! ```
+#[path = "support/http.rs"]
+mod http;
+#[path = "support/json.rs"]
+mod json;
+#[path = "support/py.rs"]
+mod py;
+
+use http::aiohttp::{ClientError, ClientSession};
+use http::{Reply, start_server};
+use json::Value;
+use py::Logger;
 use std::collections::HashMap;
-use std::fmt;
-use std::future::Future;
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
-use weft::{Cancelled, TimeoutError, timeout};
 
-#[derive(Debug)]
-enum ClientError {
-    /// aiohttp.ClientError (here: a bad status).
-    Status(u16, String),
-    /// asyncio.TimeoutError
-    TimedOut(TimeoutError),
-    Cancelled(Cancelled),
-}
-
-impl fmt::Display for ClientError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientError::Status(code, what) => write!(f, "{code} Service Unavailable for {what}"),
-            ClientError::TimedOut(t) => t.fmt(f),
-            ClientError::Cancelled(c) => c.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ClientError::Cancelled(c) => Some(c),
-            _ => None,
-        }
-    }
-}
-
-impl From<Cancelled> for ClientError {
-    fn from(c: Cancelled) -> Self {
-        ClientError::Cancelled(c)
-    }
-}
-
-impl From<TimeoutError> for ClientError {
-    fn from(t: TimeoutError) -> Self {
-        ClientError::TimedOut(t)
-    }
-}
-
-/// The remote API, simulated: counts calls per URL.
-#[derive(Default)]
-struct FakeServer {
-    calls: std::sync::Mutex<HashMap<String, u32>>,
-}
-
-impl FakeServer {
-    async fn handle(&self, method: &str, url: &str) -> Result<(u16, String), Cancelled> {
-        let n = {
-            let mut calls = self.calls.lock().unwrap();
-            let n = calls.entry(url.to_string()).or_default();
-            *n += 1;
-            *n
-        };
-        weft::time::sleep(Duration::from_millis(3)).await?;
-        if url.ends_with("/users/123") {
-            if n == 1 {
-                return Ok((503, format!("{method} {url}")));
-            }
-            return Ok((200, "{'id': 123, 'name': 'Ada'}".into()));
-        }
-        if url.ends_with("/users/123/posts") {
-            if n == 1 {
-                weft::time::sleep(Duration::from_secs(10)).await?; // hangs
-            }
-            return Ok((200, "[{'id': 1, 'title': 'weft'}]".into()));
-        }
-        Ok((404, format!("{method} {url}")))
-    }
-}
-
-struct Session {
-    server: Arc<FakeServer>,
-    timeout: Duration,
-}
-
-impl Session {
-    async fn request(&self, method: &str, url: &str) -> Result<String, ClientError> {
-        timeout(self.timeout, async {
-            let (status, body) = self.server.handle(method, url).await?;
-            if status >= 400 {
-                return Err(ClientError::Status(status, body)); // resp.raise_for_status()
-            }
-            Ok(body)
-        })
-        .await
-    }
-}
+static LOG: Logger = Logger::new("__main__");
 
 /// Async API client with connection pooling and retry.
 struct AsyncAPIClient {
     base_url: String,
-    session: Session,
+    timeout: Duration,
+    session: Option<ClientSession>,
 }
 
 impl AsyncAPIClient {
-    /// `async with AsyncAPIClient(base_url, timeout) as client: body`
-    async fn open<T, Fut>(
-        base_url: &str,
-        timeout: Duration,
-        server: Arc<FakeServer>,
-        body: impl FnOnce(Arc<AsyncAPIClient>) -> Fut,
-    ) -> T
-    where
-        Fut: Future<Output = T>,
-    {
-        let client =
-            Arc::new(AsyncAPIClient { base_url: base_url.into(), session: Session { server, timeout } });
-        println!("session opened for {base_url}");
-        let out = body(client.clone()).await;
-        println!("session closed"); // __aexit__: await self.session.close()
-        out
+    fn new(base_url: &str, timeout: f64) -> AsyncAPIClient {
+        AsyncAPIClient {
+            base_url: base_url.to_string(),
+            timeout: Duration::from_secs_f64(timeout),
+            session: None,
+        }
+    }
+
+    /// Create session on context entry.
+    async fn enter(mut self) -> AsyncAPIClient {
+        self.session = Some(ClientSession::with_timeout(self.timeout));
+        self
+    }
+
+    /// Close session on context exit.
+    async fn exit(self) {
+        if let Some(session) = &self.session {
+            session.close().await;
+        }
     }
 
     /// GET request with automatic retry.
-    async fn get(&self, endpoint: &str) -> Result<String, ClientError> {
+    async fn get(&self, endpoint: &str) -> Result<Value, ClientError> {
         let url = format!("{}/{endpoint}", self.base_url);
         self.request_with_retry("GET", &url, 3).await
     }
@@ -152,39 +79,73 @@ impl AsyncAPIClient {
         method: &str,
         url: &str,
         max_retries: u32,
-    ) -> Result<String, ClientError> {
-        let mut delay = Duration::from_millis(10);
-        for attempt in 0..max_retries {
-            match self.session.request(method, url).await {
-                Ok(body) => return Ok(body),
-                Err(e @ (ClientError::Status(..) | ClientError::TimedOut(_))) => {
+    ) -> Result<Value, ClientError> {
+        let session = self.session.as_ref().expect("inside `async with`");
+        let mut delay = 0.01;
+
+        let mut attempt = 0;
+        loop {
+            let response = async {
+                let resp = session.request(method, url, None).await?;
+                resp.raise_for_status()?;
+                resp.json().await
+            };
+            match response.await {
+                Ok(data) => return Ok(data),
+                Err(
+                    e @ (ClientError::Response { .. } | ClientError::Connection(_) | ClientError::Timeout(_)),
+                ) => {
                     if attempt == max_retries - 1 {
                         return Err(e);
                     }
-                    println!("WARNING:root:Request failed (attempt {}): {e}", attempt + 1);
-                    weft::time::sleep(delay).await?;
-                    delay *= 2;
+                    LOG.warning(&format!("Request failed (attempt {}): {e}", attempt + 1));
+                    weft::time::sleep(Duration::from_secs_f64(delay)).await?;
+                    delay *= 2.0;
                 }
-                Err(e) => return Err(e), // a cancellation is not retried
+                Err(e) => return Err(e),
             }
+            attempt += 1;
         }
-        unreachable!("max_retries is at least 1")
     }
 }
 
+// Usage
+async fn main_() -> Result<(Value, Value), ClientError> {
+    let client = AsyncAPIClient::new("https://api.example.com", 1.0).enter().await;
+    let result = async {
+        let user = client.get("users/123").await?;
+        let posts = client.get("users/123/posts").await?;
+        Ok((user, posts))
+    }
+    .await;
+    client.exit().await;
+    result
+}
+
 fn main() {
-    let server = Arc::new(FakeServer::default());
-    let (user, posts) = weft::run(AsyncAPIClient::open(
-        "https://api.example.com",
-        Duration::from_millis(50),
-        server,
-        |client| async move {
-            let user = client.get("users/123").await?;
-            let posts = client.get("users/123/posts").await?;
-            Ok::<_, ClientError>((user, posts))
-        },
-    ))
-    .unwrap();
-    println!("user: {user}");
-    println!("posts: {posts}");
+    let seen = Mutex::new(HashMap::<String, u32>::new());
+    start_server(move |req| {
+        let n = {
+            let mut seen = seen.lock().unwrap();
+            let n = seen.entry(req.path.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        match req.path.as_str() {
+            "/users/123" if n == 1 => Reply::text(503, "busy"),
+            "/users/123" => {
+                Reply::json(200, Value::object([("id", Value::Int(123)), ("name", "Ada".into())]))
+            }
+            "/users/123/posts" => {
+                let posts =
+                    Value::List(vec![Value::object([("id", Value::Int(1)), ("title", "weft".into())])]);
+                let reply = Reply::json(200, posts);
+                if n == 1 { reply.after(Duration::from_secs(3)) } else { reply }
+            }
+            _ => Reply::text(404, "not found"),
+        }
+    });
+    let (user, posts) = weft::run(main_()).unwrap();
+    println!("user: {}", user.repr());
+    println!("posts: {}", posts.repr());
 }

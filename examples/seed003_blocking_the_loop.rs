@@ -1,95 +1,149 @@
-//! Seed 003, "Pitfall 1: Blocking the Event Loop": `time.sleep(5)` instead of `await
-//! asyncio.sleep(5)`, a blocking read instead of `run_in_executor`, heavy CPU work
-//! inside a coroutine: "blocking calls freeze ALL async tasks".
+//! Seed 003, "Pitfall 1: Blocking the Event Loop": a table of blocking calls and their
+//! fixes: `time.sleep` → `await asyncio.sleep`, `requests.get` → aiohttp,
+//! `open(file).read()` → `run_in_executor(None, ...)`, heavy CPU work →
+//! `run_in_executor(pool, ...)`.
 //!
-//! weft: the BAD and the GOOD version of each row, on the current-thread runtime (one
-//! loop, as asyncio's; on the multi-thread runtime a blocking task freezes one worker
-//! and everything queued behind it). A heartbeat task ticks every 2 ms; each row runs
-//! 40 ms of "work" and counts the heartbeat's ticks meanwhile. `std::thread::sleep` in a
-//! task is `time.sleep`: no tick. `weft::time::sleep(..).await` is `asyncio.sleep`;
-//! [`weft::to_thread`] is `run_in_executor(None, ...)` for a blocking read or CPU work:
-//! the heartbeat keeps ticking.
+//! Constructed as tests/seeds/python/seed003_blocking_the_loop.py is (the seed has only
+//! the table): a heartbeat task ticks every 2 ms; each row's BAD and GOOD version runs
+//! about 40 ms of work while the ticks are counted. A BAD version blocks the loop: the
+//! heartbeat ticks 0 times; a GOOD one leaves it free (the exact count varies, so only
+//! "kept ticking" is printed). The labels are the CPython program's; what the port does
+//! for each row:
+//!
+//! 1. `std::thread::sleep` vs [`weft::time::sleep`];
+//! 2. a blocking GET on a std socket (the requests stand-in of
+//!    `examples/support/http.rs`) vs the aiohttp stand-in on weft's sockets, both to a
+//!    local HTTP/1.1 server the program starts, which answers after 40 ms;
+//! 3. a "slow disk" read (40 ms, then the file) in the task vs in [`weft::to_thread`];
+//! 4. 40 ms of busy CPU work in the task vs in [`weft::spawn_blocking`] (Python needs a
+//!    process pool for CPU work because of the GIL; Rust threads run it in parallel).
+//!
+//! The program runs on the current-thread runtime, asyncio's single loop, where blocking
+//! the loop stops every task. (On the multi-thread runtime another worker would run the
+//! heartbeat; the blocked worker is still lost to every other task.)
 //!
 //! ```text
-//! BAD  std::thread::sleep in a task: heartbeat ticked 0 times
-//! GOOD weft::time::sleep().await: heartbeat kept ticking
-//! BAD  blocking read in a task: heartbeat ticked 0 times
-//! GOOD blocking read in to_thread: heartbeat kept ticking
-//! BAD  heavy CPU work in a task: heartbeat ticked 0 times
-//! GOOD heavy CPU work in to_thread: heartbeat kept ticking
+//! BAD  time.sleep(0.04): heartbeat ticked 0 times
+//! GOOD await asyncio.sleep(0.04): heartbeat kept ticking: True
+//! BAD  urllib (blocking HTTP GET): heartbeat ticked 0 times
+//! GOOD aiohttp-style async GET: heartbeat kept ticking: True
+//! BAD  open(file).read(): heartbeat ticked 0 times
+//! GOOD await loop.run_in_executor(None, blocking_read): heartbeat kept ticking: True
+//! BAD  heavy CPU work in the coroutine: heartbeat ticked 0 times
+//! GOOD await loop.run_in_executor(pool, cpu_work): heartbeat kept ticking: True
 //! ```
+#[path = "support/http.rs"]
+mod http;
+#[path = "support/json.rs"]
+mod json;
+#[path = "support/py.rs"]
+mod py;
+
+use http::aiohttp::ClientSession;
+use http::{Reply, requests, start_server};
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const WORK: Duration = Duration::from_millis(40);
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// A blocking read: a slow disk.
-fn blocking_read() -> String {
-    std::thread::sleep(WORK);
-    "file contents".to_string()
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+async fn heartbeat() -> Result<(), weft::Cancelled> {
+    loop {
+        weft::time::sleep(Duration::from_millis(2)).await?;
+        TICKS.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
-/// CPU work that takes about `WORK`.
+fn blocking_read(path: &Path) -> std::io::Result<String> {
+    std::thread::sleep(Duration::from_millis(40)); // a slow disk / NFS mount
+    std::fs::read_to_string(path)
+}
+
 fn cpu_work() -> u64 {
-    let start = Instant::now();
-    let mut x = 0u64;
-    while start.elapsed() < WORK {
-        for i in 0..10_000u64 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
-        }
+    let end = Instant::now() + Duration::from_millis(40);
+    let mut n = 0;
+    while Instant::now() < end {
+        n += 1;
     }
-    std::hint::black_box(x)
+    n
 }
 
-async fn row(label: &str, ticks: &AtomicU32, work: impl Future<Output = ()>) {
-    // Let the heartbeat get going, then measure the ticks during the work.
-    weft::time::sleep(Duration::from_millis(5)).await.unwrap();
-    let before = ticks.load(Ordering::SeqCst);
-    work.await;
-    let during = ticks.load(Ordering::SeqCst) - before;
-    if during == 0 {
-        println!("{label}: heartbeat ticked 0 times");
+async fn measure<Fut: Future<Output = Result<(), Error>>>(
+    label: &str,
+    work: Fut,
+    good: bool,
+) -> Result<(), Error> {
+    let start = TICKS.load(Ordering::SeqCst);
+    work.await?;
+    let n = TICKS.load(Ordering::SeqCst) - start;
+    if good {
+        println!("GOOD {label}: heartbeat kept ticking: {}", py::py_bool(n > 0));
     } else {
-        println!("{label}: heartbeat kept ticking");
+        println!("BAD  {label}: heartbeat ticked {n} times");
     }
+    Ok(())
+}
+
+async fn main_(path: PathBuf, port: u16) -> Result<(), Error> {
+    let hb = weft::spawn(heartbeat());
+    weft::time::sleep(Duration::from_millis(10)).await?;
+
+    let bad_sleep = async {
+        std::thread::sleep(Duration::from_millis(40));
+        Ok(())
+    };
+    let good_sleep = async { Ok(weft::time::sleep(Duration::from_millis(40)).await?) };
+    let bad_get = async {
+        requests::get(&format!("http://127.0.0.1:{port}/"))?;
+        Ok(())
+    };
+    let good_get = async {
+        let s = ClientSession::new();
+        s.get("http://api.example.com/").await?;
+        s.close().await;
+        Ok(())
+    };
+    let bad_read = async {
+        blocking_read(&path)?;
+        Ok(())
+    };
+    let good_read = async {
+        let path = path.clone();
+        weft::to_thread(move || blocking_read(&path)).await??;
+        Ok(())
+    };
+    let bad_cpu = async {
+        cpu_work();
+        Ok(())
+    };
+    let good_cpu = async {
+        weft::spawn_blocking(cpu_work).await?;
+        Ok(())
+    };
+
+    measure("time.sleep(0.04)", bad_sleep, false).await?;
+    measure("await asyncio.sleep(0.04)", good_sleep, true).await?;
+    measure("urllib (blocking HTTP GET)", bad_get, false).await?;
+    measure("aiohttp-style async GET", good_get, true).await?;
+    measure("open(file).read()", bad_read, false).await?;
+    measure("await loop.run_in_executor(None, blocking_read)", good_read, true).await?;
+    measure("heavy CPU work in the coroutine", bad_cpu, false).await?;
+    measure("await loop.run_in_executor(pool, cpu_work)", good_cpu, true).await?;
+    hb.cancel(None);
+    Ok(())
 }
 
 fn main() {
+    let port = start_server(|_| Reply::text(200, "ok").after(Duration::from_millis(40)));
+    let dir = std::env::temp_dir().join(format!("weft-seed003-blocking-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("file.txt");
+    std::fs::write(&path, "contents").unwrap();
     let rt = weft::Runtime::builder().current_thread().build().unwrap();
-    rt.block_on(async {
-        let ticks = Arc::new(AtomicU32::new(0));
-        let heartbeat = {
-            let ticks = ticks.clone();
-            weft::spawn(async move {
-                loop {
-                    weft::time::sleep(Duration::from_millis(2)).await?;
-                    ticks.fetch_add(1, Ordering::SeqCst);
-                }
-                #[allow(unreachable_code)]
-                Ok::<(), weft::Cancelled>(())
-            })
-        };
-        row("BAD  std::thread::sleep in a task", &ticks, async { std::thread::sleep(WORK) }).await;
-        row("GOOD weft::time::sleep().await", &ticks, async { weft::time::sleep(WORK).await.unwrap() }).await;
-        row("BAD  blocking read in a task", &ticks, async {
-            blocking_read();
-        })
-        .await;
-        row("GOOD blocking read in to_thread", &ticks, async {
-            weft::to_thread(blocking_read).await.unwrap();
-        })
-        .await;
-        row("BAD  heavy CPU work in a task", &ticks, async {
-            cpu_work();
-        })
-        .await;
-        row("GOOD heavy CPU work in to_thread", &ticks, async {
-            weft::to_thread(cpu_work).await.unwrap();
-        })
-        .await;
-        heartbeat.cancel(None);
-        assert!(heartbeat.await.unwrap_err().is_cancelled());
-    });
+    let result = weft::run_on(&rt, main_(path, port));
+    let _ = std::fs::remove_dir_all(&dir);
+    result.unwrap().unwrap();
 }

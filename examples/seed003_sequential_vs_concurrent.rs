@@ -1,51 +1,59 @@
-//! Seed 003, "Pitfall 5: Sequential Instead of Concurrent": awaiting each fetch in a
-//! loop runs them one at a time; `asyncio.gather(*tasks)` runs them all at once.
+//! Seed 003, "Pitfall 5: Sequential Instead of Concurrent": awaiting fetches one by one
+//! in a loop takes the sum of their times; gathering them takes about the longest.
 //!
-//! weft: the BAD loop awaits each future in turn; the GOOD version hands them all to
-//! [`weft::gather`]. The fetch is simulated (20 ms each, 5 URLs): the sequential
-//! version takes about 100 ms, the concurrent one about 20 ms. Times vary; the check
-//! is that the concurrent run took less than half as long.
+//! weft: [`weft::gather`] runs the futures as tasks at once. Completed as
+//! tests/seeds/python/seed003_sequential_vs_concurrent.py is: five URLs and an in-process
+//! `fetch` of 0.1 s; `main` runs both and compares (about 0.5 s against 0.1 s).
 //!
 //! ```text
 //! sequential: 5 results in * ms
 //! concurrent: 5 results in * ms
-//! concurrent took less than half as long: true
+//! same results: True
+//! concurrent took less than half as long: True
 //! ```
-use std::time::{Duration, Instant};
-use weft::{Cancelled, gather};
+#[path = "support/py.rs"]
+mod py;
 
-async fn fetch(url: String) -> Result<String, Cancelled> {
-    weft::time::sleep(Duration::from_millis(20)).await?;
-    Ok(format!("body of {url}"))
+use std::time::{Duration, Instant};
+use weft::Cancelled;
+
+fn urls() -> Vec<String> {
+    (0..5).map(|i| format!("https://example.com/{i}")).collect()
 }
 
-/// ❌ BAD - runs sequentially (slow)
-async fn sequential(urls: &[String]) -> Result<Vec<String>, Cancelled> {
+async fn fetch(url: String) -> Result<String, Cancelled> {
+    weft::time::sleep(Duration::from_millis(100)).await?;
+    Ok(format!("data from {url}"))
+}
+
+// ❌ BAD - runs sequentially (slow)
+async fn sequential() -> Result<Vec<String>, Cancelled> {
     let mut results = Vec::new();
-    for url in urls {
-        results.push(fetch(url.clone()).await?); // One at a time
+    for url in urls() {
+        results.push(fetch(url).await?); // One at a time
     }
     Ok(results)
 }
 
-/// ✅ GOOD - runs concurrently (fast)
-async fn concurrent(urls: &[String]) -> Result<Vec<String>, Cancelled> {
-    let tasks = urls.iter().cloned().map(fetch).collect();
-    gather(tasks).await // All at once
+// ✅ GOOD - runs concurrently (fast)
+async fn concurrent() -> Result<Vec<String>, Cancelled> {
+    let tasks = urls().into_iter().map(fetch).collect();
+    weft::gather(tasks).await // All at once
+}
+
+async fn main_() -> Result<(), Cancelled> {
+    let t0 = Instant::now();
+    let seq = sequential().await?;
+    let t1 = Instant::now();
+    let con = concurrent().await?;
+    let t2 = Instant::now();
+    println!("sequential: {} results in {} ms", seq.len(), (t1 - t0).as_millis());
+    println!("concurrent: {} results in {} ms", con.len(), (t2 - t1).as_millis());
+    println!("same results: {}", py::py_bool(seq == con));
+    println!("concurrent took less than half as long: {}", py::py_bool(t2 - t1 < (t1 - t0) / 2));
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        let urls: Vec<String> = (0..5).map(|i| format!("https://example.com/{i}")).collect();
-        let start = Instant::now();
-        let a = sequential(&urls).await.unwrap();
-        let seq = start.elapsed();
-        println!("sequential: {} results in {} ms", a.len(), seq.as_millis());
-        let start = Instant::now();
-        let b = concurrent(&urls).await.unwrap();
-        let conc = start.elapsed();
-        println!("concurrent: {} results in {} ms", b.len(), conc.as_millis());
-        assert_eq!(a, b);
-        println!("concurrent took less than half as long: {}", conc * 2 < seq);
-    });
+    weft::run(main_()).unwrap();
 }

@@ -1,144 +1,131 @@
-//! Seed 003, "pytest with pytest-asyncio": `test_fetch_data` awaits a fetch and asserts
-//! on it; an async fixture yields an `aiohttp.ClientSession`; `test_with_mock` patches
-//! `fetch_data` with an `AsyncMock` and checks `assert_awaited_once()`; `test_timeout`
-//! expects `asyncio.TimeoutError` from `wait_for(slow_operation(), timeout=1.0)`.
+//! Seed 003, "pytest with pytest-asyncio": an async test of `fetch_data`, an async
+//! fixture yielding an aiohttp session, a test that mocks `module.fetch_data` with an
+//! `AsyncMock`, and a test that `wait_for` raises `TimeoutError`.
 //!
-//! weft has no pytest, `patch` or `AsyncMock`: each test is an async function returning
-//! `Result<(), String>` (an `Err` is a failed assertion) that `main` runs on a fresh
-//! runtime, the way `#[test]` functions would, printing pytest's verdict. The fixture
-//! is an async function that sets up, runs the test with the resource, and tears down
-//! whatever happened. Patching becomes dependency injection: `process_data` takes its
-//! fetcher as a parameter, and the mock is a small struct that returns a canned value
-//! and counts its awaits. The HTTP server is simulated; the timeout is 10 ms against a
-//! 1 s operation.
+//! weft has no pytest: `examples/support/pytest.rs` runs each test function in a fresh
+//! runtime and prints pytest's verdict, as the CPython program's stand-in does; its
+//! `AsyncMock` and `Patchable` are `unittest.mock`'s. A fixture is an async function
+//! giving the value, with its teardown awaited at the end of the test. Completed as
+//! tests/seeds/python/seed003_testing.py is: `module` is a real module holding the
+//! seed's `fetch_data` (the aiohttp stand-in of `examples/support/http.rs`, over weft's
+//! sockets, to a local HTTP/1.1 server the program starts, which answers
+//! `{"status": "success"}`) and `process_data`, which looks `fetch_data` up in `module`
+//! at each call, so the patch reaches it; `slow_operation` sleeps 10 s, so
+//! `test_timeout` takes its 1 s timeout.
 //!
 //! ```text
 //! test_fetch_data PASSED
-//! session opened
-//! session closed
 //! test_with_fixture PASSED
 //! test_with_mock PASSED
 //! test_timeout PASSED
 //! 4 passed
 //! ```
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+#[path = "support/http.rs"]
+mod http;
+#[path = "support/json.rs"]
+mod json;
+#[path = "support/pytest.rs"]
+mod pytest;
+
+use http::aiohttp::{ClientError, ClientSession};
+use http::{Reply, start_server};
+use json::Value;
+use pytest::{AsyncMock, Failure, check, raises, run_tests};
 use std::time::Duration;
-use weft::{Cancelled, Interrupted, wait_for};
+use weft::Interrupted;
 
-// --- code under test ----------------------------------------------------------------
+mod module {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, LazyLock};
 
-async fn fetch_data(url: &str) -> Result<String, Cancelled> {
-    weft::time::sleep(Duration::from_millis(2)).await?;
-    Ok(format!("{{'status': 'success', 'url': '{url}'}}"))
+    type FetchFn =
+        Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Value, ClientError>> + Send>> + Send + Sync>;
+
+    /// The name `fetch_data` in `module`, looked up by `process_data` at each call.
+    pub static FETCH_DATA: LazyLock<pytest::Patchable<FetchFn>> = LazyLock::new(|| {
+        pytest::Patchable::new(Arc::new(|url| Box::pin(async move { fetch_data(&url).await })))
+    });
+
+    /// Fetch data from URL asynchronously.
+    pub async fn fetch_data(url: &str) -> Result<Value, ClientError> {
+        let session = ClientSession::new();
+        let data = match session.get(url).await {
+            Ok(response) => response.json().await,
+            Err(e) => Err(e),
+        };
+        session.close().await;
+        data
+    }
+
+    pub async fn process_data() -> Result<Value, ClientError> {
+        (FETCH_DATA.get())("https://api.example.com".to_string()).await
+    }
 }
 
-/// What `module.fetch_data` is, so that a test can swap it.
-trait Fetch: Send + Sync {
-    fn fetch(&self) -> std::pin::Pin<Box<dyn Future<Output = Result<String, Cancelled>> + Send + '_>>;
-}
+use module::{fetch_data, process_data};
 
-async fn process_data(fetcher: &dyn Fetch) -> Result<String, Cancelled> {
-    let data = fetcher.fetch().await?;
-    Ok(data)
+fn failed(e: ClientError) -> Failure {
+    Failure { kind: "ClientError", message: e.to_string() }
 }
 
 async fn slow_operation() -> Result<(), Interrupted> {
-    weft::time::sleep(Duration::from_secs(1)).await?;
+    weft::time::sleep(Duration::from_secs(10)).await?;
     Ok(())
 }
 
-struct Session;
-
-impl Session {
-    async fn get(&self, _url: &str) -> Result<u16, Cancelled> {
-        weft::time::sleep(Duration::from_millis(2)).await?;
-        Ok(200)
-    }
+// Mark async test
+async fn test_fetch_data() -> Result<(), Failure> {
+    let result = fetch_data("https://api.example.com").await.map_err(failed)?;
+    check(result.get("status").and_then(Value::as_str) == Some("success"), "")
 }
 
-// --- tests --------------------------------------------------------------------------
-
-async fn test_fetch_data() -> Result<(), String> {
-    let result = fetch_data("https://api.example.com").await.map_err(|e| e.to_string())?;
-    check(result.contains("'status': 'success'"), "result['status'] == 'success'")
+// Async fixtures
+async fn async_client() -> ClientSession {
+    ClientSession::new() // async with aiohttp.ClientSession() as session: yield session
 }
 
-/// `@pytest.fixture async def async_client()`: a session, closed after the test.
-async fn with_async_client<Fut>(test: impl FnOnce(Arc<Session>) -> Fut) -> Result<(), String>
-where
-    Fut: Future<Output = Result<(), String>>,
-{
-    let session = Arc::new(Session);
-    println!("session opened");
-    let out = test(session).await;
-    println!("session closed");
-    out
+async fn async_client_teardown(session: ClientSession) {
+    session.close().await;
 }
 
-async fn test_with_fixture(async_client: Arc<Session>) -> Result<(), String> {
-    let status = async_client.get("https://api.example.com").await.map_err(|e| e.to_string())?;
-    check(status == 200, "resp.status == 200")
+async fn test_with_fixture() -> Result<(), Failure> {
+    let async_client = async_client().await;
+    let resp = async_client.get("https://api.example.com").await.map_err(failed);
+    async_client_teardown(async_client).await;
+    check(resp?.status == 200, "")
 }
 
-/// `AsyncMock(return_value={"data": "test"})`.
-struct AsyncMock {
-    return_value: &'static str,
-    awaits: AtomicU32,
+// Mocking async functions
+async fn test_with_mock() -> Result<(), Failure> {
+    let mock_fetch = AsyncMock::new(Value::object([("data", "test".into())]));
+
+    let result = {
+        let mock = mock_fetch.clone();
+        let _patched = module::FETCH_DATA.patch(std::sync::Arc::new(move |url: String| {
+            let call = mock.call(&url);
+            Box::pin(async move { Ok(call.await) })
+        }));
+        process_data().await.map_err(failed)?
+    };
+
+    check(result.get("data").and_then(Value::as_str) == Some("test"), "")?;
+    mock_fetch.assert_awaited_once()
 }
 
-impl Fetch for AsyncMock {
-    fn fetch(&self) -> std::pin::Pin<Box<dyn Future<Output = Result<String, Cancelled>> + Send + '_>> {
-        Box::pin(async move {
-            self.awaits.fetch_add(1, Ordering::SeqCst);
-            Ok(self.return_value.to_string())
-        })
-    }
-}
-
-async fn test_with_mock() -> Result<(), String> {
-    let mock_fetch = AsyncMock { return_value: "{'data': 'test'}", awaits: AtomicU32::new(0) };
-    let result = process_data(&mock_fetch).await.map_err(|e| e.to_string())?;
-    check(result == "{'data': 'test'}", "result['data'] == 'test'")?;
-    check(mock_fetch.awaits.load(Ordering::SeqCst) == 1, "mock_fetch.assert_awaited_once()")
-}
-
-async fn test_timeout() -> Result<(), String> {
-    // with pytest.raises(asyncio.TimeoutError):
-    match wait_for(slow_operation(), Duration::from_millis(10)).await {
-        Err(Interrupted::TimedOut(_)) => Ok(()),
-        other => Err(format!("DID NOT RAISE TimeoutError: {other:?}")),
-    }
-}
-
-fn check(cond: bool, what: &str) -> Result<(), String> {
-    if cond { Ok(()) } else { Err(format!("assert {what}")) }
-}
-
-fn run_test<Fut: Future<Output = Result<(), String>>>(name: &str, test: Fut) -> bool {
-    match weft::run(test) {
-        Ok(()) => {
-            println!("{name} PASSED");
-            true
-        }
-        Err(e) => {
-            println!("{name} FAILED: {e}");
-            false
-        }
-    }
+// Testing timeouts
+async fn test_timeout() -> Result<(), Failure> {
+    let r = weft::wait_for(slow_operation(), Duration::from_secs(1)).await;
+    raises("TimeoutError", r, Interrupted::is_timeout)
 }
 
 fn main() {
-    let results = [
-        run_test("test_fetch_data", test_fetch_data()),
-        run_test("test_with_fixture", with_async_client(test_with_fixture)),
-        run_test("test_with_mock", test_with_mock()),
-        run_test("test_timeout", test_timeout()),
-    ];
-    let passed = results.iter().filter(|&&ok| ok).count();
-    println!("{passed} passed");
-    if passed != results.len() {
-        std::process::exit(1);
-    }
+    start_server(|_| Reply::json(200, Value::object([("status", "success".into())])));
+    run_tests(&[
+        ("test_fetch_data", || Box::pin(test_fetch_data())),
+        ("test_with_fixture", || Box::pin(test_with_fixture())),
+        ("test_with_mock", || Box::pin(test_with_mock())),
+        ("test_timeout", || Box::pin(test_timeout())),
+    ]);
 }

@@ -1,44 +1,74 @@
-//! Seed 003, "Pattern 3: Timeouts with wait_for()": `fetch_with_timeout(url, timeout)`
-//! wraps the fetch in `asyncio.wait_for`, logs a warning on `TimeoutError` and re-raises.
+//! Seed 003, "Pattern 3: Timeouts with wait_for()": `fetch_with_timeout` awaits the
+//! seed's `fetch_data(url)` under `asyncio.wait_for`, logs a warning when it times out,
+//! and re-raises.
 //!
-//! weft: [`weft::wait_for`] returns `Err(Interrupted::TimedOut)` when the deadline
-//! passes (the fetch is cancelled at the checkpoint it waits in); the port logs and
-//! returns the same error, the port of the bare `raise`. `LOG.warning` prints to stdout
-//! in logging's default format. The server is simulated in-process; the seed's 5 s
-//! timeout is 50 ms, and the slow URL takes 1 s.
+//! weft: [`weft::wait_for`] is CPython 3.13's; the body's error type (the aiohttp
+//! stand-in's) holds the timeout. Completed as
+//! tests/seeds/python/seed003_wait_for_timeout.py is: `fetch_data` is the seed's own,
+//! over the aiohttp stand-in of `examples/support/http.rs` (weft's sockets), to a local
+//! HTTP/1.1 server the program starts, which answers after 1 s for a host containing
+//! "slow"; `LOG` is `logging.getLogger(__name__)` writing to stdout
+//! (`examples/support/py.rs`); a fast URL runs under the default 5.0 s, a slow one under
+//! 0.2 s.
 //!
 //! ```text
 //! https://fast.example.com: {'status': 'ok'}
-//! WARNING:root:Timeout fetching https://slow.example.com
-//! https://slow.example.com: raised deadline exceeded
+//! WARNING:__main__:Timeout fetching https://slow.example.com
+//! https://slow.example.com: raised TimeoutError
 //! ```
-use std::time::Duration;
-use weft::{Interrupted, wait_for};
+#[path = "support/http.rs"]
+mod http;
+#[path = "support/json.rs"]
+mod json;
+#[path = "support/py.rs"]
+mod py;
 
-async fn fetch_data(url: &str) -> Result<String, Interrupted> {
-    let latency = if url.contains("slow") { 1000 } else { 5 };
-    weft::time::sleep(Duration::from_millis(latency)).await?;
-    Ok("{'status': 'ok'}".to_string())
+use http::aiohttp::{ClientError, ClientSession};
+use http::{Reply, start_server};
+use json::Value;
+use py::Logger;
+use std::time::Duration;
+use weft::wait_for;
+
+static LOG: Logger = Logger::new("__main__");
+
+/// Fetch data from URL asynchronously.
+async fn fetch_data(url: &str) -> Result<Value, ClientError> {
+    let session = ClientSession::new();
+    let data = match session.get(url).await {
+        Ok(response) => response.json().await,
+        Err(e) => Err(e),
+    };
+    session.close().await;
+    data
 }
 
 /// Fetch with timeout.
-async fn fetch_with_timeout(url: &str, timeout: Duration) -> Result<String, Interrupted> {
-    match wait_for(fetch_data(url), timeout).await {
-        Err(e @ Interrupted::TimedOut(_)) => {
-            println!("WARNING:root:Timeout fetching {url}");
+async fn fetch_with_timeout(url: &str, timeout: f64) -> Result<Value, ClientError> {
+    match wait_for(fetch_data(url), Duration::from_secs_f64(timeout)).await {
+        Err(e @ ClientError::Timeout(_)) => {
+            LOG.warning(&format!("Timeout fetching {url}"));
             Err(e)
         }
-        other => other,
+        result => result,
     }
 }
 
-fn main() {
-    weft::run(async {
-        for url in ["https://fast.example.com", "https://slow.example.com"] {
-            match fetch_with_timeout(url, Duration::from_millis(50)).await {
-                Ok(data) => println!("{url}: {data}"),
-                Err(e) => println!("{url}: raised {e}"),
-            }
+async fn main_() -> Result<(), ClientError> {
+    for (url, timeout) in [("https://fast.example.com", 5.0), ("https://slow.example.com", 0.2)] {
+        match fetch_with_timeout(url, timeout).await {
+            Ok(data) => println!("{url}: {}", data.repr()),
+            Err(ClientError::Timeout(_)) => println!("{url}: raised TimeoutError"),
+            Err(e) => return Err(e),
         }
+    }
+    Ok(())
+}
+
+fn main() {
+    start_server(|req| {
+        let reply = Reply::json(200, Value::object([("status", "ok".into())]));
+        if req.host.contains("slow") { reply.after(Duration::from_secs(1)) } else { reply }
     });
+    weft::run(main_()).unwrap();
 }

@@ -1,28 +1,33 @@
-//! Seed 004, "Async Functions": `fetch_data(url)` sleeps one second ("simulate I/O")
-//! and returns `{"url": url, "status": "ok"}`; `main` awaits it and prints the result;
-//! `asyncio.run(main())` runs it.
+//! Seed 004, "Async Functions": an `async def` that awaits simulated I/O and returns a
+//! dict, awaited from `main`, run by `asyncio.run`.
 //!
-//! weft: `async fn`, `.await`, and `weft::run` for `asyncio.run`. The sleep is 10 ms
-//! instead of 1 s; the dict is printed the way Python prints it.
+//! weft: an `async fn` is a coroutine function; `.await` suspends; [`weft::run`] is
+//! `asyncio.run`. Completed as tests/seeds/python/seed004_async_functions.py is: the
+//! simulated I/O is 10 ms.
 //!
 //! ```text
 //! {'url': 'http://example.com', 'status': 'ok'}
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
 use std::time::Duration;
 use weft::Cancelled;
 
 /// Asynchronous function.
 async fn fetch_data(url: &str) -> Result<String, Cancelled> {
     weft::time::sleep(Duration::from_millis(10)).await?; // Simulate I/O
-    Ok(format!("{{'url': '{url}', 'status': 'ok'}}"))
+    Ok(py::dict(&[("url", &url), ("status", &"ok")]))
 }
 
+// Calling async functions
 async fn main_() -> Result<(), Cancelled> {
     let result = fetch_data("http://example.com").await?;
     println!("{result}");
     Ok(())
 }
 
+// Run async code
 fn main() {
     weft::run(main_()).unwrap();
 }

@@ -1,12 +1,11 @@
-//! Seed 004, "Basic Async Generator": `generate_numbers(n)` sleeps and yields `0 ..
-//! n-1`; `consume()` prints each with `async for`; `to_list()` collects them with an
-//! async comprehension.
+//! Seed 004, "Basic Async Generator": `generate_numbers(n)` sleeps before yielding each
+//! number; `consume()` reads it with `async for`; `to_list()` collects it with an async
+//! comprehension.
 //!
-//! weft: stable Rust has no async generators. The port is the usual hand-written
-//! equivalent: a struct holding the generator's state, with an async `next()` that
-//! returns `Ok(Some(item))`, `Ok(None)` at the end (`StopAsyncIteration`), or the
-//! cancellation; `async for x in gen` is `while let Some(x) = gen.next().await?`. The
-//! sleep is 1 ms instead of 0.1 s.
+//! weft: stable Rust has no async generators; `GenerateNumbers` is one written by hand,
+//! a struct whose async `next()` is `__anext__`, giving `None` at the end. Completed as
+//! tests/seeds/python/seed004_async_generator.py is: 10 ms sleeps; `main` runs
+//! `consume()`, then prints `to_list()`.
 //!
 //! ```text
 //! 0
@@ -16,10 +15,14 @@
 //! 4
 //! to_list: [0, 1, 2, 3, 4]
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
+use py::Repr;
 use std::time::Duration;
 use weft::Cancelled;
 
-/// `async def generate_numbers(n)`: its state between `yield`s.
+/// Async generator.
 struct GenerateNumbers {
     i: u32,
     n: u32,
@@ -34,13 +37,13 @@ impl GenerateNumbers {
         if self.i == self.n {
             return Ok(None);
         }
-        weft::time::sleep(Duration::from_millis(1)).await?;
+        weft::time::sleep(Duration::from_millis(10)).await?;
         self.i += 1;
-        Ok(Some(self.i - 1)) // yield i
+        Ok(Some(self.i - 1))
     }
 }
 
-/// Consume async generator.
+// Consume async generator
 async fn consume() -> Result<(), Cancelled> {
     let mut numbers = generate_numbers(5);
     while let Some(num) = numbers.next().await? {
@@ -49,19 +52,22 @@ async fn consume() -> Result<(), Cancelled> {
     Ok(())
 }
 
-/// List from async generator.
+// List from async generator
 async fn to_list() -> Result<Vec<u32>, Cancelled> {
-    let mut out = Vec::new();
+    let mut list = Vec::new();
     let mut numbers = generate_numbers(5);
     while let Some(num) = numbers.next().await? {
-        out.push(num);
+        list.push(num);
     }
-    Ok(out)
+    Ok(list)
+}
+
+async fn main_() -> Result<(), Cancelled> {
+    consume().await?;
+    println!("to_list: {}", to_list().await?.repr());
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        consume().await.unwrap();
-        println!("to_list: {:?}", to_list().await.unwrap());
-    });
+    weft::run(main_()).unwrap();
 }

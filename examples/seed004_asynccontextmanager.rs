@@ -1,12 +1,13 @@
-//! Seed 004, "asynccontextmanager": `get_connection()` is an `@asynccontextmanager` that
-//! creates a connection, yields it, and closes it in `finally`; `query_data()` runs a
-//! SELECT through it.
+//! Seed 004, "asynccontextmanager": `get_connection()` creates a connection, yields it,
+//! and closes it in a `finally`; `query_data()` runs a query inside it.
 //!
-//! weft: a generator-based context manager becomes an async function that takes the
-//! body as a closure: setup, `body(conn).await` (the `yield`), then the `finally`
-//! cleanup, awaited, whatever the body returned. The connection is `Arc`-shared with
-//! the body so the body's future can be `'static`. The database is simulated; the
-//! second query fails, and the connection is closed all the same.
+//! weft: a context manager made from a generator becomes an async function taking the
+//! body as a closure: setup, `body(conn).await`, then the `finally` on every path, and
+//! the body's result (value or error) is returned. Completed as
+//! tests/seeds/python/seed004_asynccontextmanager.py is: the connection is in-process and
+//! numbered, prints when it opens and closes, and answers a query on `users` after 5 ms
+//! (any other table fails); `main` runs `query_data()`, then a failing query: the
+//! connection is closed anyway.
 //!
 //! ```text
 //! connection 1 opened
@@ -14,62 +15,111 @@
 //! query_data: [{'id': 1, 'name': 'Ada'}, {'id': 2, 'name': 'Grace'}]
 //! connection 2 opened
 //! connection 2 closed
-//! query_data: error: no such table: userz
+//! query failed: no such table: userz
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
+use py::Repr;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use weft::Cancelled;
 
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
-
-struct Connection {
-    id: u32,
+#[derive(Debug)]
+enum Error {
+    Lookup(String),
+    Cancelled(Cancelled),
 }
 
-async fn create_connection() -> Connection {
-    let _ = weft::time::sleep(Duration::from_millis(1)).await;
-    let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
-    println!("connection {id} opened");
-    Connection { id }
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Lookup(m) => f.write_str(m),
+            Error::Cancelled(c) => c.fmt(f),
+        }
+    }
+}
+
+impl From<Cancelled> for Error {
+    fn from(c: Cancelled) -> Self {
+        Error::Cancelled(c)
+    }
+}
+
+struct User {
+    id: i64,
+    name: &'static str,
+}
+
+impl Repr for User {
+    fn repr(&self) -> String {
+        py::dict(&[("id", &self.id), ("name", &self.name)])
+    }
+}
+
+static COUNT: AtomicU32 = AtomicU32::new(0);
+
+struct Connection {
+    n: u32,
 }
 
 impl Connection {
-    async fn execute(&self, sql: &str) -> Result<String, String> {
-        weft::time::sleep(Duration::from_millis(2)).await.map_err(|c| c.to_string())?;
-        match sql {
-            "SELECT * FROM users" => Ok("[{'id': 1, 'name': 'Ada'}, {'id': 2, 'name': 'Grace'}]".into()),
-            _ => Err(format!("no such table: {}", sql.rsplit(' ').next().unwrap())),
+    fn new() -> Connection {
+        let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+        println!("connection {n} opened");
+        Connection { n }
+    }
+
+    async fn execute(&self, sql: &str) -> Result<Vec<User>, Error> {
+        weft::time::sleep(Duration::from_millis(5)).await?;
+        if !sql.ends_with(" users") {
+            return Err(Error::Lookup(format!("no such table: {}", sql.rsplit(' ').next().unwrap())));
         }
+        Ok(vec![User { id: 1, name: "Ada" }, User { id: 2, name: "Grace" }])
     }
-    async fn close(&self) {
-        let _ = weft::time::sleep(Duration::from_millis(1)).await;
-        println!("connection {} closed", self.id);
+
+    async fn close(&self) -> Result<(), Cancelled> {
+        weft::time::sleep(Duration::from_millis(1)).await?;
+        println!("connection {} closed", self.n);
+        Ok(())
     }
 }
 
-/// `@asynccontextmanager async def get_connection()`.
-async fn get_connection<T, Fut>(body: impl FnOnce(Arc<Connection>) -> Fut) -> T
+async fn create_connection() -> Result<Connection, Cancelled> {
+    weft::time::sleep(Duration::from_millis(1)).await?;
+    Ok(Connection::new())
+}
+
+/// Async context manager using decorator.
+async fn get_connection<T, F, Fut>(body: F) -> Result<T, Error>
 where
-    Fut: Future<Output = T>,
+    F: FnOnce(Arc<Connection>) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
 {
-    let conn = Arc::new(create_connection().await); // Setup
-    let out = body(conn.clone()).await; // try: yield conn
-    conn.close().await; // finally: Cleanup
-    out
+    // Setup
+    let conn = Arc::new(create_connection().await?);
+    let result = body(conn.clone()).await; // yield conn
+    // Cleanup
+    conn.close().await?; // finally:
+    result
 }
 
-async fn query_data(sql: &'static str) -> Result<String, String> {
-    get_connection(|conn| async move { conn.execute(sql).await }).await
+// Usage
+async fn query_data() -> Result<Vec<User>, Error> {
+    get_connection(|conn| async move { conn.execute("SELECT * FROM users").await }).await
+}
+
+async fn main_() -> Result<(), Error> {
+    println!("query_data: {}", query_data().await?.repr());
+    match get_connection(|conn| async move { conn.execute("SELECT * FROM userz").await }).await {
+        Err(Error::Lookup(e)) => println!("query failed: {e}"),
+        other => drop(other?),
+    }
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        for sql in ["SELECT * FROM users", "SELECT * FROM userz"] {
-            match query_data(sql).await {
-                Ok(rows) => println!("query_data: {rows}"),
-                Err(e) => println!("query_data: error: {e}"),
-            }
-        }
-    });
+    weft::run(main_()).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -1,48 +1,53 @@
-//! Seed 004, "Background Tasks": `BackgroundTasks` keeps a set of tasks;
-//! `create_task(coro)` adds the new task and registers `add_done_callback(discard)` so
-//! that finished tasks leave the set; `wait_all()` gathers what is left with
-//! `return_exceptions=True`; `main` starts two background jobs, does its main work,
-//! then waits for them.
+//! Seed 004, "Background Tasks": `BackgroundTasks` keeps a set of the tasks it creates
+//! (each removes itself when done, through `add_done_callback`) and `wait_all()`
+//! gathers them with `return_exceptions=True`.
 //!
-//! weft has no done-callbacks on tasks; the port wraps the future so that, when it
-//! finishes, it removes its own id from the set (the callback's job), and keeps the
-//! `Task` handles in a map keyed by task id. `wait_all` takes the remaining handles and
-//! hands them to [`weft::gather_settled`], which is `return_exceptions=True`. The jobs
-//! are simulated: job 1 takes 5 ms, job 2 takes 40 ms and fails; the main work takes
-//! 20 ms, so job 1 has already left the set when `wait_all` runs.
+//! weft: [`weft::spawn`] is `create_task`; a task has no done callbacks, so each one
+//! removes its own entry from the set as it finishes (the same moment, as seen by
+//! anyone awaiting it). A weft task handle is awaited by value, so `wait_all` takes the
+//! handles out of the set and awaits them with [`weft::gather_settled`], dropping the
+//! outcomes as the seed drops gather's results: job 2's failure is silently swallowed,
+//! as in CPython. Completed as tests/seeds/python/seed004_background_tasks.py is: job 1
+//! prints after 5 ms, job 2 fails with `OSError("disk full")` after 0.5 s, the main
+//! work takes 0.3 s; `main` prints how many tasks are tracked along the way.
 //!
 //! ```text
-//! main work done; tasks still tracked: 1
-//! background_job_2 failed: disk full
+//! tasks tracked: 2
+//! background_job_1 done
+//! main work done
+//! tasks still tracked: 1
 //! all background tasks finished; tracked: 0
 //! ```
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use weft::{Cancelled, Id, Task, gather_settled};
+use weft::{Cancelled, Id, Task};
 
-type JobResult = Result<&'static str, String>;
+type Error = Box<dyn std::error::Error + Send + Sync>;
+/// The tracked tasks, by id (asyncio's `set[asyncio.Task]`).
+type TaskSet = Arc<Mutex<HashMap<Id, Task<Result<(), Error>>>>>;
 
 /// Manage background tasks.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct BackgroundTasks {
-    tasks: Arc<Mutex<HashMap<Id, Task<JobResult>>>>,
+    tasks: TaskSet,
 }
 
 impl BackgroundTasks {
     /// Create and track background task.
-    fn create_task(&self, fut: impl Future<Output = JobResult> + Send + 'static) {
+    fn create_task<F>(&self, coro: F)
+    where
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
         let tasks = self.tasks.clone();
-        // Hold the set's lock across the spawn, so the task cannot discard itself
-        // before it was added.
         let mut set = self.tasks.lock().unwrap();
         let task = weft::spawn(async move {
-            let out = fut.await;
+            let result = coro.await;
             // task.add_done_callback(self._tasks.discard)
             let me = weft::current_task().expect("inside a task").id();
             tasks.lock().unwrap().remove(&me);
-            out
+            result
         });
         set.insert(task.id(), task);
     }
@@ -53,42 +58,47 @@ impl BackgroundTasks {
 
     /// Wait for all background tasks.
     async fn wait_all(&self) -> Result<(), Cancelled> {
-        let tasks: Vec<Task<JobResult>> = self.tasks.lock().unwrap().drain().map(|(_, t)| t).collect();
-        let results = gather_settled(tasks).await?;
-        for r in results {
-            if let Ok(Ok(Err(e))) = r {
-                println!("background_job_2 failed: {e}");
-            }
-        }
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain().map(|(_, task)| task).collect();
+        weft::gather_settled(tasks).await?;
         Ok(())
     }
 }
 
-async fn background_job_1() -> JobResult {
-    weft::time::sleep(Duration::from_millis(5)).await.map_err(|c| c.to_string())?;
-    Ok("job 1 done")
+async fn background_job_1() -> Result<(), Error> {
+    weft::time::sleep(Duration::from_millis(5)).await?;
+    println!("background_job_1 done");
+    Ok(())
 }
 
-async fn background_job_2() -> JobResult {
-    weft::time::sleep(Duration::from_millis(40)).await.map_err(|c| c.to_string())?;
-    Err("disk full".to_string())
+async fn background_job_2() -> Result<(), Error> {
+    weft::time::sleep(Duration::from_millis(500)).await?;
+    Err(std::io::Error::other("disk full").into())
 }
 
-async fn main_work() {
-    let _ = weft::time::sleep(Duration::from_millis(20)).await;
+async fn main_work() -> Result<(), Cancelled> {
+    weft::time::sleep(Duration::from_millis(300)).await?;
+    println!("main work done");
+    Ok(())
+}
+
+async fn main_(tasks: Arc<BackgroundTasks>) -> Result<(), Cancelled> {
+    // Start background tasks
+    tasks.create_task(background_job_1());
+    tasks.create_task(background_job_2());
+    println!("tasks tracked: {}", tasks.len());
+
+    // Do main work
+    main_work().await?;
+    println!("tasks still tracked: {}", tasks.len());
+
+    // Wait for background tasks
+    tasks.wait_all().await?;
+    println!("all background tasks finished; tracked: {}", tasks.len());
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        let tasks = BackgroundTasks::default();
-        // Start background tasks
-        tasks.create_task(background_job_1());
-        tasks.create_task(background_job_2());
-        // Do main work
-        main_work().await;
-        println!("main work done; tasks still tracked: {}", tasks.len());
-        // Wait for background tasks
-        tasks.wait_all().await.unwrap();
-        println!("all background tasks finished; tracked: {}", tasks.len());
-    });
+    // Usage
+    let tasks = Arc::new(BackgroundTasks::default());
+    weft::run(main_(tasks)).unwrap();
 }

@@ -1,13 +1,15 @@
-//! Seed 004, "Connection Pool": `ConnectionPool(max_connections)` limits users with a
-//! semaphore and keeps idle connections in a list; `acquire()` is an
-//! `@asynccontextmanager` that reuses an idle connection or creates one, yields it,
-//! and puts it back in `finally`; `query(sql)` runs through it.
+//! Seed 004, "Connection Pool": a `ConnectionPool` whose `acquire()` is an
+//! `@asynccontextmanager`: inside an `asyncio.Semaphore(max_connections)`, it reuses an
+//! idle connection or creates one, yields it, and puts it back in a `finally`.
 //!
-//! weft: the semaphore permit (`acquire().await?`) and the idle list (a mutex: queries
-//! are tasks on several threads) are the same; the context manager is `pool.with(|conn|
-//! async move { ... })`, which returns the connection to the list whatever the body
-//! returned. The database is simulated (a connection takes 5 ms to create, a query
-//! 5 ms). 30 concurrent queries through a pool of 10 create exactly 10 connections.
+//! weft: [`weft::Semaphore`] bounds the connections in use; the context manager is an
+//! async method taking the body as a closure (setup, body, then the `finally` on every
+//! path). [`weft::gather`] runs the queries as tasks. Completed as
+//! tests/seeds/python/seed004_connection_pool.py is: connections are in-process (created
+//! in 5 ms, counted; a query takes 5 ms); `main` runs 30 queries at once through the
+//! seed's pool of 10 and prints how many answered, how many connections were created
+//! (ten: every query beyond the tenth waits for a permit and then finds a connection
+//! back in the pool) and how many are idle afterwards.
 //!
 //! ```text
 //! 30 queries answered
@@ -16,26 +18,25 @@
 //! ```
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
-use weft::{Cancelled, Semaphore, gather};
+use weft::{Cancelled, Semaphore};
 
 static CREATED: AtomicU32 = AtomicU32::new(0);
 
-struct Connection {
-    id: u32,
-}
+struct Connection;
 
 impl Connection {
-    async fn execute(&self, sql: &str) -> Result<String, Cancelled> {
+    async fn execute(&self, sql: &str) -> Result<Vec<String>, Cancelled> {
         weft::time::sleep(Duration::from_millis(5)).await?;
-        Ok(format!("conn {} ran {sql}", self.id))
+        Ok(vec![sql.to_string()])
     }
 }
 
 async fn create_connection() -> Result<Connection, Cancelled> {
+    CREATED.fetch_add(1, Ordering::SeqCst);
     weft::time::sleep(Duration::from_millis(5)).await?;
-    Ok(Connection { id: CREATED.fetch_add(1, Ordering::SeqCst) + 1 })
+    Ok(Connection)
 }
 
 /// Async connection pool.
@@ -49,34 +50,44 @@ impl ConnectionPool {
         ConnectionPool { semaphore: Semaphore::new(max_connections), connections: Mutex::new(Vec::new()) }
     }
 
-    /// `async with pool.acquire() as conn: body`
-    async fn with<T, Fut>(&self, body: impl FnOnce(Arc<Connection>) -> Fut) -> Result<T, Cancelled>
+    /// Acquire connection from pool: `async with pool.acquire() as conn: body`.
+    async fn acquire<T, F, Fut>(&self, body: F) -> Result<T, Cancelled>
     where
+        F: FnOnce(Arc<Connection>) -> Fut,
         Fut: Future<Output = Result<T, Cancelled>>,
     {
         let _permit = self.semaphore.acquire().await?;
         let idle = self.connections.lock().unwrap().pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => Arc::new(create_connection().await?),
+            None => Arc::new(self.create_connection().await?),
         };
-        let out = body(conn.clone()).await; // try: yield conn
-        self.connections.lock().unwrap().push(conn); // finally
-        out
+        let result = body(conn.clone()).await; // try: yield conn
+        self.connections.lock().unwrap().push(conn); // finally:
+        result
+    }
+
+    /// Create new connection.
+    async fn create_connection(&self) -> Result<Connection, Cancelled> {
+        create_connection().await
     }
 }
 
-async fn query(pool: Arc<ConnectionPool>, sql: String) -> Result<String, Cancelled> {
-    pool.with(|conn| async move { conn.execute(&sql).await }).await
+// Usage
+static POOL: LazyLock<ConnectionPool> = LazyLock::new(|| ConnectionPool::new(10));
+
+async fn query(sql: String) -> Result<Vec<String>, Cancelled> {
+    POOL.acquire(|conn| async move { conn.execute(&sql).await }).await
+}
+
+async fn main_() -> Result<(), Cancelled> {
+    let results = weft::gather((0..30).map(|i| query(format!("SELECT {i}"))).collect()).await?;
+    println!("{} queries answered", results.len());
+    println!("connections created: {}", CREATED.load(Ordering::SeqCst));
+    println!("idle connections after the queries: {}", POOL.connections.lock().unwrap().len());
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        let pool = Arc::new(ConnectionPool::new(10));
-        let queries = (0..30).map(|i| query(pool.clone(), format!("SELECT {i}"))).collect();
-        let rows = gather(queries).await.unwrap();
-        println!("{} queries answered", rows.len());
-        println!("connections created: {}", CREATED.load(Ordering::SeqCst));
-        println!("idle connections after the queries: {}", pool.connections.lock().unwrap().len());
-    });
+    weft::run(main_()).unwrap();
 }

@@ -1,18 +1,13 @@
-//! Seed 004, "Exception Groups (Python 3.11+)": `process_batch(["item1", "fail2",
-//! "fail3"])` runs `process_item` for each item in a `TaskGroup`; items with "fail" in
-//! their name raise `ValueError`; the caller catches the group with `except* ValueError`
-//! and prints each exception.
+//! Seed 004, "Exception Groups (Python 3.11+)": `process_batch` runs one task per item
+//! in a `TaskGroup`; items containing "fail" raise `ValueError`; the caller catches the
+//! group with `except* ValueError` and prints each exception.
 //!
-//! weft: [`weft::task_group`] returns `Err(GroupError::Failed(group))` holding every
-//! failure in the order they happened; [`weft::ErrorGroup::split`] is `except*`: it
-//! splits out the failures of one error type. It runs on the current-thread runtime,
-//! asyncio's single loop, so that the order is asyncio's and the output is fixed.
-//!
-//! As in CPython 3.13 it prints "Got 2 ValueError exceptions" (fail2 and fail3), though
-//! `process_item` never awaits: the group reacts to fail2's failure in a scheduled step
-//! queued *behind* fail3's first poll (asyncio's done-callback, queued with
-//! `call_soon`), so fail3 runs, and fails, before the group cancels anything. (On the
-//! multi-thread runtime the children run in parallel and the order is not fixed.)
+//! weft: [`weft::task_group`] collects every failure, in the order they happened, in an
+//! [`weft::ErrorGroup`]; `split::<ValueError>()` is `except* ValueError`. Both failing
+//! items fail: each child runs its first (and only) step before the group reacts to
+//! the first failure, on the current-thread runtime as on asyncio's loop. Completed as
+//! tests/seeds/python/seed004_exception_groups.py is: the seed's top-level `await` runs
+//! in `main`.
 //!
 //! ```text
 //! Got 2 ValueError exceptions
@@ -33,15 +28,15 @@ impl fmt::Display for ValueError {
 
 impl std::error::Error for ValueError {}
 
-async fn process_item(item: String) -> Result<String, ValueError> {
-    if item.contains("fail") {
-        return Err(ValueError(format!("Failed: {item}")));
-    }
-    Ok(format!("Processed: {item}"))
-}
-
 /// Process with exception group.
 async fn process_batch(items: &[&str]) -> Result<(), GroupError> {
+    async fn process_item(item: String) -> Result<String, ValueError> {
+        if item.contains("fail") {
+            return Err(ValueError(format!("Failed: {item}")));
+        }
+        Ok(format!("Processed: {item}"))
+    }
+
     let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
     task_group(|tg| async move {
         let _tasks =
@@ -51,18 +46,20 @@ async fn process_batch(items: &[&str]) -> Result<(), GroupError> {
     .await
 }
 
-fn main() {
-    let rt = weft::Runtime::builder().current_thread().build().unwrap();
-    weft::run_on(&rt, async {
+async fn main_() {
+    // Catch specific exceptions from group
+    if let Err(GroupError::Failed(group)) = process_batch(&["item1", "fail2", "fail3"]).await {
         // except* ValueError as eg:
-        if let Err(GroupError::Failed(group)) = process_batch(&["item1", "fail2", "fail3"]).await {
-            if let (Some(eg), _) = group.split::<ValueError>() {
-                println!("Got {} ValueError exceptions", eg.len());
-                for exc in eg.failures() {
-                    println!("  - {exc}");
-                }
+        if let (Some(eg), _) = group.split::<ValueError>() {
+            println!("Got {} ValueError exceptions", eg.len());
+            for exc in eg.failures() {
+                println!("  - {exc}");
             }
         }
-    })
-    .unwrap();
+    }
+}
+
+fn main() {
+    let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    weft::run_on(&rt, main_()).unwrap();
 }

@@ -1,36 +1,42 @@
-//! Seed 004, "Lock": a `Counter` whose `increment` reads the value, sleeps (simulated
-//! work) and writes it back, all under `async with self._lock`; five workers increment
-//! ten times each; `main` prints "Final value: 50".
+//! Seed 004, "Lock": `Counter.increment()` reads the value, awaits simulated work, and
+//! writes it back, under an `asyncio.Lock`; five workers increment ten times each.
 //!
-//! weft: a [`weft::Lock`] guards the critical section (`let _guard =
-//! lock.acquire().await?` is `async with lock:`, released when the guard drops). The
-//! value sits in an atomic (the workers are tasks on several threads, and Rust wants
-//! shared state to be `Sync`); the lock is what keeps the read-sleep-write sequence
-//! whole. Without it, the same workers lose updates, which the second line shows. The
-//! sleep is 1 ms instead of 0.1 s.
+//! weft: [`weft::Lock`] is asyncio's lock (the guard is the `async with` block); the
+//! workers run as tasks of [`weft::gather`] on every worker thread of the multi-thread
+//! runtime. Completed as tests/seeds/python/seed004_lock.py is: the work sleeps 2 ms;
+//! `main` (never run in the seed) is run; an added second part runs the same workers on
+//! a counter without the lock and prints whether updates were lost.
 //!
 //! ```text
 //! Final value: 50
-//! without the lock: lost updates: true
+//! without the lock: lost updates: True
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use weft::{Cancelled, Lock, gather};
+use weft::{Cancelled, Lock};
 
-/// Protect shared state.
-#[derive(Default)]
+/// Protect shared state
 struct Counter {
     value: AtomicU64,
     lock: Lock,
+    /// The added variant without the lock.
+    locked: bool,
 }
 
 impl Counter {
-    async fn increment(&self, use_lock: bool) -> Result<(), Cancelled> {
-        let _guard = if use_lock { Some(self.lock.acquire().await?) } else { None };
+    fn new(locked: bool) -> Arc<Counter> {
+        Arc::new(Counter { value: AtomicU64::new(0), lock: Lock::new(), locked })
+    }
+
+    async fn increment(&self) -> Result<(), Cancelled> {
+        let _guard = if self.locked { Some(self.lock.acquire().await?) } else { None };
         // Critical section
         let current = self.value.load(Ordering::SeqCst);
-        weft::time::sleep(Duration::from_millis(1)).await?; // Simulate work
+        weft::time::sleep(Duration::from_millis(2)).await?; // Simulate work
         self.value.store(current + 1, Ordering::SeqCst);
         Ok(())
     }
@@ -41,22 +47,28 @@ impl Counter {
     }
 }
 
-async fn worker(counter: Arc<Counter>, use_lock: bool) -> Result<(), Cancelled> {
+async fn worker(counter: Arc<Counter>) -> Result<(), Cancelled> {
     for _ in 0..10 {
-        counter.increment(use_lock).await?;
+        counter.increment().await?;
     }
     Ok(())
 }
 
-async fn run(use_lock: bool) -> u64 {
-    let counter = Arc::new(Counter::default());
-    gather((0..5).map(|_| worker(counter.clone(), use_lock)).collect()).await.unwrap();
-    counter.get_value().await.unwrap()
+async fn main_() -> Result<(), Cancelled> {
+    let counter = Counter::new(true);
+    weft::gather((0..5).map(|_| worker(counter.clone())).collect()).await?;
+    println!("Final value: {}", counter.get_value().await?);
+    Ok(())
+}
+
+async fn without_lock() -> Result<(), Cancelled> {
+    let c = Counter::new(false);
+    weft::gather((0..5).map(|_| worker(c.clone())).collect()).await?;
+    println!("without the lock: lost updates: {}", py::py_bool(c.get_value().await? < 50));
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        println!("Final value: {}", run(true).await);
-        println!("without the lock: lost updates: {}", run(false).await < 50);
-    });
+    weft::run(main_()).unwrap();
+    weft::run(without_lock()).unwrap();
 }

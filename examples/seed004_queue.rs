@@ -1,11 +1,12 @@
-//! Seed 004, "Queue": a producer puts `item_0` .. `item_4` into a bounded queue
-//! (`maxsize=10`), sleeping between puts, then a `None` sentinel; the consumer prints
-//! "Processing {item}" for each, calls `task_done()` for every item including the
-//! sentinel, and stops at the sentinel; `main` gathers both, then `await queue.join()`.
+//! Seed 004, "Queue": a producer puts five items on an `asyncio.Queue(maxsize=10)` and
+//! a `None` sentinel; the consumer processes each and marks it done; `queue.join()`
+//! waits until every item is done.
 //!
-//! weft: [`weft::Queue`] with `put(..).await`, `get().await`, `task_done()` and
-//! `join().await`; the sentinel `None` is `Option::None`. Sleeps are 1 ms and 2 ms
-//! instead of 0.1 s and 0.2 s.
+//! weft: [`weft::Queue`] is asyncio's queue, with `task_done` and `join`;
+//! [`weft::gather!`] runs producer and consumer as tasks. Completed as
+//! tests/seeds/python/seed004_queue.py is: ten times shorter (the producer pauses 10 ms
+//! after each item, the consumer works 20 ms on each); `main` (never run in the seed) is
+//! run and says, after `join()`, that the queue is empty.
 //!
 //! ```text
 //! Processing item_0
@@ -13,60 +14,56 @@
 //! Processing item_2
 //! Processing item_3
 //! Processing item_4
-//! all items processed; unfinished tasks: 0
+//! all items processed; queue empty: True
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
 use std::sync::Arc;
 use std::time::Duration;
-use weft::{Cancelled, GetError, PutError, Queue};
+use weft::Queue;
 
-/// This queue is never shut down, so a failed put or get is a cancellation.
-fn put_cancelled<T>(e: PutError<T>) -> Cancelled {
-    match e {
-        PutError::Cancelled(c, _item) => c,
-        _ => unreachable!("the queue is never shut down"),
-    }
-}
-
-fn get_cancelled(e: GetError) -> Cancelled {
-    match e {
-        GetError::Cancelled(c) => c,
-        _ => unreachable!("the queue is never shut down"),
-    }
-}
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Produce items.
-async fn producer(queue: Arc<Queue<Option<String>>>, n: usize) -> Result<(), Cancelled> {
+async fn producer(queue: Arc<Queue<Option<String>>>, n: usize) -> Result<(), Error> {
     for i in 0..n {
         let item = format!("item_{i}");
-        queue.put(Some(item)).await.map_err(put_cancelled)?;
-        weft::time::sleep(Duration::from_millis(1)).await?;
+        queue.put(Some(item)).await?;
+        weft::time::sleep(Duration::from_millis(10)).await?;
     }
+
     // Signal completion
-    queue.put(None).await.map_err(put_cancelled)?;
+    queue.put(None).await?;
     Ok(())
 }
 
 /// Consume items.
-async fn consumer(queue: Arc<Queue<Option<String>>>) -> Result<(), Cancelled> {
+async fn consumer(queue: Arc<Queue<Option<String>>>) -> Result<(), Error> {
     loop {
-        let item = queue.get().await.map_err(get_cancelled)?;
-        let Some(item) = item else {
+        let Some(item) = queue.get().await? else {
             // Completion signal
-            queue.task_done().expect("one task_done per get");
+            queue.task_done()?;
             break;
         };
+
         println!("Processing {item}");
-        weft::time::sleep(Duration::from_millis(2)).await?;
-        queue.task_done().expect("one task_done per get");
+        weft::time::sleep(Duration::from_millis(20)).await?;
+        queue.task_done()?;
     }
     Ok(())
 }
 
+async fn main_() -> Result<(), Error> {
+    let queue = Arc::new(Queue::new(10));
+
+    weft::gather!(producer(queue.clone(), 5), consumer(queue.clone())).await?;
+
+    queue.join().await?; // Wait for all items to be processed
+    println!("all items processed; queue empty: {}", py::py_bool(queue.empty()));
+    Ok(())
+}
+
 fn main() {
-    weft::run(async {
-        let queue = Arc::new(Queue::new(10));
-        weft::gather!(producer(queue.clone(), 5), consumer(queue.clone())).await.unwrap();
-        queue.join().await.unwrap(); // Wait for all items to be processed
-        println!("all items processed; unfinished tasks: {}", queue.unfinished_tasks());
-    });
+    weft::run(main_()).unwrap();
 }

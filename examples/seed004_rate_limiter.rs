@@ -1,21 +1,48 @@
-//! Seed 004, "Rate Limiting": `RateLimiter(rate, per)` holds a semaphore of `rate`
-//! permits; `__aenter__` acquires one, and `__aexit__` schedules its release `per`
-//! seconds later with `loop.call_later`, so at most `rate` operations start per `per`
-//! seconds; `fetch_with_rate_limit(urls)` gathers fetches through it.
+//! Seed 004, "Rate Limiting": a `RateLimiter` async context manager takes a semaphore
+//! permit on entry and, on exit, gives it back `per` seconds later with
+//! `loop.call_later`, so at most `rate` operations start per `per` seconds.
 //!
-//! weft has no `call_later`: the delayed release is a small spawned task that sleeps
-//! `per` and then releases the permit (the permit is taken with `acquire_raw`, which
-//! does not release on drop, like asyncio's `acquire()`). `async with rate_limiter:` is
-//! `rate_limiter.with(fut)`. The rate is 5 per 50 ms instead of 10 per second; 15
-//! fetches are simulated (1 ms each), so they start in three waves about 50 ms apart.
+//! weft: the permit is a [`weft::Semaphore`]'s, taken with `acquire_raw` (no guard: it
+//! is given back later, by hand); `loop.call_later(per, release)` is weft's callback
+//! timer, [`weft::time::Timer::register`], with a waker that releases the permit.
+//! Completed as tests/seeds/python/seed004_rate_limiter.py is: 5 per 0.4 s (the seed's
+//! 10 per 1.0 s); `fetch_data` records when it started (`loop.time()` is
+//! [`weft::time::monotonic`]) and takes 1 ms; `main` fetches 15 URLs and groups the
+//! start times into waves (a gap of more than 0.2 s starts a new one): three waves of
+//! five, about 0.4 s apart. The current-thread runtime starts the fetches in asyncio's
+//! order.
 //!
 //! ```text
-//! 15 fetches started in 3 waves of 5
+//! 15 fetches started in 3 waves
+//! wave 1: ['u0', 'u1', 'u2', 'u3', 'u4']
+//! wave 2: ['u5', 'u6', 'u7', 'u8', 'u9']
+//! wave 3: ['u10', 'u11', 'u12', 'u13', 'u14']
 //! ```
-use std::future::Future;
+#[path = "support/py.rs"]
+mod py;
+
+use py::Repr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use weft::{Cancelled, Semaphore, gather};
+use std::task::{Wake, Waker};
+use std::time::Duration;
+use weft::{Cancelled, Semaphore};
+
+static STARTS: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());
+
+async fn fetch_data(url: String) -> Result<String, Cancelled> {
+    STARTS.lock().unwrap().push((url.clone(), weft::time::monotonic()));
+    weft::time::sleep(Duration::from_millis(1)).await?;
+    Ok(py::dict(&[("url", &url), ("status", &"ok")]))
+}
+
+/// The callback `call_later` runs: gives one permit back.
+struct Release(Arc<Semaphore>);
+
+impl Wake for Release {
+    fn wake(self: Arc<Self>) {
+        self.0.release();
+    }
+}
 
 /// Rate limiter for async operations.
 struct RateLimiter {
@@ -24,67 +51,62 @@ struct RateLimiter {
 }
 
 impl RateLimiter {
-    fn new(rate: usize, per: Duration) -> RateLimiter {
-        RateLimiter { per, semaphore: Arc::new(Semaphore::new(rate)) }
+    fn new(rate: usize, per: f64) -> RateLimiter {
+        RateLimiter { per: Duration::from_secs_f64(per), semaphore: Arc::new(Semaphore::new(rate)) }
     }
 
-    /// `async with rate_limiter: fut`
-    async fn with<T>(&self, fut: impl Future<Output = Result<T, Cancelled>>) -> Result<T, Cancelled> {
-        self.semaphore.acquire_raw().await?; // __aenter__
-        let out = fut.await;
-        // __aexit__: self._loop.call_later(self.per, self._semaphore.release)
-        let (semaphore, per) = (self.semaphore.clone(), self.per);
-        drop(weft::spawn(async move {
-            let _ = weft::time::sleep(per).await;
-            semaphore.release();
-        }));
-        out
+    /// `__aenter__`
+    async fn enter(&self) -> Result<(), Cancelled> {
+        self.semaphore.acquire_raw().await
+    }
+
+    /// `__aexit__`: `self._loop.call_later(self.per, self._semaphore.release)`
+    fn exit(&self) {
+        let release = Waker::from(Arc::new(Release(self.semaphore.clone())));
+        weft::time::Timer::register(weft::time::now() + self.per, release).expect("inside the runtime");
     }
 }
 
 /// Fetch with rate limiting.
-async fn fetch_with_rate_limit(
-    urls: Vec<String>,
-    starts: Arc<Mutex<Vec<Duration>>>,
-) -> Result<Vec<String>, Cancelled> {
-    let rate_limiter = Arc::new(RateLimiter::new(5, Duration::from_millis(50)));
-    let t0 = Instant::now();
+async fn fetch_with_rate_limit(urls: Vec<String>) -> Result<Vec<String>, Cancelled> {
+    let rate_limiter = Arc::new(RateLimiter::new(5, 0.4)); // 5 requests per 0.4 second
+
     let fetch_limited = |url: String| {
-        let (rate_limiter, starts) = (rate_limiter.clone(), starts.clone());
+        let rate_limiter = rate_limiter.clone();
         async move {
-            rate_limiter
-                .with(async {
-                    starts.lock().unwrap().push(t0.elapsed());
-                    weft::time::sleep(Duration::from_millis(1)).await?;
-                    Ok(url)
-                })
-                .await
+            rate_limiter.enter().await?;
+            let result = fetch_data(url).await;
+            rate_limiter.exit();
+            result
         }
     };
-    gather(urls.into_iter().map(fetch_limited).collect()).await
+
+    let tasks = urls.into_iter().map(fetch_limited).collect();
+    weft::gather(tasks).await
+}
+
+async fn main_() -> Result<(), Cancelled> {
+    let urls = (0..15).map(|i| format!("u{i}")).collect();
+    let results = fetch_with_rate_limit(urls).await?;
+    let mut starts = STARTS.lock().unwrap().clone();
+    starts.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut waves: Vec<Vec<String>> = Vec::new();
+    let mut last: Option<f64> = None;
+    for (url, t) in starts {
+        if last.is_none_or(|last| t - last > 0.2) {
+            waves.push(Vec::new());
+        }
+        waves.last_mut().unwrap().push(url);
+        last = Some(t);
+    }
+    println!("{} fetches started in {} waves", results.len(), waves.len());
+    for (i, w) in waves.iter().enumerate() {
+        println!("wave {}: {}", i + 1, w.repr());
+    }
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        let urls: Vec<String> = (0..15).map(|i| format!("https://example.com/{i}")).collect();
-        let starts = Arc::new(Mutex::new(Vec::new()));
-        let results = fetch_with_rate_limit(urls, starts.clone()).await.unwrap();
-        // Group the start times into waves: a gap of more than 25 ms starts a new one.
-        let mut times = starts.lock().unwrap().clone();
-        times.sort();
-        let mut waves = vec![1usize];
-        for pair in times.windows(2) {
-            if pair[1] - pair[0] > Duration::from_millis(25) {
-                waves.push(1);
-            } else {
-                *waves.last_mut().unwrap() += 1;
-            }
-        }
-        let all_five = waves.iter().all(|&n| n == 5);
-        if all_five {
-            println!("{} fetches started in {} waves of 5", results.len(), waves.len());
-        } else {
-            println!("{} fetches started in waves {waves:?}", results.len());
-        }
-    });
+    let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    weft::run_on(&rt, main_()).unwrap().unwrap();
 }

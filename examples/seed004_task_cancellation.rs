@@ -1,14 +1,15 @@
-//! Seed 004, "Task Cancellation": `long_running_task()` prints "Working..." every
-//! second until it is cancelled, then prints "Task cancelled" and re-raises;
-//! `manage_task()` cancels it after 3 s and prints "Task was cancelled" when awaiting it
-//! raises `CancelledError`.
+//! Seed 004, "Task Cancellation": a long-running task prints "Working..." after each
+//! sleep; `manage_task` cancels it; the task's `except CancelledError` prints, cleans up
+//! and re-raises, and `manage_task`, awaiting it, sees the cancellation.
 //!
-//! weft: `task.cancel(None)` delivers one `Err(Cancelled)` at the sleep the task is
-//! waiting in; the task prints and returns it (the `raise`); awaiting the task gives
-//! `Err(JoinError::Cancelled)`. The interval is 100 ms; the cancel comes at 250 ms
-//! rather than exactly at a multiple of the interval (the seed's 3 s against 1 s sleeps
-//! is a tie that asyncio happens to resolve in favour of the canceller), so the task
-//! prints "Working..." twice, as the seed's does.
+//! weft: `task.cancel()` is asyncio's: the sleep the task waits in returns
+//! `Err(Cancelled)` once; the task propagates it with `?` after its cleanup; awaiting it
+//! gives a cancelled `JoinError`. Completed as
+//! tests/seeds/python/seed004_task_cancellation.py is: rounds of 0.25 s and the cancel
+//! at 0.75 s (four times shorter); `manage_task` is run. The task's second round ends
+//! at the same nominal time as `manage_task`'s sleep; `manage_task`'s timer was set
+//! first, so, on the current-thread runtime as on asyncio's loop, the task is cancelled
+//! before its third print: "Working..." twice.
 //!
 //! ```text
 //! Working...
@@ -22,26 +23,33 @@ use weft::Cancelled;
 /// Long running task that can be cancelled.
 async fn long_running_task() -> Result<(), Cancelled> {
     loop {
-        if let Err(c) = weft::time::sleep(Duration::from_millis(100)).await {
+        if let Err(cancelled) = weft::time::sleep(Duration::from_millis(250)).await {
             println!("Task cancelled");
             // Cleanup
-            return Err(c); // Re-raise to propagate cancellation
+            return Err(cancelled); // Re-raise to propagate cancellation
         }
         println!("Working...");
     }
 }
 
-async fn manage_task() {
+// Cancel task
+async fn manage_task() -> Result<(), Cancelled> {
     let task = weft::spawn(long_running_task());
-    weft::time::sleep(Duration::from_millis(250)).await.unwrap();
+
+    weft::time::sleep(Duration::from_millis(750)).await?;
+
     // Cancel task
     task.cancel(None);
-    match task.await {
-        Err(e) if e.is_cancelled() => println!("Task was cancelled"),
-        other => println!("unexpected: {other:?}"),
+
+    if let Err(e) = task.await {
+        if e.is_cancelled() {
+            println!("Task was cancelled");
+        }
     }
+    Ok(())
 }
 
 fn main() {
-    weft::run(manage_task());
+    let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    weft::run_on(&rt, manage_task()).unwrap().unwrap();
 }

@@ -1,94 +1,118 @@
-//! Seed 004, "asyncio.TaskGroup() (Python 3.11+, Enhanced in 3.14)":
-//! `fetch_with_taskgroup(urls)` creates a task per URL in a `TaskGroup` and returns
-//! `[task.result() for task in tasks]` once the group has joined them; `process_batch`
-//! runs `may_fail_1()` and `may_fail_2()` in a group and catches `except* ValueError as
-//! eg`, printing how many there were.
+//! Seed 004, "asyncio.TaskGroup()": `fetch_with_taskgroup` creates one task per URL in a
+//! `TaskGroup` and reads the results after the block; `process_batch` catches the
+//! group's `ValueError`s with `except*`.
 //!
-//! weft: [`weft::task_group`] with `tg.spawn` (`create_task`) and
-//! `task.take_result()` (`task.result()`); a failing group returns
-//! `Err(GroupError::Failed(group))`, and `group.split::<ValueError>()` is `except*`.
-//! `may_fail_1` and `may_fail_2` are not defined by the seed: here both raise
-//! `ValueError` after the same 5 ms sleep. Fetches are simulated. The example runs on
-//! the current-thread runtime (asyncio's single loop), so its order is fixed.
-//!
-//! As in CPython 3.13 it prints "Got 2 ValueError exceptions": both timers fire in the
-//! same tick, so both children resume and fail before the group's reaction to the
-//! first failure (queued behind them, like asyncio's done-callback) cancels anything.
+//! weft: [`weft::task_group`] joins every child before it returns; `take_result()` is
+//! `task.result()`. A failure cancels the siblings still running and the group returns
+//! `GroupError::Failed` with an [`weft::ErrorGroup`]; `split::<ValueError>()` is
+//! `except* ValueError`. Completed as tests/seeds/python/seed004_taskgroup.py is: the
+//! seed's `fetch_data` (10 ms); `may_fail_1` fails after 0.01 s and `may_fail_2` after
+//! 0.3 s, so the group cancels `may_fail_2` before it fails: one `ValueError`.
 //!
 //! ```text
-//! ["https://a.example: ok", "https://b.example: ok", "https://c.example: ok"]
-//! Got 2 ValueError exceptions
+//! [{'url': 'https://a.example', 'status': 'ok'}, {'url': 'https://b.example', 'status': 'ok'}, {'url': 'https://c.example', 'status': 'ok'}]
+//! Got 1 ValueError exceptions
 //! ```
-use std::fmt;
+#[path = "support/py.rs"]
+mod py;
+
+use py::Repr;
 use std::time::Duration;
-use weft::{Cancelled, GroupError, GroupSpawnError, task_group};
+use weft::{Cancelled, GroupError, GroupSpawnError};
 
-/// `except* ValueError` matches by type: the failures are this type.
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// `{'url': url, 'status': 'ok'}`
+struct Data {
+    url: String,
+}
+
+impl Repr for Data {
+    fn repr(&self) -> String {
+        py::dict(&[("url", &self.url), ("status", &"ok")])
+    }
+}
+
+/// Asynchronous function.
+async fn fetch_data(url: String) -> Result<Data, Cancelled> {
+    weft::time::sleep(Duration::from_millis(10)).await?; // Simulate I/O
+    Ok(Data { url })
+}
+
 #[derive(Debug)]
-struct ValueError(String);
+enum ValueError {
+    Failed(&'static str),
+    Cancelled(Cancelled),
+}
 
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueError::Failed(m) => f.write_str(m),
+            ValueError::Cancelled(c) => c.fmt(f),
+        }
     }
 }
 
 impl std::error::Error for ValueError {}
 
-async fn fetch_data(url: String) -> Result<String, Cancelled> {
-    weft::time::sleep(Duration::from_millis(5)).await?;
-    Ok(format!("{url}: ok"))
+impl From<Cancelled> for ValueError {
+    fn from(c: Cancelled) -> Self {
+        ValueError::Cancelled(c)
+    }
+}
+
+async fn may_fail_1() -> Result<(), ValueError> {
+    weft::time::sleep(Duration::from_millis(10)).await?;
+    Err(ValueError::Failed("may_fail_1 failed"))
+}
+
+async fn may_fail_2() -> Result<(), ValueError> {
+    weft::time::sleep(Duration::from_millis(300)).await?;
+    Err(ValueError::Failed("may_fail_2 failed"))
 }
 
 /// Use TaskGroup for automatic cleanup.
-async fn fetch_with_taskgroup(urls: &[&str]) -> Result<Vec<String>, GroupError> {
+async fn fetch_with_taskgroup(urls: &[&str]) -> Result<Vec<Data>, Error> {
     let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
-    let tasks = task_group(|tg| async move {
-        let tasks = urls.into_iter().map(|u| tg.spawn(fetch_data(u))).collect::<Result<Vec<_>, _>>()?;
-        Ok::<_, GroupSpawnError>(tasks)
+    let tasks = weft::task_group(|tg| async move {
+        urls.into_iter().map(|url| tg.spawn(fetch_data(url))).collect::<Result<Vec<_>, GroupSpawnError>>()
     })
     .await?;
+
     // All tasks completed or exception raised
-    Ok(tasks.iter().map(|t| t.take_result().unwrap().unwrap()).collect())
-}
-
-/// A child that may be cancelled and may raise any error: a boxed error keeps the
-/// concrete type for `split`, and `?` boxes a cancellation (still recognised as one).
-type AnyError = Box<dyn std::error::Error + Send + Sync>;
-
-async fn may_fail_1() -> Result<(), AnyError> {
-    weft::time::sleep(Duration::from_millis(5)).await?;
-    Err(Box::new(ValueError("may_fail_1 failed".into())))
-}
-
-async fn may_fail_2() -> Result<(), AnyError> {
-    weft::time::sleep(Duration::from_millis(5)).await?;
-    Err(Box::new(ValueError("may_fail_2 failed".into())))
+    let results = tasks.iter().map(|task| task.take_result().expect("the group joined it"));
+    Ok(results.collect::<Result<_, _>>()?)
 }
 
 /// TaskGroup handles errors properly.
-async fn process_batch() {
-    let r = task_group(|tg| async move {
+async fn process_batch() -> Result<(), GroupError> {
+    let r = weft::task_group(|tg| async move {
         tg.spawn(may_fail_1())?;
         tg.spawn(may_fail_2())?;
         Ok::<_, GroupSpawnError>(())
     })
     .await;
-    if let Err(GroupError::Failed(group)) = r {
-        // except* ValueError as eg
-        if let (Some(eg), _) = group.split::<ValueError>() {
-            println!("Got {} ValueError exceptions", eg.len());
-        }
+    match r {
+        // except* ValueError as eg:
+        Err(GroupError::Failed(group)) => match group.split::<ValueError>() {
+            (Some(eg), None) => {
+                println!("Got {} ValueError exceptions", eg.len());
+                Ok(())
+            }
+            _ => Err(GroupError::Failed(group)),
+        },
+        other => other,
     }
 }
 
+async fn main_() -> Result<(), Error> {
+    let urls = ["https://a.example", "https://b.example", "https://c.example"];
+    println!("{}", fetch_with_taskgroup(&urls).await?.repr());
+    process_batch().await?;
+    Ok(())
+}
+
 fn main() {
-    let rt = weft::Runtime::builder().current_thread().build().unwrap();
-    weft::run_on(&rt, async {
-        let pages =
-            fetch_with_taskgroup(&["https://a.example", "https://b.example", "https://c.example"]).await;
-        println!("{:?}", pages.unwrap());
-        process_batch().await;
-    })
-    .unwrap();
+    weft::run(main_()).unwrap();
 }

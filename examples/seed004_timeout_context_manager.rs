@@ -1,34 +1,34 @@
-//! Seed 004, "timeout context manager (Python 3.11+, Enhanced in 3.14)":
-//! `process_with_timeout()` fetches inside `async with asyncio.timeout(5.0)` and
-//! returns `{"error": "timeout"}` on `TimeoutError`; `nested_timeouts()` puts a tighter
-//! inner timeout (5 s) inside an outer one (10 s) around `long_operation()`.
+//! Seed 004, "timeout context manager": `process_with_timeout` runs a fetch inside
+//! `asyncio.timeout` and turns a timeout into `{"error": "timeout"}`; `nested_timeouts`
+//! puts a tighter timeout inside a looser one.
 //!
-//! weft: [`weft::timeout`] around an async block. Nested timeouts report at the one
-//! that fired: the inner one turns its own cancellation into `TimeoutError`, and the
-//! outer one sees a body that failed with that error, not a timeout of its own
-//! (`outer.expired()` is false). Durations are milliseconds (50/100 instead of 5/10 s);
-//! `fetch_data` and `long_operation` are simulated.
+//! weft: [`weft::timeout`] is `async with asyncio.timeout(d)`; nested timeouts report at
+//! the one that fired (CPython 3.13's counting), and the outer one passes the inner's
+//! `TimeoutError` through. Completed as
+//! tests/seeds/python/seed004_timeout_context_manager.py is: the seed's `fetch_data`
+//! sleeps `FETCH_DELAY` (10 ms, then 2 s for the slow case); `long_operation` sleeps
+//! 5 s; the timeouts are ten times shorter (0.5 s; 1.0 s outside 0.5 s); `main` prints
+//! whether the nested timeout came from the inner one (under 0.9 s).
 //!
 //! ```text
 //! process_with_timeout (fast): {'url': 'url', 'status': 'ok'}
 //! process_with_timeout (slow): {'error': 'timeout'}
-//! nested: the inner timeout fired: deadline exceeded
-//! outer expired: false, inner expired: true
+//! nested_timeouts raised TimeoutError; the inner timeout fired: True
 //! ```
-use std::time::Duration;
-use weft::{Interrupted, Timeout, timeout};
+#[path = "support/py.rs"]
+mod py;
 
-async fn fetch_data(url: &str, ms: u64) -> Result<String, Interrupted> {
-    weft::time::sleep(Duration::from_millis(ms)).await?;
-    Ok(format!("{{'url': '{url}', 'status': 'ok'}}"))
-}
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use weft::{Interrupted, timeout};
 
-/// Use timeout context manager.
-async fn process_with_timeout(ms: u64) -> String {
-    match timeout(Duration::from_millis(50), async { fetch_data("url", ms).await }).await {
-        Ok(result) => result,
-        Err(_) => "{'error': 'timeout'}".to_string(),
-    }
+/// The fetch's delay in milliseconds.
+static FETCH_DELAY_MS: AtomicU64 = AtomicU64::new(10);
+
+/// Asynchronous function.
+async fn fetch_data(url: &str) -> Result<String, Interrupted> {
+    weft::time::sleep(Duration::from_millis(FETCH_DELAY_MS.load(Ordering::SeqCst))).await?; // Simulate I/O
+    Ok(py::dict(&[("url", &url), ("status", &"ok")]))
 }
 
 async fn long_operation() -> Result<(), Interrupted> {
@@ -36,23 +36,39 @@ async fn long_operation() -> Result<(), Interrupted> {
     Ok(())
 }
 
-async fn nested_timeouts() -> (Result<(), Interrupted>, bool, bool) {
-    let outer = Timeout::after(Some(Duration::from_millis(100))); // Outer timeout
-    let inner = Timeout::after(Some(Duration::from_millis(50))); // Inner timeout (tighter)
-    let inner2 = inner.clone();
-    let r = outer.run(async move { inner2.run(long_operation()).unwrap().await }).unwrap().await;
-    (r, outer.expired(), inner.expired())
+/// Use timeout context manager.
+async fn process_with_timeout() -> Result<String, Interrupted> {
+    match timeout(Duration::from_millis(500), fetch_data("url")).await {
+        Err(Interrupted::TimedOut(_)) => Ok(py::dict(&[("error", &"timeout")])),
+        result => result,
+    }
+}
+
+// Nested timeouts
+async fn nested_timeouts() -> Result<(), Interrupted> {
+    // Outer timeout
+    timeout(Duration::from_secs(1), async {
+        // Inner timeout (tighter)
+        timeout(Duration::from_millis(500), long_operation()).await
+    })
+    .await
+}
+
+async fn main_() -> Result<(), Interrupted> {
+    println!("process_with_timeout (fast): {}", process_with_timeout().await?);
+    FETCH_DELAY_MS.store(2000, Ordering::SeqCst);
+    println!("process_with_timeout (slow): {}", process_with_timeout().await?);
+    let t0 = Instant::now();
+    match nested_timeouts().await {
+        Err(Interrupted::TimedOut(_)) => {
+            let inner = t0.elapsed() < Duration::from_millis(900);
+            println!("nested_timeouts raised TimeoutError; the inner timeout fired: {}", py::py_bool(inner));
+        }
+        other => other?,
+    }
+    Ok(())
 }
 
 fn main() {
-    weft::run(async {
-        println!("process_with_timeout (fast): {}", process_with_timeout(5).await);
-        println!("process_with_timeout (slow): {}", process_with_timeout(1000).await);
-        let (r, outer, inner) = nested_timeouts().await;
-        match r {
-            Err(Interrupted::TimedOut(e)) => println!("nested: the inner timeout fired: {e}"),
-            other => println!("nested: {other:?}"),
-        }
-        println!("outer expired: {outer}, inner expired: {inner}");
-    });
+    weft::run(main_()).unwrap();
 }

@@ -1,121 +1,141 @@
-//! Seed 004, "Try/Except in Async": `fetch_with_retry(url, max_retries=3)` retries on
-//! `asyncio.TimeoutError` with a `2 ** attempt` backoff and re-raises on the last
-//! attempt; `robust_fetch(url)` maps `TimeoutError` and `ConnectionError` to error
-//! dicts and logs and re-raises anything else.
+//! Seed 004, "Try/Except in Async": `fetch_with_retry` retries a fetch that times out,
+//! with exponential backoff, re-raising on the last attempt; `robust_fetch` turns a
+//! timeout and a connection error into error dicts, and logs any other error with its
+//! traceback before re-raising.
 //!
-//! weft: the error types are an enum (`Timeout`, `Connection`, `Other`, and the
-//! cancellation, which is never retried or swallowed). Backoff is `2 ** attempt`
-//! milliseconds instead of seconds. The server is simulated: `flaky` times out twice
-//! then answers, `slow` always times out, `refused` refuses the connection, `broken`
-//! fails in an unexpected way.
+//! weft: each `except` clause is a match arm on the error type; a cancellation is none
+//! of them and propagates. Completed as tests/seeds/python/seed004_try_except.py is:
+//! `fetch_data` is in-process and keyed on the URL ("flaky" times out twice, "slow"
+//! always, "refused" and "broken" fail); `logger` writes to stdout as Python's logging
+//! does; the backoff sleeps are 100 times shorter (the seed's final `raise RuntimeError`
+//! is unreachable).
+//!
+//! weft prints something else here on purpose, and its expected output is
+//! tests/seeds/expected/seed004_try_except.weft.txt: `logger.error(...,
+//! exc_info=True)` appends Python's traceback (file paths, line numbers, source lines);
+//! a Rust error has no traceback, so the port logs the message line only.
 //!
 //! ```text
 //! fetch_with_retry(flaky): {'url': 'flaky', 'status': 'ok'} after 3 attempts
 //! fetch_with_retry(slow): raised TimeoutError after 3 attempts
 //! robust_fetch(slow): {'error': 'timeout'}
 //! robust_fetch(refused): {'error': 'connection: connection refused'}
-//! ERROR:root:Unexpected error: malformed response
-//! robust_fetch(broken): raised malformed response
+//! ERROR:__main__:Unexpected error: malformed response
+//! robust_fetch(broken): raised ValueError: malformed response
 //! ```
+#[path = "support/py.rs"]
+mod py;
+
+use py::Logger;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
-use weft::Cancelled;
+use weft::{Cancelled, TimeoutError};
+
+static LOGGER: Logger = Logger::new("__main__");
 
 #[derive(Debug)]
-enum FetchError {
-    Timeout,
-    Connection(String),
-    Other(String),
+enum Error {
+    Timeout(TimeoutError),
+    Connection(&'static str),
+    Value(&'static str),
     Cancelled(Cancelled),
 }
 
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FetchError::Timeout => f.write_str("TimeoutError"),
-            FetchError::Connection(m) | FetchError::Other(m) => f.write_str(m),
-            FetchError::Cancelled(c) => c.fmt(f),
+            // str(asyncio.TimeoutError()) is empty.
+            Error::Timeout(_) => Ok(()),
+            Error::Connection(m) | Error::Value(m) => f.write_str(m),
+            Error::Cancelled(c) => c.fmt(f),
         }
     }
 }
 
-impl From<Cancelled> for FetchError {
+impl From<Cancelled> for Error {
     fn from(c: Cancelled) -> Self {
-        FetchError::Cancelled(c)
+        Error::Cancelled(c)
     }
 }
 
-static CALLS: Mutex<Option<HashMap<String, u32>>> = Mutex::new(None);
+static CALLS: Mutex<Option<HashMap<&'static str, u32>>> = Mutex::new(None);
 
-async fn fetch_data(url: &str) -> Result<String, FetchError> {
+fn calls(url: &'static str) -> u32 {
+    CALLS.lock().unwrap().get_or_insert_default().get(url).copied().unwrap_or(0)
+}
+
+async fn fetch_data(url: &'static str) -> Result<String, Error> {
     let n = {
         let mut calls = CALLS.lock().unwrap();
-        let n = calls.get_or_insert_with(HashMap::new).entry(url.to_string()).or_default();
+        let n = calls.get_or_insert_default().entry(url).or_default();
         *n += 1;
         *n
     };
     weft::time::sleep(Duration::from_millis(1)).await?;
+    if url == "slow" || (url == "flaky" && n <= 2) {
+        return Err(Error::Timeout(TimeoutError));
+    }
     match url {
-        "flaky" if n <= 2 => Err(FetchError::Timeout),
-        "slow" => Err(FetchError::Timeout),
-        "refused" => Err(FetchError::Connection("connection refused".into())),
-        "broken" => Err(FetchError::Other("malformed response".into())),
-        _ => Ok(format!("{{'url': '{url}', 'status': 'ok'}}")),
+        "refused" => Err(Error::Connection("connection refused")),
+        "broken" => Err(Error::Value("malformed response")),
+        _ => Ok(py::dict(&[("url", &url), ("status", &"ok")])),
     }
 }
 
-fn calls(url: &str) -> u32 {
-    CALLS.lock().unwrap().as_ref().and_then(|c| c.get(url).copied()).unwrap_or(0)
-}
-
 /// Fetch with retry on failure.
-async fn fetch_with_retry(url: &str, max_retries: u32) -> Result<String, FetchError> {
+async fn fetch_with_retry(url: &'static str, max_retries: u32) -> Result<String, Error> {
     for attempt in 0..max_retries {
         match fetch_data(url).await {
             Ok(result) => return Ok(result),
-            Err(FetchError::Timeout) => {
+            Err(Error::Timeout(t)) => {
                 if attempt == max_retries - 1 {
-                    return Err(FetchError::Timeout);
+                    return Err(Error::Timeout(t));
                 }
-                weft::time::sleep(Duration::from_millis(2u64.pow(attempt))).await?;
-                // Exponential backoff
+                let backoff = f64::from(2u32.pow(attempt)) / 100.0;
+                weft::time::sleep(Duration::from_secs_f64(backoff)).await?; // Exponential backoff
             }
             Err(e) => return Err(e),
         }
     }
-    Err(FetchError::Other("Max retries exceeded".into()))
+    unreachable!("Max retries exceeded")
 }
 
 /// Handle multiple error types.
-async fn robust_fetch(url: &str) -> Result<String, FetchError> {
+async fn robust_fetch(url: &'static str) -> Result<String, Error> {
     match fetch_data(url).await {
         Ok(result) => Ok(result),
-        Err(FetchError::Timeout) => Ok("{'error': 'timeout'}".into()),
-        Err(FetchError::Connection(e)) => Ok(format!("{{'error': 'connection: {e}'}}")),
-        Err(FetchError::Cancelled(c)) => Err(FetchError::Cancelled(c)),
+        Err(Error::Timeout(_)) => Ok(py::dict(&[("error", &"timeout")])),
+        Err(Error::Connection(e)) => Ok(py::dict(&[("error", &format!("connection: {e}"))])),
+        Err(e @ Error::Cancelled(_)) => Err(e),
         Err(e) => {
             // Log unexpected errors
-            println!("ERROR:root:Unexpected error: {e}");
+            LOGGER.error(&format!("Unexpected error: {e}"));
             Err(e)
         }
     }
 }
 
+async fn main_() -> Result<(), Error> {
+    for url in ["flaky", "slow"] {
+        match fetch_with_retry(url, 3).await {
+            Ok(r) => println!("fetch_with_retry({url}): {r} after {} attempts", calls(url)),
+            Err(Error::Timeout(_)) => {
+                println!("fetch_with_retry({url}): raised TimeoutError after {} attempts", calls(url))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for url in ["slow", "refused", "broken"] {
+        match robust_fetch(url).await {
+            Ok(r) => println!("robust_fetch({url}): {r}"),
+            Err(Error::Value(e)) => println!("robust_fetch({url}): raised ValueError: {e}"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn main() {
-    weft::run(async {
-        for url in ["flaky", "slow"] {
-            match fetch_with_retry(url, 3).await {
-                Ok(r) => println!("fetch_with_retry({url}): {r} after {} attempts", calls(url)),
-                Err(e) => println!("fetch_with_retry({url}): raised {e} after {} attempts", calls(url)),
-            }
-        }
-        for url in ["slow", "refused", "broken"] {
-            match robust_fetch(url).await {
-                Ok(r) => println!("robust_fetch({url}): {r}"),
-                Err(e) => println!("robust_fetch({url}): raised {e}"),
-            }
-        }
-    });
+    weft::run(main_()).unwrap_or_else(|e| panic!("{e}"));
 }

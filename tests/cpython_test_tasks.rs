@@ -1,7 +1,6 @@
 //! Ports of CPython 3.13's Lib/test/test_asyncio/test_tasks.py, one test per case
 //! (`cpython_test_tasks_<case>`). docs/conformance/test_tasks.md lists every case of the
-//! file with its status; the cases weft does not pass yet are in
-//! `cpython_test_tasks_pending.rs`.
+//! file with its status.
 //!
 //! How asyncio's objects map onto weft's:
 //!
@@ -672,6 +671,28 @@ fn cpython_test_tasks_test_wait_first_completed() {
         about(start, 100);
         for (_, t) in pending {
             t.abort();
+        }
+    })
+}
+
+/// asyncio returns both tasks done: `a`'s completion callback takes a turn, the waiter's
+/// wake-up another, and `b`, one step behind `a`, finishes in between.
+#[test]
+fn cpython_test_tasks_test_wait_really_done() {
+    run(|| async {
+        let a = spawn(async { yield_now().await });
+        let b = spawn(async {
+            yield_now().await?;
+            yield_now().await
+        });
+        let task = spawn(wait(vec![b, a], ReturnWhen::FirstCompleted, None));
+        let (done, pending) = task.await.unwrap().unwrap();
+        let mut indices: Vec<usize> = done.iter().map(|f| f.index).collect();
+        indices.sort();
+        assert_eq!(indices, [0, 1], "done = {{a, b}}; pending has {}", pending.len());
+        assert!(pending.is_empty());
+        for f in &done {
+            assert!(matches!(f.result, Ok(Ok(()))), "{:?}", f.result); // a.result(), b.result() are None
         }
     })
 }

@@ -39,6 +39,19 @@ async fn a_test_within_its_timeout_passes() {
     assert!(ran.load(Ordering::SeqCst));
 }
 
+/// A paused clock: an hour of sleeps takes no wall-clock time, and time moves only as
+/// far as the sleeps need (auto-advance when every task is idle).
+#[weft::test(start_paused = true, timeout = "60s")]
+async fn a_paused_test_sleeps_an_hour_in_no_time() {
+    let wall = std::time::Instant::now();
+    let start = weft::time::now();
+    weft::time::sleep(std::time::Duration::from_secs(3600)).await.unwrap();
+    let slept = weft::time::now() - start;
+    assert!(slept >= std::time::Duration::from_secs(3600), "{slept:?}");
+    assert!(slept < std::time::Duration::from_secs(3601), "the clock jumped past the deadline: {slept:?}");
+    assert!(wall.elapsed() < std::time::Duration::from_secs(30), "the hour passed on the test clock");
+}
+
 mod main_attribute {
     // `#[weft::main]` on a function not named main: it becomes a plain fn that runs its
     // body on a multi-thread runtime with `weft::run`'s semantics.

@@ -56,7 +56,10 @@ fn echo(ctx: &Ctx) -> Outcome {
     let p99 = Outcome {
         weft: tail(&weft_p99, outcome.weft.len()),
         tokio: tail(&tokio_p99, outcome.tokio.len()),
+        weft_cpu: Vec::new(),
+        tokio_cpu: Vec::new(),
         unit: Unit::Nanos,
+        items: 1,
     };
     crate::report_extra("net/echo_p99", &p99);
     outcome

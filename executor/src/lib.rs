@@ -251,7 +251,9 @@ fn task_is_root(t: &TaskRef) -> bool {
 
 /// asyncio's `run`: builds a multi-thread runtime, runs `future` as the main task, then
 /// cancels every task still alive, waits for them to finish (their cleanup may await),
-/// and shuts the runtime down.
+/// and shuts the runtime down. As in asyncio, the cancelling starts one turn after
+/// `future` returned: a task it spawned in its last step runs that turn first (on the
+/// current-thread runtime, see [`run_on`]; the multi-thread one promises no order).
 ///
 /// **Ctrl-C**, as `asyncio.run` since Python 3.11: on the process's main thread, the
 /// first `SIGINT` cancels the main task (its groups unwind and its cleanup runs; `run`
@@ -306,6 +308,18 @@ pub fn run_on<F: Future>(rt: &Runtime, future: F) -> Result<F::Output, EnterErro
         let out = run_main(future, rt.ctrl_c).await;
         #[cfg(not(unix))]
         let out = future.await;
+        // asyncio stops the loop from main's done callback, one turn after main returned:
+        // tasks already ready then (one that main created in its last step) run their
+        // step first. Not a checkpoint: main has returned.
+        let mut turned = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::replace(&mut turned, true) {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
         // Cancel what is left, as asyncio.run does, and wait for it to finish.
         let handle = context::handle().expect("inside the runtime");
         for t in all_tasks() {

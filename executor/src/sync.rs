@@ -14,6 +14,17 @@ pub(crate) use loom::{
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
 
+/// A sequentially consistent fence (loom's under `--cfg loom`): the two halves of a
+/// handshake on two different atomics each fence between their write and their read, so
+/// that at least one of them sees the other's write.
+#[inline]
+pub(crate) fn fence_seq_cst() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+    #[cfg(not(loom))]
+    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+}
+
 /// `std::cell::UnsafeCell` with loom's closure-based access API, so that the ring's code
 /// reads the same under both.
 #[cfg(not(loom))]

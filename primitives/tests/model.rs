@@ -330,7 +330,9 @@ fn model_bounded_semaphore() {
 // Queue
 
 /// The reference: the buffer, waiting getters and putters in arrival order, what each
-/// was handed, and the counts asyncio's queue keeps.
+/// was handed, and the counts asyncio's queue keeps. A FIFO getter is handed the item
+/// itself; a LIFO getter a claim on the buffer, and it takes the newest item when it is
+/// polled, as asyncio's woken getter calls `_get()` when it runs.
 #[derive(Debug, Default)]
 struct QueueModel {
     lifo: bool,
@@ -339,6 +341,8 @@ struct QueueModel {
     getters: VecDeque<usize>,
     /// Getters handed an item (`Some`) or the shutdown (`None`), not yet collected.
     got: BTreeMap<usize, Option<u64>>,
+    /// LIFO getters handed a claim, not yet collected: as many buffered items are theirs.
+    claims: std::collections::BTreeSet<usize>,
     putters: VecDeque<usize>,
     /// Putters handed a reserved slot (`true`) or the shutdown (`false`).
     slot: BTreeMap<usize, bool>,
@@ -359,15 +363,34 @@ impl QueueModel {
     fn pop(&mut self) -> Option<u64> {
         if self.lifo { self.buf.pop_back() } else { self.buf.pop_front() }
     }
+    /// Buffered items no claim stands for: what `get_nowait` can take, and `qsize()`.
+    fn available(&self) -> usize {
+        self.buf.len() - self.claims.len()
+    }
     /// An item goes to the first waiting getter, or into the buffer (at the oldest end if
-    /// it is one a getter gave back).
+    /// it is one a getter gave back). LIFO: into the buffer, and the first waiting getter
+    /// gets a claim.
     fn place(&mut self, item: u64, oldest: bool) {
-        if let Some(g) = self.getters.pop_front() {
+        if self.lifo {
+            if oldest {
+                self.buf.push_front(item);
+            } else {
+                self.buf.push_back(item);
+            }
+            self.claim_for_getter();
+        } else if let Some(g) = self.getters.pop_front() {
             self.got.insert(g, Some(item));
         } else if oldest {
             self.buf.push_front(item);
         } else {
             self.buf.push_back(item);
+        }
+    }
+    fn claim_for_getter(&mut self) {
+        if self.available() > 0 {
+            if let Some(g) = self.getters.pop_front() {
+                self.claims.insert(g);
+            }
         }
     }
     fn grant_putters(&mut self) {
@@ -388,14 +411,12 @@ impl QueueModel {
         Ok(())
     }
     fn try_get(&mut self) -> Result<u64, &'static str> {
-        match self.pop() {
-            Some(item) => {
-                self.grant_putters();
-                Ok(item)
-            }
-            None if self.shutdown => Err("shutdown"),
-            None => Err("empty"),
+        if self.available() == 0 {
+            return Err(if self.shutdown { "shutdown" } else { "empty" });
         }
+        let item = self.pop().expect("an unclaimed item");
+        self.grant_putters();
+        Ok(item)
     }
     fn shutdown(&mut self, immediate: bool) -> Vec<u64> {
         self.shutdown = true;
@@ -406,6 +427,10 @@ impl QueueModel {
             }
             for v in self.got.values_mut() {
                 removed.extend(v.take());
+            }
+            // Claims are revoked: their items were buffered, removed above.
+            for g in std::mem::take(&mut self.claims) {
+                self.got.insert(g, None);
             }
             self.unfinished = self.unfinished.saturating_sub(removed.len());
         }
@@ -513,20 +538,32 @@ fn queue_case<O: Order<Item> + Debug>(lifo: bool, rng: &mut Rng, log: &mut Vec<S
                 let Some(id) = rng.key_of(&gets) else { continue };
                 let r = poll(gets.get_mut(&id).unwrap().as_mut());
                 log.push(format!("poll get #{id} -> {r:?}"));
-                match (r, model.got.get(&id).copied()) {
-                    (Poll::Pending, None) => {}
-                    (Poll::Ready(Ok(Item(i))), Some(Some(m))) => {
-                        assert_eq!(i, m);
-                        model.got.remove(&id);
-                        model.grant_putters();
-                        gets.remove(&id);
-                        ended.push(i);
+                if model.claims.remove(&id) {
+                    // A claim: the newest item now.
+                    let m = model.pop().expect("a claimed item is buffered");
+                    model.grant_putters();
+                    match r {
+                        Poll::Ready(Ok(Item(i))) => assert_eq!(i, m, "claim; {model:?}"),
+                        r => panic!("poll get #{id} with a claim: {r:?}; {model:?}"),
                     }
-                    (Poll::Ready(Err(GetError::ShutDown)), Some(None)) => {
-                        model.got.remove(&id);
-                        gets.remove(&id);
+                    gets.remove(&id);
+                    ended.push(m);
+                } else {
+                    match (r, model.got.get(&id).copied()) {
+                        (Poll::Pending, None) => {}
+                        (Poll::Ready(Ok(Item(i))), Some(Some(m))) => {
+                            assert_eq!(i, m);
+                            model.got.remove(&id);
+                            model.grant_putters();
+                            gets.remove(&id);
+                            ended.push(i);
+                        }
+                        (Poll::Ready(Err(GetError::ShutDown)), Some(None)) => {
+                            model.got.remove(&id);
+                            gets.remove(&id);
+                        }
+                        (r, m) => panic!("poll get #{id}: {r:?} vs model {m:?}; {model:?}"),
                     }
-                    (r, m) => panic!("poll get #{id}: {r:?} vs model {m:?}; {model:?}"),
                 }
             }
             6 => {
@@ -557,6 +594,8 @@ fn queue_case<O: Order<Item> + Debug>(lifo: bool, rng: &mut Rng, log: &mut Vec<S
                 drop(gets.remove(&id));
                 if let Some(i) = model.getters.iter().position(|&g| g == id) {
                     model.getters.remove(i);
+                } else if model.claims.remove(&id) {
+                    model.claim_for_getter(); // the claim goes to the next getter
                 } else if let Some(Some(item)) = model.got.remove(&id) {
                     model.place(item, true); // handed back, to the next getter or the front
                 }
@@ -594,7 +633,7 @@ fn queue_case<O: Order<Item> + Debug>(lifo: bool, rng: &mut Rng, log: &mut Vec<S
                 ended.extend(model.shutdown(immediate));
             }
         }
-        assert_eq!(q.qsize(), model.buf.len(), "qsize; {model:?}");
+        assert_eq!(q.qsize(), model.available(), "qsize; {model:?}");
         assert_eq!(q.full(), model.full(), "full; {model:?}");
         assert_eq!(q.waiters(), (model.getters.len(), model.putters.len()), "waiters; {model:?}");
         assert_eq!(q.unfinished_tasks(), model.unfinished, "unfinished; {model:?}");

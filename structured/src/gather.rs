@@ -2,15 +2,24 @@
 //!
 //! * [`gather`] takes a `Vec` of futures of one type; [`gather!`](crate::gather!) takes
 //!   futures of different output types and returns a tuple.
-//! * The first child error is returned at once (the other children run on, as in
-//!   asyncio); a child that ended cancelled makes the gather return a cancellation.
+//! * The futures become tasks when `gather` is called, in argument order (asyncio wraps
+//!   them with `ensure_future` at the call): they start in the next turn whether or not
+//!   the gather is awaited yet. (Called outside a task, `gather` spawns them when it is
+//!   first polled.)
+//! * The first child to fail *in time* is reported at once (of children failing in the
+//!   same turn, the one whose step ran first); the other children run on, as in asyncio.
+//!   A child that ended cancelled makes the gather return a cancellation.
+//! * The awaiting task resumes two turns after the child that decided the result
+//!   finished, as asyncio's (the child's done callback, then the wake-up; see `done.rs`).
 //! * [`gather_settled`] is `return_exceptions=True`: it waits for all, and returns
 //!   every child's join result.
 //! * Cancelling the task that awaits a gather cancels every child; the gather waits for
 //!   them to finish and returns the cancellation.
 
 use crate::await_task::{Joined, poll_join};
+use crate::done::{DoneOrder, Hops};
 use std::any::Any;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -20,7 +29,8 @@ use std::task::{Context, Poll, ready};
 use weft_executor::{Cancelled, JoinError, Task};
 
 /// asyncio's `gather(*aws)` for futures of one type: `Ok` of every value in order, or
-/// the first error.
+/// the first error to happen. The futures are spawned now, in order (see the
+/// [module docs](self)).
 ///
 /// # Panics
 ///
@@ -47,6 +57,7 @@ where
     Gather {
         results: futures.iter().map(|_| None).collect(),
         children: Children::new(futures),
+        decided: None,
         _error: PhantomData,
     }
 }
@@ -56,6 +67,9 @@ where
 pub struct Gather<F, T, E> {
     children: Children<F, Result<T, E>>,
     results: Vec<Option<T>>,
+    /// The result, once decided (returned after the turn asyncio's callback takes), or the
+    /// message of a child's panic.
+    decided: Option<Result<Result<Vec<T>, E>, String>>,
     _error: PhantomData<fn() -> E>,
 }
 
@@ -67,19 +81,38 @@ impl<F, T, E> fmt::Debug for Gather<F, T, E> {
     }
 }
 
-/// What both gathers share: the children, spawned as tasks at the first poll and joined in
-/// argument order, and the cancellation of the task that awaits them, which cancels every
-/// child and waits until all of them have ended.
+/// What both gathers share: the children, spawned as tasks when the gather is made; their
+/// completions, in the order they happened (each child's task records its own end, as a
+/// done callback would: see `done.rs`); the turn the awaiting task still owes asyncio
+/// once the result is decided; and the cancellation of the task that awaits them, which
+/// cancels every child and waits until all of them have ended.
 struct Children<F, O> {
     state: ChildrenState<F, O>,
+    order: DoneOrder,
+    /// Completions taken from `order`, not yet joined.
+    taken: VecDeque<usize>,
+    /// Children not finished yet.
+    live: usize,
+    /// The awaiting task has waited for a completion (returned `Pending`).
+    waited: bool,
+    hops: Hops,
     /// The awaiting task's cancellation, once it came: the children are being cancelled.
     cancelled: Option<Cancelled>,
 }
 
 enum ChildrenState<F, O> {
+    /// Made outside a task: spawned at the first poll.
     New(Vec<F>),
     Running(Vec<Option<Task<O>>>),
     Done,
+}
+
+impl<F, O> Drop for Children<F, O> {
+    fn drop(&mut self) {
+        // A gather dropped before it returned leaves its children running (they are
+        // tasks, as in asyncio); their ends need not wake the task that dropped it.
+        self.order.close();
+    }
 }
 
 /// How polling the children ended.
@@ -98,40 +131,77 @@ where
     F::Output: Send + 'static,
 {
     fn new(futures: Vec<F>) -> Self {
-        Children { state: ChildrenState::New(futures), cancelled: None }
+        let order = DoneOrder::new(futures.len());
+        let live = futures.len();
+        let mut children = Children {
+            state: ChildrenState::New(futures),
+            order,
+            taken: VecDeque::new(),
+            live,
+            waited: false,
+            hops: Hops::default(),
+            cancelled: None,
+        };
+        if weft_executor::current_task().is_some() {
+            children.spawn();
+        }
+        children
     }
 
-    /// Spawns the children at the first call; then polls each unfinished one and hands
-    /// every child that finished to `on_done`, with its index and whether the gather is
-    /// being cancelled. `on_done` may stop the gather (the remaining children run on, as
-    /// in asyncio).
+    /// Makes every future a task, in argument order; each records its end in `order`.
+    fn spawn(&mut self) {
+        if !matches!(self.state, ChildrenState::New(_)) {
+            return;
+        }
+        let ChildrenState::New(futs) = std::mem::replace(&mut self.state, ChildrenState::Done) else {
+            unreachable!()
+        };
+        let tasks = futs
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mark = self.order.mark(i);
+                Some(weft_executor::spawn(async move {
+                    let _mark = mark; // dropped when the future ends, however it ends
+                    f.await
+                }))
+            })
+            .collect();
+        self.state = ChildrenState::Running(tasks);
+    }
+
+    /// Hands every child that finished since the last call to `on_done`, in the order they
+    /// finished, with its index and whether the gather is being cancelled. `on_done` may
+    /// stop the gather (the remaining children run on, as in asyncio).
     fn poll<B>(
         &mut self,
         cx: &mut Context<'_>,
         mut on_done: impl FnMut(usize, Result<F::Output, JoinError>, bool) -> ControlFlow<B>,
     ) -> Poll<Round<B>> {
-        if let ChildrenState::New(_) = self.state {
-            let ChildrenState::New(futs) = std::mem::replace(&mut self.state, ChildrenState::Done) else {
-                unreachable!()
-            };
-            self.state =
-                ChildrenState::Running(futs.into_iter().map(|f| Some(weft_executor::spawn(f))).collect());
-        }
+        self.spawn();
         let ChildrenState::Running(tasks) = &mut self.state else {
             panic!("weft: a gather was polled after it completed")
         };
-        let mut pending = 0;
+        self.order.take(cx.waker(), &mut self.taken);
+        let was_cancelled = self.cancelled.is_some();
         let mut stopped = None;
-        for (i, slot) in tasks.iter_mut().enumerate() {
-            let Some(task) = slot else { continue };
+        while let Some(i) = self.taken.pop_front() {
+            let Some(task) = tasks[i].as_mut() else { continue };
             match poll_join(task, cx) {
-                Poll::Pending => pending += 1,
+                Poll::Pending => {
+                    // Its end is recorded but its output not yet published (another
+                    // thread), or the budget ran out: its handle wakes us.
+                    self.taken.push_front(i);
+                    break;
+                }
                 Poll::Ready(Joined::WaiterCancelled(c)) => {
-                    pending += 1;
+                    self.taken.push_front(i);
                     self.cancelled.get_or_insert(c);
+                    break;
                 }
                 Poll::Ready(Joined::Done(r)) => {
-                    *slot = None;
+                    tasks[i] = None;
+                    self.live -= 1;
                     if let ControlFlow::Break(b) = on_done(i, r, self.cancelled.is_some()) {
                         stopped = Some(b);
                         break;
@@ -139,21 +209,44 @@ where
                 }
             }
         }
-        if let Some(b) = stopped {
-            self.state = ChildrenState::Done;
-            return Poll::Ready(Round::Stopped(b));
-        }
-        if pending > 0 {
-            if let Some(c) = &self.cancelled {
-                // asyncio's gather passes the message of its own cancellation on.
-                for t in tasks.iter().flatten() {
-                    t.cancel(c.message());
+        let round = match stopped {
+            Some(b) => Round::Stopped(b),
+            None if self.live == 0 => match self.cancelled.take() {
+                Some(c) => Round::Cancelled(c),
+                None => Round::AllDone,
+            },
+            None => {
+                // Waiting is a checkpoint: the awaiting task's cancellation cancels every
+                // child, once, and the gather waits for them.
+                if self.cancelled.is_none() {
+                    if let Err(c) = weft_executor::cancel::check() {
+                        self.cancelled = Some(c);
+                    }
                 }
+                if let Some(c) = self.cancelled.as_ref().filter(|_| !was_cancelled) {
+                    // asyncio's gather passes the message of its own cancellation on.
+                    for t in tasks.iter().flatten() {
+                        t.cancel(c.message());
+                    }
+                }
+                self.waited = true;
+                return Poll::Pending;
             }
-            return Poll::Pending;
-        }
+        };
         self.state = ChildrenState::Done;
-        Poll::Ready(self.cancelled.take().map_or(Round::AllDone, Round::Cancelled))
+        Poll::Ready(round)
+    }
+
+    /// After a round that decided the result: the turns the awaiting task still owes
+    /// asyncio. A completion it waited for was seen in the turn where asyncio runs the
+    /// child's done callback; the awaiting task resumes in the next. A result already
+    /// decided when the gather is first awaited is returned at once (asyncio's gather
+    /// future was done then).
+    fn hop(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.hops.owing() {
+            self.hops.owe(u8::from(self.waited));
+        }
+        self.hops.poll(cx)
     }
 }
 
@@ -173,30 +266,38 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let results = &mut this.results;
-        let round = this.children.poll(cx, |i, r, cancelling| match r {
-            Ok(Ok(v)) => {
-                results[i] = Some(v);
-                ControlFlow::Continue(())
-            }
-            // While cancelling, wait for everyone; errors are dropped.
-            _ if cancelling => ControlFlow::Continue(()),
-            Ok(Err(e)) => ControlFlow::Break(Stop::Failed(e)),
-            Err(JoinError::Panicked(p)) => ControlFlow::Break(Stop::Panicked(p.message().to_string())),
-            Err(JoinError::Cancelled(c)) => {
-                // A child ended cancelled: gather raises its CancelledError in the waiter.
-                ControlFlow::Break(Stop::Failed(E::from(c.redeliver())))
-            }
-            Err(e) => unreachable!("a gathered task is joined once: {e}"),
-        });
-        Poll::Ready(match ready!(round) {
-            Round::AllDone => {
-                Ok(results.iter_mut().map(|r| r.take().expect("every child gave a value")).collect())
-            }
-            Round::Cancelled(c) => Err(E::from(c)),
-            Round::Stopped(Stop::Failed(e)) => Err(e),
-            Round::Stopped(Stop::Panicked(message)) => std::panic::resume_unwind(Box::new(message)),
-        })
+        if this.decided.is_none() {
+            let results = &mut this.results;
+            let round = ready!(this.children.poll(cx, |i, r, cancelling| match r {
+                Ok(Ok(v)) => {
+                    results[i] = Some(v);
+                    ControlFlow::Continue(())
+                }
+                // While cancelling, wait for everyone; errors are dropped.
+                _ if cancelling => ControlFlow::Continue(()),
+                Ok(Err(e)) => ControlFlow::Break(Stop::Failed(e)),
+                Err(JoinError::Panicked(p)) => ControlFlow::Break(Stop::Panicked(p.message().to_string())),
+                Err(JoinError::Cancelled(c)) => {
+                    // A child ended cancelled: gather raises its CancelledError in the waiter.
+                    ControlFlow::Break(Stop::Failed(E::from(c.redeliver())))
+                }
+                Err(e) => unreachable!("a gathered task is joined once: {e}"),
+            }));
+            this.decided = Some(match round {
+                Round::AllDone => {
+                    Ok(Ok(results.iter_mut().map(|r| r.take().expect("every child gave a value")).collect()))
+                }
+                // The awaiting task was cancelled: it resumes with its cancellation.
+                Round::Cancelled(c) => return Poll::Ready(Err(E::from(c))),
+                Round::Stopped(Stop::Failed(e)) => Ok(Err(e)),
+                Round::Stopped(Stop::Panicked(message)) => Err(message),
+            });
+        }
+        ready!(this.children.hop(cx));
+        match this.decided.take().expect("decided") {
+            Ok(out) => Poll::Ready(out),
+            Err(message) => std::panic::resume_unwind(Box::new(message)),
+        }
     }
 }
 
@@ -219,7 +320,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    GatherSettled { results: futures.iter().map(|_| None).collect(), children: Children::new(futures) }
+    GatherSettled {
+        results: futures.iter().map(|_| None).collect(),
+        children: Children::new(futures),
+        done: false,
+    }
 }
 
 /// Future returned by [`gather_settled`].
@@ -227,6 +332,9 @@ where
 pub struct GatherSettled<F: Future> {
     children: Children<F, F::Output>,
     results: Vec<Option<Result<F::Output, JoinError>>>,
+    /// Every child has finished: the result is returned after the turn asyncio's
+    /// callback takes.
+    done: bool,
 }
 
 impl<F: Future> Unpin for GatherSettled<F> {}
@@ -246,19 +354,21 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let results = &mut this.results;
-        let round = this.children.poll(cx, |i, r, _| {
-            // Results are data here (asyncio's `return_exceptions=True`): a child's
-            // cancellation stays a record, not delivered to the gathering task.
-            results[i] = Some(r);
-            ControlFlow::<()>::Continue(())
-        });
-        Poll::Ready(match ready!(round) {
-            Round::AllDone | Round::Stopped(()) => {
-                Ok(results.iter_mut().map(|r| r.take().expect("settled")).collect())
+        if !this.done {
+            let results = &mut this.results;
+            let round = ready!(this.children.poll(cx, |i, r, _| {
+                // Results are data here (asyncio's `return_exceptions=True`): a child's
+                // cancellation stays a record, not delivered to the gathering task.
+                results[i] = Some(r);
+                ControlFlow::<()>::Continue(())
+            }));
+            if let Round::Cancelled(c) = round {
+                return Poll::Ready(Err(c));
             }
-            Round::Cancelled(c) => Err(c),
-        })
+            this.done = true;
+        }
+        ready!(this.children.hop(cx));
+        Poll::Ready(Ok(this.results.iter_mut().map(|r| r.take().expect("settled")).collect()))
     }
 }
 
@@ -339,6 +449,7 @@ pub mod __private {
         E: From<Cancelled> + Send + 'static,
         M: Markers,
     {
+        // `gather` spawns the futures now (see the module docs).
         GatherErased { gather: super::gather(futs), markers: Some(markers) }
     }
 

@@ -46,6 +46,7 @@
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod await_task;
+mod done;
 pub mod gather;
 pub mod group;
 pub mod locals;
@@ -79,7 +80,8 @@ pub use timeout::{
     wait_for, wait_for_secs,
 };
 pub use wait::{
-    AsCompleted, AsCompletedError, Finished, ReturnWhen, Wait, WaitError, WaitSets, as_completed, wait,
+    AsCompleted, AsCompletedError, Finished, Remaining, ReturnWhen, Wait, WaitError, WaitSets, as_completed,
+    wait,
 };
 
 #[allow(dead_code)]

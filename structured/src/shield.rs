@@ -11,6 +11,7 @@
 //! caller waits. `shield` does not wait.
 
 use crate::await_task::{Joined, poll_join};
+use crate::done::Hops;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -49,18 +50,24 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Shield { state: ShieldState::New(fut) }
+    Shield { state: ShieldState::New(fut), waited: false, hops: Hops::default() }
 }
 
 /// The future of [`shield`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shield<F: Future> {
     state: ShieldState<F>,
+    /// The caller waited for the inner task (returned `Pending`).
+    waited: bool,
+    /// The turn asyncio's `_inner_done_callback` takes before the caller resumes.
+    hops: Hops,
 }
 
 enum ShieldState<F: Future> {
     New(F),
     Waiting(Task<F::Output>),
+    /// The inner task finished; its result is returned after the callback's turn.
+    Finished(Result<F::Output, weft_executor::JoinError>),
     Done,
 }
 
@@ -90,28 +97,31 @@ where
             let task = ScopeCore::outside(|| weft_executor::spawn(fut));
             self.state = ShieldState::Waiting(task);
         }
+        if let ShieldState::Finished(_) = &self.state {
+            std::task::ready!(self.hops.poll(cx));
+            let ShieldState::Finished(r) = std::mem::replace(&mut self.state, ShieldState::Done) else {
+                unreachable!()
+            };
+            return Self::finished(r);
+        }
         let ShieldState::Waiting(task) = &mut self.state else {
             panic!("weft: a shield's future was polled after it completed")
         };
         match poll_join(task, cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Joined::Done(Ok(v))) => {
-                self.state = ShieldState::Done;
-                Poll::Ready(Ok(v))
+            Poll::Pending => {
+                self.waited = true;
+                Poll::Pending
             }
-            Poll::Ready(Joined::Done(Err(e))) => {
+            Poll::Ready(Joined::Done(r)) if self.waited => {
+                // asyncio's `_inner_done_callback` runs in this turn and sets the outer
+                // future; the caller resumes in the next.
+                self.state = ShieldState::Finished(r);
+                self.hops.owe(1);
+                self.hops.poll(cx).map(|()| unreachable!("a turn is owed"))
+            }
+            Poll::Ready(Joined::Done(r)) => {
                 self.state = ShieldState::Done;
-                match e {
-                    weft_executor::JoinError::Panicked(p) => {
-                        std::panic::resume_unwind(Box::new(p.message().to_string()))
-                    }
-                    weft_executor::JoinError::Cancelled(c) => {
-                        // The inner task was cancelled by someone else (asyncio: the
-                        // shield's outer future is cancelled too): delivered to the caller.
-                        Poll::Ready(Err(ShieldCancelled { cancelled: c.redeliver(), task: None }))
-                    }
-                    e => unreachable!("a shield's task is joined once: {e}"),
-                }
+                Self::finished(r)
             }
             Poll::Ready(Joined::WaiterCancelled(c)) => {
                 let ShieldState::Waiting(task) = std::mem::replace(&mut self.state, ShieldState::Done) else {
@@ -119,6 +129,28 @@ where
                 };
                 Poll::Ready(Err(ShieldCancelled { cancelled: c, task: Some(task) }))
             }
+        }
+    }
+}
+
+impl<F: Future> Shield<F> {
+    #[allow(clippy::type_complexity)] // the shield's own output type
+    fn finished(
+        r: Result<F::Output, weft_executor::JoinError>,
+    ) -> Poll<Result<F::Output, ShieldCancelled<F::Output>>> {
+        match r {
+            Ok(v) => Poll::Ready(Ok(v)),
+            Err(e) => match e {
+                weft_executor::JoinError::Panicked(p) => {
+                    std::panic::resume_unwind(Box::new(p.message().to_string()))
+                }
+                weft_executor::JoinError::Cancelled(c) => {
+                    // The inner task was cancelled by someone else (asyncio: the shield's
+                    // outer future is cancelled too): delivered to the caller.
+                    Poll::Ready(Err(ShieldCancelled { cancelled: c.redeliver(), task: None }))
+                }
+                e => unreachable!("a shield's task is joined once: {e}"),
+            },
         }
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! A timeout does not cancel anything by itself: when its deadline passes while the body
 //! is waiting, it calls `cancel()` on the task that runs it (asyncio's `Task.cancel`),
-//! exactly once, and notes that it did. The body sees `Err(Cancelled)` at its checkpoint
+//! exactly once, and notes that it did. As in asyncio, that call is made by a timer
+//! callback ([`weft::time::Timer`](weft_executor::time::Timer), asyncio's `call_at`), in
+//! deadline order among the timers due in the same turn: the task is then woken like the
+//! task of any other timer due then, and the body's cleanup runs in its next step, before
+//! the task of a later timer resumes. The body sees `Err(Cancelled)` at its checkpoint
 //! and propagates it with `?`. When the body ends, the timeout calls `uncancel()`: if no
 //! other cancel request is left over from *after* the timeout was entered, the
 //! cancellation was the timeout's own, and it becomes a [`TimeoutError`]. Otherwise
@@ -36,17 +40,16 @@
 //! # });
 //! ```
 
-use crate::timer::QuietTimer;
 use parking_lot::Mutex;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use weft_executor::cancel::Watch;
-use weft_executor::time::InvalidDuration;
+use weft_executor::time::{InvalidDuration, Timer};
 use weft_executor::{Cancelled, TaskRef};
 
 /// The deadline of a timeout passed while its body was waiting: asyncio's `TimeoutError`.
@@ -174,7 +177,7 @@ struct Shared {
     /// first poll, inside the task.
     claimed: bool,
     when: Option<Instant>,
-    /// The task running the body (set on entry).
+    /// The task running the body (set when the body first waits).
     task: Option<TaskRef>,
     /// `task.cancelling()` when the timeout was entered.
     cancelling: u32,
@@ -183,6 +186,95 @@ struct Shared {
 impl Shared {
     fn new(when: Option<Instant>) -> Shared {
         Shared { state: State::Created, claimed: false, when, task: None, cancelling: 0 }
+    }
+
+    /// asyncio's `_on_timeout`: one cancel request on the task running the body.
+    fn fire(&mut self) {
+        self.state = State::Expiring;
+        if let Some(t) = &self.task {
+            t.cancel(None);
+        }
+    }
+}
+
+/// The deadline's callback (asyncio's `_timeout_handler`): set once the body waits with
+/// its deadline ahead, so it only exists beside the shared state (`Core`), never in the
+/// state a ready body keeps inline.
+#[derive(Default)]
+struct Alarm {
+    timer: Option<Timer>,
+    /// The deadline `timer` fires at.
+    armed: Option<Instant>,
+}
+
+impl Alarm {
+    /// Cancels the callback.
+    fn disarm(&mut self) {
+        self.armed = None;
+        if let Some(t) = self.timer.take() {
+            t.cancel();
+        }
+    }
+}
+
+/// A timeout's state when a handle or a timer shares it, and the callback of its
+/// deadline's timer.
+struct Core {
+    locked: Mutex<Locked>,
+}
+
+struct Locked {
+    s: Shared,
+    alarm: Alarm,
+}
+
+impl Core {
+    fn new(s: Shared) -> Arc<Core> {
+        Arc::new(Core { locked: Mutex::new(Locked { s, alarm: Alarm::default() }) })
+    }
+
+    /// Sets the deadline's callback for `when` (asyncio's `call_at(when, _on_timeout)`):
+    /// moves the timer if there is one, registers it otherwise.
+    fn arm(self: &Arc<Self>, when: Instant) {
+        let mut l = self.locked.lock();
+        let Locked { s, alarm } = &mut *l;
+        if s.state != State::Entered || s.when != Some(when) || alarm.armed == Some(when) {
+            return;
+        }
+        if let Some(t) = &alarm.timer {
+            if t.reset(when) {
+                alarm.armed = Some(when);
+                return;
+            }
+            alarm.timer = None; // it fired for the old deadline: its call is ignored
+        }
+        alarm.timer = Timer::register(when, Waker::from(self.clone()));
+        alarm.armed = alarm.timer.is_some().then_some(when);
+    }
+}
+
+/// The timer's callback: asyncio's `_on_timeout`, in the turn the deadline is due.
+impl Wake for Core {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut l = self.locked.lock();
+        let Locked { s, alarm } = &mut *l;
+        let due = s.state == State::Entered
+            && alarm.armed.is_some()
+            && alarm.armed == s.when
+            // A timer that fired for a deadline since moved later (its `reset` came too
+            // late) is ignored, as asyncio cancels the old handle.
+            && s.when.is_some_and(|w| weft_executor::time::now() >= w);
+        if due {
+            *alarm = Alarm::default(); // it fired
+            // Under the lock, so that the body's exit sees the request counted (it takes
+            // it back with `uncancel`). `cancel` only schedules the task: it takes no lock
+            // of this timeout's.
+            s.fire();
+        }
     }
 }
 
@@ -210,12 +302,13 @@ impl Shared {
 /// ```
 #[derive(Clone)]
 pub struct Timeout {
-    shared: Arc<Mutex<Shared>>,
+    core: Arc<Core>,
 }
 
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.shared.lock();
+        let l = self.core.locked.lock();
+        let s = &l.s;
         f.debug_struct("Timeout").field("state", &s.state).field("when", &s.when).finish()
     }
 }
@@ -228,15 +321,7 @@ impl Timeout {
     /// assert_eq!(t.when(), None);
     /// ```
     pub fn at(when: Option<Instant>) -> Timeout {
-        Timeout {
-            shared: Arc::new(Mutex::new(Shared {
-                state: State::Created,
-                claimed: false,
-                when,
-                task: None,
-                cancelling: 0,
-            })),
-        }
+        Timeout { core: Core::new(Shared::new(when)) }
     }
 
     /// A timeout `delay` from now (`None`: never).
@@ -268,7 +353,7 @@ impl Timeout {
     /// assert_eq!(weft::Timeout::at(None).when(), None);
     /// ```
     pub fn when(&self) -> Option<Instant> {
-        self.shared.lock().when
+        self.core.locked.lock().s.when
     }
 
     /// Whether the deadline passed while the body was running (asyncio's `expired()`).
@@ -277,7 +362,7 @@ impl Timeout {
     /// assert!(!weft::Timeout::at(None).expired());
     /// ```
     pub fn expired(&self) -> bool {
-        matches!(self.shared.lock().state, State::Expiring | State::Expired)
+        matches!(self.core.locked.lock().s.state, State::Expiring | State::Expired)
     }
 
     /// Moves the deadline (`None` disables it). A deadline that already passed fires at
@@ -289,7 +374,8 @@ impl Timeout {
     /// assert_eq!(t.reschedule(None), Err(TimeoutStateError::NotEntered));
     /// ```
     pub fn reschedule(&self, when: Option<Instant>) -> Result<(), TimeoutStateError> {
-        let mut s = self.shared.lock();
+        let mut l = self.core.locked.lock();
+        let Locked { s, alarm } = &mut *l;
         match s.state {
             State::Entered => {}
             State::Created => return Err(TimeoutStateError::NotEntered),
@@ -298,11 +384,16 @@ impl Timeout {
             State::Exited => return Err(TimeoutStateError::Finished),
         }
         s.when = when;
-        // The running future re-arms its timer at its next poll; make sure there is one.
-        if let Some(t) = &s.task {
-            let me = weft_executor::current_task();
-            if me.as_ref() != Some(t) {
-                t.wake();
+        // From the body's own task (or before the body first waited), the running future
+        // sets the timer after the body's step, as asyncio's `reschedule` does from
+        // inside the block. From anywhere else, the timer is moved now.
+        let elsewhere = s.task.as_ref().is_some_and(|t| weft_executor::current_task().as_ref() != Some(t));
+        match when {
+            _ if !elsewhere => {}
+            None => alarm.disarm(),
+            Some(w) => {
+                drop(l);
+                self.core.arm(w);
             }
         }
         Ok(())
@@ -325,17 +416,17 @@ impl Timeout {
         F: Future<Output = Result<T, E>>,
         E: From<TimeoutError>,
     {
-        let mut s = self.shared.lock();
+        let mut l = self.core.locked.lock();
+        let s = &mut l.s;
         if s.claimed {
             return Err(TimeoutStateError::AlreadyEntered);
         }
         s.claimed = true;
-        drop(s);
+        drop(l);
         Ok(TimeoutFuture {
             body,
             shared: Some(self.clone()),
             inline: Shared::new(None),
-            timer: None,
             started: false,
             watch: None,
         })
@@ -391,7 +482,7 @@ where
 {
     let mut inline = Shared::new(Some(deadline));
     inline.claimed = true;
-    TimeoutFuture { body, shared: None, inline, timer: None, started: false, watch: None }
+    TimeoutFuture { body, shared: None, inline, started: false, watch: None }
 }
 
 /// asyncio's `wait_for(aw, timeout)` (CPython 3.13): [`timeout`] around `fut`, except
@@ -490,7 +581,6 @@ pub struct TimeoutFuture<F> {
     /// state (the common `timeout(d, fut)` allocates nothing until it must wait).
     shared: Option<Timeout>,
     inline: Shared,
-    timer: Option<QuietTimer>,
     started: bool,
     /// The task as the timeout found it on entry (the rule's mark, asyncio's recorded
     /// `cancelling()`), taken at the first poll.
@@ -515,15 +605,25 @@ impl<F> TimeoutFuture<F> {
     pub fn handle(&mut self) -> Timeout {
         if self.shared.is_none() {
             let state = std::mem::replace(&mut self.inline, Shared::new(None));
-            self.shared = Some(Timeout { shared: Arc::new(Mutex::new(state)) });
+            self.shared = Some(Timeout { core: Core::new(state) });
         }
         self.shared.clone().expect("just made")
     }
 
     fn with_state<R>(&mut self, f: impl FnOnce(&mut Shared) -> R) -> R {
+        self.with_alarm(|s, _| f(s))
+    }
+
+    /// [`with_state`](Self::with_state) with the deadline's callback, if the state is
+    /// shared (only then can there be one).
+    fn with_alarm<R>(&mut self, f: impl FnOnce(&mut Shared, Option<&mut Alarm>) -> R) -> R {
         match &self.shared {
-            Some(t) => f(&mut t.shared.lock()),
-            None => f(&mut self.inline),
+            Some(t) => {
+                let mut l = t.core.locked.lock();
+                let Locked { s, alarm } = &mut *l;
+                f(s, Some(alarm))
+            }
+            None => f(&mut self.inline, None),
         }
     }
 }
@@ -559,9 +659,7 @@ where
         match body.poll(cx) {
             Poll::Ready(out) => Poll::Ready(this.exit(out)),
             Poll::Pending => {
-                // As in asyncio, the deadline is looked at after the body has run its step:
-                // a body that finishes without waiting is never cancelled.
-                this.poll_deadline(cx);
+                this.after_wait();
                 Poll::Pending
             }
         }
@@ -569,39 +667,36 @@ where
 }
 
 impl<F> TimeoutFuture<F> {
-    fn poll_deadline(&mut self, cx: &mut Context<'_>) {
-        let Some(when) = self.with_state(|s| {
+    /// The body waits: make sure the deadline will act. A deadline ahead gets its timer
+    /// callback (which cancels the task when it fires); one already passed cancels the
+    /// task now, after the body's step, as asyncio's `call_soon(_on_timeout)` for a
+    /// deadline in the past: a body that finishes without waiting is never cancelled.
+    fn after_wait(&mut self) {
+        let arm = self.with_alarm(|s, alarm| {
             if s.state != State::Entered {
                 return None;
             }
             if s.task.is_none() {
                 s.task = weft_executor::current_task();
             }
-            s.when
-        }) else {
-            self.timer = None;
-            return;
-        };
-        let timer = match &mut self.timer {
-            Some(t) => {
-                if t.deadline() != when {
-                    t.reset(when);
-                }
-                t
-            }
-            None => self.timer.insert(QuietTimer::new(when)),
-        };
-        if timer.poll_elapsed(cx).is_ready() {
-            self.timer = None;
-            self.with_state(|s| {
-                if s.state == State::Entered {
-                    s.state = State::Expiring;
-                    // asyncio's `_on_timeout`: one cancel request on the task running the body.
-                    if let Some(t) = &s.task {
-                        t.cancel(None);
+            match s.when {
+                Some(w) if alarm.as_ref().is_some_and(|a| a.armed == Some(w)) => None,
+                Some(w) if weft_executor::time::now() < w => Some(w),
+                when => {
+                    if let Some(a) = alarm {
+                        a.disarm();
                     }
+                    if when.is_some() {
+                        s.fire();
+                    }
+                    None
                 }
-            });
+            }
+        });
+        if let Some(w) = arm {
+            // The timer's callback reaches the state through a shared allocation: the
+            // first wait with a deadline ahead makes it (a body that never waits makes none).
+            self.handle().core.arm(w);
         }
     }
 
@@ -609,19 +704,23 @@ impl<F> TimeoutFuture<F> {
     where
         E: From<TimeoutError>,
     {
-        self.timer = None;
-        let ours = self.with_state(|s| match s.state {
-            State::Expiring => {
-                s.state = State::Expired;
-                let task = s.task.as_ref().expect("entered");
-                // No cancel request left from after entry: the cancellation is ours.
-                task.uncancel() <= s.cancelling
+        let ours = self.with_alarm(|s, alarm| {
+            if let Some(a) = alarm {
+                a.disarm();
             }
-            State::Entered => {
-                s.state = State::Exited;
-                false
+            match s.state {
+                State::Expiring => {
+                    s.state = State::Expired;
+                    let task = s.task.as_ref().expect("entered");
+                    // No cancel request left from after entry: the cancellation is ours.
+                    task.uncancel() <= s.cancelling
+                }
+                State::Entered => {
+                    s.state = State::Exited;
+                    false
+                }
+                _ => false,
             }
-            _ => false,
         });
         match out {
             // The one rule: the body's error propagates a cancellation delivered while it
@@ -640,7 +739,10 @@ impl<F> Drop for TimeoutFuture<F> {
         // Dropped mid-way after firing: take back the request, or the task would see a
         // cancellation nobody is left to turn into a timeout.
         let started = self.started;
-        self.with_state(|s| {
+        self.with_alarm(|s, alarm| {
+            if let Some(a) = alarm {
+                a.disarm();
+            }
             if s.state == State::Expiring {
                 s.state = State::Expired;
                 if let Some(t) = &s.task {

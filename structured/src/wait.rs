@@ -2,16 +2,23 @@
 //!
 //! Neither cancels anything: when the time is up, or the waiting task is cancelled, the
 //! tasks still running are simply not waited for any more.
+//!
+//! Both hear of the tasks as asyncio's do, through done callbacks (see `done.rs`): tasks
+//! that finish in the same turn are seen in the order they finished, and the waiter
+//! resumes two turns after the task that decided it finished (the callback's turn, then
+//! its own). A `timeout` is a timer callback: in the turn it fires, the wait ends, and a
+//! task that finishes after that is not counted, even in the same turn.
 
 use crate::await_task::{Joined, poll_join};
+use crate::done::{DoneOrder, Hops};
 use crate::timeout::TimeoutError;
-use crate::timer::QuietTimer;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+use weft_executor::time::Timer;
 use weft_executor::{Cancelled, Id, JoinError, Task};
 
 /// When [`wait`] returns (asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
@@ -37,18 +44,6 @@ pub struct Finished<O> {
     pub id: Id,
     /// What awaiting the task gave.
     pub result: Result<O, JoinError>,
-}
-
-impl<O> Finished<O> {
-    /// As `as_completed` hands it out: like `await next_task` in asyncio, a cancellation
-    /// is delivered to the task that takes it.
-    fn handed_out(self) -> Self {
-        let result = self.result.map_err(|e| match e {
-            JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
-            e => e,
-        });
-        Finished { result, ..self }
-    }
 }
 
 /// Why [`wait`] returned no sets.
@@ -86,6 +81,10 @@ pub type WaitSets<T, E> = (Vec<Finished<Result<T, E>>>, Vec<(usize, Task<Result<
 /// asyncio's `wait(tasks, timeout, return_when)`: waits until `when` is met or `timeout`
 /// passes; returns `(done, pending)`. Cancels nothing.
 ///
+/// As in asyncio, `done` and `pending` are taken when the waiting task resumes: two turns
+/// after the task that met `when` finished, so a task that finished in between is in
+/// `done` too.
+///
 /// ```
 /// use std::time::Duration;
 /// use weft::{wait, ReturnWhen};
@@ -104,30 +103,143 @@ pub type WaitSets<T, E> = (Vec<Finished<Result<T, E>>>, Vec<(usize, Task<Result<
 /// # });
 /// ```
 pub fn wait<T, E>(tasks: Vec<Task<Result<T, E>>>, when: ReturnWhen, timeout: Option<Duration>) -> Wait<T, E> {
-    Wait {
-        pending: tasks.into_iter().enumerate().map(|(i, t)| Some((i, t))).collect(),
-        done: Vec::new(),
-        when,
-        deadline: timeout.map(|d| Instant::now().checked_add(d).unwrap_or_else(far_future)),
-        timer: None,
-    }
+    Wait { tasks: Tasks::new(tasks, timeout), done: Vec::new(), when, hops: Hops::default(), started: false }
 }
 
 fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86400 * 365 * 30)
 }
 
-/// A task `wait` still waits for, with its index; `None` once it finished.
-type PendingTask<T, E> = Option<(usize, Task<Result<T, E>>)>;
+/// The tasks a waiter of this module waits for, and how it hears of them: a join waker per
+/// task that records completions in order ([`DoneOrder`]), and the deadline's timer.
+struct Tasks<O> {
+    /// By index; `None` once joined.
+    tasks: Vec<Option<Task<O>>>,
+    /// Made at the first poll, when the waiting starts (asyncio adds its done callbacks
+    /// then).
+    order: Option<DoneOrder>,
+    wakers: Vec<Waker>,
+    deadline: Option<Instant>,
+    timer: Option<Timer>,
+    /// Completions taken from `order`, not yet joined.
+    taken: VecDeque<usize>,
+}
+
+/// What [`Tasks::poll_finished`] found.
+enum Heard<O> {
+    /// Finished tasks, in completion order, with their join results.
+    Finished(Vec<Finished<O>>),
+    /// The waiting task was cancelled.
+    WaiterCancelled(Cancelled),
+}
+
+impl<O> Tasks<O> {
+    fn new(tasks: Vec<Task<O>>, timeout: Option<Duration>) -> Self {
+        Tasks {
+            tasks: tasks.into_iter().map(Some).collect(),
+            order: None,
+            wakers: Vec::new(),
+            deadline: timeout.map(|d| weft_executor::time::now().checked_add(d).unwrap_or_else(far_future)),
+            timer: None,
+            taken: VecDeque::new(),
+        }
+    }
+
+    /// At the first call, registers a join waker on every task (and the deadline's timer)
+    /// and returns the tasks already finished, in index order. Later, returns the tasks
+    /// that finished since, in completion order.
+    fn poll_finished(&mut self, cx: &mut Context<'_>) -> Heard<O> {
+        let mut finished = Vec::new();
+        let Some(order) = &self.order else {
+            let order = DoneOrder::new(self.tasks.len());
+            self.wakers = (0..self.tasks.len()).map(|i| order.waker(i)).collect();
+            order.take(cx.waker(), &mut self.taken);
+            if let Some(d) = self.deadline {
+                let timer = Timer::register(d, order.deadline_waker());
+                self.timer =
+                    Some(timer.expect("weft: wait() and as_completed() are awaited inside a weft runtime"));
+            }
+            self.order = Some(order);
+            for i in 0..self.tasks.len() {
+                match self.join(i) {
+                    Some(Ok(f)) => finished.push(f),
+                    Some(Err(c)) => return Heard::WaiterCancelled(c),
+                    None => {}
+                }
+            }
+            return Heard::Finished(finished);
+        };
+        order.take(cx.waker(), &mut self.taken);
+        while let Some(i) = self.taken.pop_front() {
+            if self.tasks[i].is_none() {
+                continue; // joined at the first poll
+            }
+            match self.join(i) {
+                Some(Ok(f)) => finished.push(f),
+                Some(Err(c)) => return Heard::WaiterCancelled(c),
+                None => {
+                    // Not ready to be joined yet (its output is being published on another
+                    // thread, or the budget ran out): its handle wakes us.
+                    self.taken.push_front(i);
+                    break;
+                }
+            }
+        }
+        Heard::Finished(finished)
+    }
+
+    /// Polls task `i` with its join waker.
+    fn join(&mut self, i: usize) -> Option<Result<Finished<O>, Cancelled>> {
+        let task = self.tasks[i].as_mut()?;
+        let mut cx = Context::from_waker(&self.wakers[i]);
+        match poll_join(task, &mut cx) {
+            Poll::Pending => None,
+            Poll::Ready(Joined::WaiterCancelled(c)) => Some(Err(c)),
+            Poll::Ready(Joined::Done(result)) => {
+                let id = task.id();
+                self.tasks[i] = None;
+                // A cancellation stays a record (it is not delivered to the waiter): the
+                // sets are data, and `as_completed` delivers it when it hands it out.
+                Some(Ok(Finished { index: i, id, result }))
+            }
+        }
+    }
+
+    /// The deadline's timer fired: from now on, nothing more is heard.
+    fn timed_out(&self) -> bool {
+        self.order.as_ref().is_some_and(DoneOrder::timed_out)
+    }
+
+    /// Stops listening: the timer is cancelled, completions are no longer recorded.
+    fn stop(&mut self) {
+        if let Some(t) = self.timer.take() {
+            t.cancel();
+        }
+        if let Some(o) = &self.order {
+            o.close();
+        }
+    }
+
+    /// The tasks not joined, in index order.
+    fn remaining(&mut self) -> Vec<(usize, Task<O>)> {
+        self.tasks.iter_mut().enumerate().filter_map(|(i, t)| Some((i, t.take()?))).collect()
+    }
+}
+
+impl<O> Drop for Tasks<O> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
 
 /// The future of [`wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T, E> {
-    pending: Vec<PendingTask<T, E>>,
+    tasks: Tasks<Result<T, E>>,
     done: Vec<Finished<Result<T, E>>>,
     when: ReturnWhen,
-    deadline: Option<Instant>,
-    timer: Option<QuietTimer>,
+    hops: Hops,
+    started: bool,
 }
 
 impl<T, E> Unpin for Wait<T, E> {}
@@ -138,46 +250,76 @@ impl<T, E> fmt::Debug for Wait<T, E> {
     }
 }
 
+impl<T, E> Wait<T, E> {
+    fn record(&mut self, finished: Vec<Finished<Result<T, E>>>) {
+        // The sets are data (asyncio returns the task objects, whose exceptions are raised
+        // only when asked for): a cancellation stays a record, not delivered to the
+        // waiting task.
+        self.done.extend(finished);
+    }
+
+    fn met(&self) -> bool {
+        self.tasks.tasks.iter().all(Option::is_none)
+            || match self.when {
+                ReturnWhen::FirstCompleted => !self.done.is_empty(),
+                ReturnWhen::FirstException => self.done.iter().any(is_failure),
+                ReturnWhen::AllCompleted => false,
+            }
+    }
+
+    /// The sets as asyncio's `_wait` takes them when it resumes: every task finished by
+    /// now is done.
+    fn sets(&mut self, cx: &mut Context<'_>) -> WaitSets<T, E> {
+        if let Heard::Finished(f) = self.tasks.poll_finished(cx) {
+            self.record(f);
+        }
+        for i in 0..self.tasks.tasks.len() {
+            if self.tasks.tasks[i].as_ref().is_some_and(Task::is_finished) {
+                if let Some(Ok(f)) = self.tasks.join(i) {
+                    self.record(vec![f]);
+                }
+            }
+        }
+        self.tasks.stop();
+        (std::mem::take(&mut self.done), self.tasks.remaining())
+    }
+}
+
 impl<T, E> Future for Wait<T, E> {
     type Output = Result<WaitSets<T, E>, WaitError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if this.pending.is_empty() && this.done.is_empty() {
+        if this.tasks.tasks.is_empty() {
             return Poll::Ready(Err(WaitError::Empty));
         }
-        let mut failed = false;
-        for slot in this.pending.iter_mut() {
-            let Some((index, task)) = slot else { continue };
-            match poll_join(task, cx) {
-                Poll::Pending => {}
-                Poll::Ready(Joined::WaiterCancelled(c)) => return Poll::Ready(Err(WaitError::Cancelled(c))),
-                Poll::Ready(Joined::Done(result)) => {
-                    failed |= matches!(result, Err(JoinError::Panicked(_)) | Ok(Err(_)));
-                    let (index, id) = (*index, task.id());
-                    *slot = None;
-                    // The sets are data (asyncio returns the task objects, whose
-                    // exceptions are raised only when asked for): a cancellation stays a
-                    // record, not delivered to the waiting task.
-                    this.done.push(Finished { index, id, result });
-                }
-            }
+        if this.hops.owing() {
+            std::task::ready!(this.hops.poll(cx));
+            return Poll::Ready(Ok(this.sets(cx)));
         }
-        let all = this.pending.iter().all(Option::is_none);
-        let ready = all
-            || match this.when {
-                ReturnWhen::FirstCompleted => !this.done.is_empty(),
-                ReturnWhen::FirstException => failed || this.done.iter().any(is_failure),
-                ReturnWhen::AllCompleted => false,
-            };
-        let timed_out = !ready
-            && this.deadline.is_some_and(|d| {
-                this.timer.get_or_insert_with(|| QuietTimer::new(d)).poll_elapsed(cx).is_ready()
-            });
-        if ready || timed_out {
-            let done = std::mem::take(&mut this.done);
-            let pending = this.pending.drain(..).flatten().collect();
-            return Poll::Ready(Ok((done, pending)));
+        let first = !std::mem::replace(&mut this.started, true);
+        match this.tasks.poll_finished(cx) {
+            Heard::WaiterCancelled(c) => {
+                this.tasks.stop();
+                return Poll::Ready(Err(WaitError::Cancelled(c)));
+            }
+            Heard::Finished(f) => this.record(f),
+        }
+        if this.met() {
+            // asyncio's `_on_completion` runs in the turn after the completion, and the
+            // waiter resumes in the turn after that; for tasks already finished when the
+            // waiting starts, the callback is scheduled now.
+            this.hops.owe(if first { 2 } else { 1 });
+            std::task::ready!(this.hops.poll(cx));
+        }
+        if this.tasks.timed_out() {
+            // The timer's callback released the waiter: it resumes now.
+            return Poll::Ready(Ok(this.sets(cx)));
+        }
+        // Waiting is a checkpoint.
+        if let Err(c) = weft_executor::cancel::check() {
+            this.tasks.stop();
+            return Poll::Ready(Err(WaitError::Cancelled(c)));
         }
         Poll::Pending
     }
@@ -216,8 +358,12 @@ impl std::error::Error for AsCompletedError {
 }
 
 /// asyncio's `as_completed(tasks, timeout=...)`: a [`Stream`](futures_core::Stream) of
-/// the tasks' results in the order they finish. After a timeout or a cancellation it
-/// yields that error once and ends; the tasks still running are not cancelled.
+/// the tasks' results in the order they finish (of tasks that finish in the same turn,
+/// the one whose step ran first comes first). After a timeout or a cancellation it
+/// yields that error once and ends; the tasks still running are not cancelled, and a
+/// task that finishes after the deadline is not yielded: take the tasks it did not
+/// yield back with [`AsCompleted::into_remaining`] and await them (asyncio's `await
+/// ts[i]`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -237,10 +383,10 @@ impl std::error::Error for AsCompletedError {
 /// ```
 pub fn as_completed<O>(tasks: Vec<Task<O>>, timeout: Option<Duration>) -> AsCompleted<O> {
     AsCompleted {
-        pending: tasks.into_iter().enumerate().map(|(i, t)| Some((i, t))).collect(),
+        tasks: Tasks::new(tasks, timeout),
         ready: VecDeque::new(),
-        deadline: timeout.map(|d| Instant::now().checked_add(d).unwrap_or_else(far_future)),
-        timer: None,
+        hops: Hops::default(),
+        started: false,
         ended: false,
     }
 }
@@ -248,10 +394,11 @@ pub fn as_completed<O>(tasks: Vec<Task<O>>, timeout: Option<Duration>) -> AsComp
 /// The stream of [`as_completed`].
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<O> {
-    pending: Vec<Option<(usize, Task<O>)>>,
+    tasks: Tasks<O>,
+    /// Finished and joined, not yet handed out, in completion order.
     ready: VecDeque<Finished<O>>,
-    deadline: Option<Instant>,
-    timer: Option<QuietTimer>,
+    hops: Hops,
+    started: bool,
     ended: bool,
 }
 
@@ -261,6 +408,17 @@ impl<O> fmt::Debug for AsCompleted<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsCompleted").field("ready", &self.ready.len()).finish()
     }
+}
+
+/// What [`AsCompleted::into_remaining`] gives back: everything the stream did not yield.
+#[derive(Debug)]
+pub struct Remaining<O> {
+    /// Tasks that finished before the deadline, joined but not yet yielded, in the
+    /// order they finished.
+    pub finished: Vec<Finished<O>>,
+    /// Tasks not joined (still running, or finished after the deadline), with their
+    /// index in the input, in input order: await them for their results.
+    pub pending: Vec<(usize, Task<O>)>,
 }
 
 impl<O> AsCompleted<O> {
@@ -278,48 +436,87 @@ impl<O> AsCompleted<O> {
         std::future::poll_fn(move |cx| Pin::new(&mut *self).poll_next_item(cx))
     }
 
+    /// Stops and gives back what was not yielded: the finished results not handed out
+    /// yet, and the tasks not joined, still running or finished after the deadline
+    /// (asyncio's `await ts[i]` after `as_completed` timed out).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let slow = weft::spawn(async {
+    ///     weft::time::sleep(Duration::from_millis(50)).await.map(|_| "slow")
+    /// });
+    /// let mut s = weft::as_completed(vec![slow], Some(Duration::from_millis(5)));
+    /// assert!(s.next().await.unwrap().is_err()); // timed out; the task runs on
+    /// let mut rest = s.into_remaining();
+    /// let (index, task) = rest.pending.pop().unwrap();
+    /// assert_eq!(index, 0);
+    /// assert_eq!(task.await.unwrap().unwrap(), "slow");
+    /// # });
+    /// ```
+    pub fn into_remaining(mut self) -> Remaining<O> {
+        self.tasks.stop();
+        Remaining { finished: std::mem::take(&mut self.ready).into(), pending: self.tasks.remaining() }
+    }
+
+    fn hand_out(&mut self) -> Option<Result<Finished<O>, AsCompletedError>> {
+        let f = self.ready.pop_front()?;
+        // Like `await next_task` in asyncio, a cancellation is delivered to the task that
+        // takes it.
+        let result = f.result.map_err(|e| match e {
+            JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
+            e => e,
+        });
+        Some(Ok(Finished { result, ..f }))
+    }
+
+    fn end(
+        &mut self,
+        error: Option<AsCompletedError>,
+    ) -> Poll<Option<Result<Finished<O>, AsCompletedError>>> {
+        self.ended = true;
+        self.tasks.stop();
+        Poll::Ready(error.map(Err))
+    }
+
     fn poll_next_item(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Finished<O>, AsCompletedError>>> {
-        if let Some(f) = self.ready.pop_front() {
-            return Poll::Ready(Some(Ok(f.handed_out())));
+        if self.hops.owing() {
+            std::task::ready!(self.hops.poll(cx));
+            return Poll::Ready(self.hand_out());
+        }
+        if !self.ready.is_empty() {
+            return Poll::Ready(self.hand_out());
         }
         if self.ended {
             return Poll::Ready(None);
         }
-        let mut live = 0;
-        for slot in self.pending.iter_mut() {
-            let Some((index, task)) = slot else { continue };
-            match poll_join(task, cx) {
-                Poll::Pending => live += 1,
-                Poll::Ready(Joined::WaiterCancelled(c)) => {
-                    self.ended = true;
-                    return Poll::Ready(Some(Err(AsCompletedError::Cancelled(c))));
-                }
-                Poll::Ready(Joined::Done(result)) => {
-                    let (index, id) = (*index, task.id());
-                    *slot = None;
-                    // A record until it is handed out (see `poll_next_item`).
-                    self.ready.push_back(Finished { index, id, result });
-                }
-            }
+        let first = !std::mem::replace(&mut self.started, true);
+        match self.tasks.poll_finished(cx) {
+            Heard::WaiterCancelled(c) => return self.end(Some(AsCompletedError::Cancelled(c))),
+            // Kept as records until they are handed out (see `hand_out`).
+            Heard::Finished(f) => self.ready.extend(f),
         }
-        if live == 0 {
-            self.pending.clear();
-            self.ended = true;
+        if !self.ready.is_empty() {
+            // A completion reaches the stream through asyncio's done callback (the turn
+            // after it) and its queue's getter (the turn after that); for tasks already
+            // finished when it starts, the callbacks are scheduled now. Results taken
+            // together come out together.
+            self.hops.owe(if first { 2 } else { 1 });
+            std::task::ready!(self.hops.poll(cx));
+            return Poll::Ready(self.hand_out());
         }
-        if let Some(f) = self.ready.pop_front() {
-            return Poll::Ready(Some(Ok(f.handed_out())));
+        if self.tasks.tasks.iter().all(Option::is_none) {
+            return self.end(None);
         }
-        if self.ended {
-            return Poll::Ready(None);
+        if self.tasks.timed_out() {
+            return self.end(Some(AsCompletedError::TimedOut(TimeoutError)));
         }
-        if let Some(d) = self.deadline {
-            if self.timer.get_or_insert_with(|| QuietTimer::new(d)).poll_elapsed(cx).is_ready() {
-                self.ended = true;
-                return Poll::Ready(Some(Err(AsCompletedError::TimedOut(TimeoutError))));
-            }
+        // Waiting is a checkpoint.
+        if let Err(c) = weft_executor::cancel::check() {
+            return self.end(Some(AsCompletedError::Cancelled(c)));
         }
         Poll::Pending
     }

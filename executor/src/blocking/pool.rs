@@ -294,6 +294,12 @@ impl BlockingPool {
         POOL_OF_THIS_THREAD.with(|p| std::ptr::eq(p.get(), Arc::as_ptr(&self.shared)))
     }
 
+    /// Jobs sent and not yet finished (queued or running): while there are any, a paused
+    /// clock does not auto-advance, since a job's result may wake a task.
+    pub(crate) fn unfinished(&self) -> usize {
+        self.shared.state.lock().unfinished
+    }
+
     /// Live threads: started (or being started) and not yet out of their loop.
     pub(crate) fn thread_count(&self) -> usize {
         self.shared.state.lock().threads

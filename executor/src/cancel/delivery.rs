@@ -102,6 +102,24 @@ pub(crate) fn take(task: RawTask) -> Option<Cancelled> {
     Some(deliver(&mut inner.cancel, DeliveryMark::adopt(task)))
 }
 
+/// The harness's take of a request pending as the task's future ends (see
+/// `CancelState::take_at_end`): the `Cancelled` for it.
+pub(crate) fn take_at_end(task: RawTask) -> Option<Cancelled> {
+    let extras = task.extras();
+    let _record = extras.map(|e| e.inner.lock());
+    if !task.header().cancel.take_at_end() {
+        return None;
+    }
+    let mark = DeliveryMark::adopt(task);
+    Some(match _record {
+        Some(mut inner) => deliver(&mut inner.cancel, mark),
+        None => match task.extras() {
+            None => Cancelled::delivered(mark),
+            Some(extras) => deliver(&mut extras.inner.lock().cancel, mark),
+        },
+    })
+}
+
 fn deliver(record: &mut Record, mark: DeliveryMark) -> Cancelled {
     let message = record.pending_message.take();
     record.last = Some(Last { kind: CancelKind::Requested, message: message.clone(), scope: None });

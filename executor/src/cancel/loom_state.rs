@@ -124,3 +124,37 @@ fn loom_first_wins_belongs_to_one_burst() {
         }
     });
 }
+
+/// The handshake of "A request that races the end": whatever the interleaving of the
+/// task's end (FINISHING, fence, take_at_end) and a `cancel()` (request, fence, check,
+/// withdraw), `cancel()` says yes exactly when the end took a request.
+#[test]
+fn loom_a_request_that_races_the_end() {
+    use crate::sync::{AtomicUsize, fence_seq_cst};
+    use std::sync::atomic::Ordering::{AcqRel, Acquire};
+    loom::model(|| {
+        let cancel = Arc::new(CancelState::new());
+        let finishing = Arc::new(AtomicUsize::new(0));
+        let (c2, f2) = (cancel.clone(), finishing.clone());
+        let canceller = thread::spawn(move || {
+            if f2.load(Acquire) != 0 {
+                return false;
+            }
+            c2.request(false);
+            fence_seq_cst();
+            if f2.load(Acquire) != 0 {
+                return c2.withdraw();
+            }
+            true
+        });
+        finishing.fetch_or(1, AcqRel);
+        fence_seq_cst();
+        let taken = cancel.take_at_end();
+        let said_yes = canceller.join().unwrap();
+        assert_eq!(said_yes, taken, "cancel() said {said_yes}, the end took a request: {taken}");
+        if !said_yes {
+            assert_eq!(cancel.requested(), 0, "a request that did not count was taken back");
+            assert!(!cancel.is_pending());
+        }
+    });
+}

@@ -188,10 +188,11 @@ impl Watch {
 /// the cancellation to report if the task ended cancelled, `None` if it returned its
 /// output. See the module docs for why the output's type matters.
 pub(crate) fn task_verdict<T>(task: RawTask) -> Option<Cancelled> {
-    // asyncio's `_must_cancel` when the coroutine returns: a request still pending.
-    if task.header().cancel.is_pending_at_completion()
-        && let Some(c) = delivery::take(task)
-    {
+    // asyncio's `_must_cancel` when the coroutine returns: a request still pending. The
+    // handshake with `cancel()` (cancel/state.rs, "A request that races the end") makes
+    // a request that `cancel()` reported as made end the task cancelled.
+    task.state().set_finishing();
+    if let Some(c) = delivery::take_at_end(task) {
         return Some(c.caught());
     }
     if std::mem::needs_drop::<T>() && task.header().cancel.any_live() {

@@ -10,7 +10,8 @@
 //!
 //! | bits    | name        | changed by                                                     |
 //! |---------|-------------|----------------------------------------------------------------|
-//! | 0..=29  | live        | +1 per delivery ([`CancelState::take_pending`]) and per clone of a delivered `Cancelled`; −1 per drop |
+//! | 0..=28  | live        | +1 per delivery ([`CancelState::take_pending`]) and per clone of a delivered `Cancelled`; −1 per drop |
+//! | 29      | `TAKEN_AT_END` | set by [`CancelState::take_at_end`] when the harness takes a pending request as the task's future ends; never cleared |
 //! | 30      | `NEXT_CHECKPOINT` | set with `PENDING` by [`CancelState::rearm`] when nothing was pending; cleared by any other request and with `PENDING` |
 //! | 31      | `FIRST_WINS`| set with `PENDING` by the request that starts a burst while the task waits in a checkpoint; cleared with `PENDING` |
 //! | 32..=62 | requested   | +1 per `cancel()` ([`CancelState::request`], saturating); −1 per `uncancel()` |
@@ -28,12 +29,34 @@
 //!
 //! The message of `cancel(msg)`, the kind of the last delivery (a request or a scope) and
 //! everything else that is rare stays in the extras (`delivery::Record`).
+//!
+//! # A request that races the end
+//!
+//! `cancel()` returns whether the task was still running: if it says yes, the task must
+//! end cancelled (a request pending when the future returns cancels the task). On the
+//! multi-thread runtime the request can arrive just as the task's future returns, after
+//! the harness looked for a pending request. Two flags on two words close the gap, as in
+//! Dekker's algorithm:
+//!
+//! ```text
+//!   harness (the task's end)                    cancel() (any thread)
+//!   set FINISHING in the state word             count the request, set PENDING
+//!   fence(SeqCst)                               fence(SeqCst)
+//!   take_at_end(): PENDING? take it, set        FINISHING or COMPLETE? then withdraw():
+//!     TAKEN_AT_END: the task ends cancelled       TAKEN_AT_END set: say yes (it was seen);
+//!                                                 otherwise take the request back, say no
+//! ```
+//!
+//! The fences guarantee that at least one side sees the other's write; when both do, the
+//! CAS on this word decides: either the harness took the request (and `cancel()` says yes)
+//! or `cancel()` withdrew it first (the task ends with its value and `cancel()` says no).
 
 use crate::sync::AtomicU64;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
 
 const LIVE_ONE: u64 = 1;
-const LIVE_MASK: u64 = (1 << 30) - 1;
+const LIVE_MASK: u64 = (1 << 29) - 1;
+const TAKEN_AT_END: u64 = 1 << 29;
 const NEXT_CHECKPOINT: u64 = 1 << 30;
 const FIRST_WINS: u64 = 1 << 31;
 /// The flags that go with a pending delivery and go away with it.
@@ -171,6 +194,37 @@ impl CancelState {
     pub(crate) fn is_pending_at_completion(&self) -> bool {
         let w = self.0.load(Acquire);
         w & PENDING != 0 && w & NEXT_CHECKPOINT == 0
+    }
+
+    /// The harness's half of the handshake (module docs): takes a pending request (not a
+    /// re-armed one) as the task's future ends, counting it live as a delivery, and marks
+    /// that it did. Call after `State::set_finishing`.
+    pub(crate) fn take_at_end(&self) -> bool {
+        self.0
+            .fetch_update(AcqRel, Acquire, |w| {
+                (w & PENDING != 0 && w & NEXT_CHECKPOINT == 0)
+                    .then(|| ((w & !PENDING_FLAGS) + LIVE_ONE) | TAKEN_AT_END)
+            })
+            .is_ok()
+    }
+
+    /// `cancel()`'s half (module docs), for a request made just as the task's future was
+    /// ending: true if the harness took a request at the end (the task ends cancelled);
+    /// otherwise takes this request back (the count, and the pending delivery) and returns
+    /// false.
+    pub(crate) fn withdraw(&self) -> bool {
+        let mut taken = false;
+        let _ = self.0.fetch_update(AcqRel, Acquire, |w| {
+            if w & TAKEN_AT_END != 0 {
+                taken = true;
+                return None;
+            }
+            taken = false;
+            let n = Self::requested_of(w);
+            let w = if n > 0 { w - REQUESTED_ONE } else { w };
+            Some(w & !PENDING_FLAGS)
+        });
+        taken
     }
 }
 

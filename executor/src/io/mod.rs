@@ -50,6 +50,8 @@ const TICK_SHIFT: usize = 16;
 pub(crate) struct IoDriver {
     registry: mio::Registry,
     resources: Mutex<Slab<Arc<ScheduledIo>>>,
+    /// How many resources are registered: a turn with none skips the poll for I/O.
+    registered: AtomicUsize,
 }
 
 struct ScheduledIo {
@@ -78,7 +80,12 @@ impl Waiters {
 
 impl IoDriver {
     pub(crate) fn new(registry: mio::Registry) -> IoDriver {
-        IoDriver { registry, resources: Mutex::new(Slab::new()) }
+        IoDriver { registry, resources: Mutex::new(Slab::new()), registered: AtomicUsize::new(0) }
+    }
+
+    /// Whether any resource is registered (an event could be waiting for it).
+    pub(crate) fn has_sources(&self) -> bool {
+        self.registered.load(Ordering::Acquire) != 0
     }
 
     pub(crate) fn dispatch(&self, event: &mio::event::Event, wake: &mut Vec<Waker>) {
@@ -265,6 +272,7 @@ impl Registration {
             driver.io.resources.lock().remove(token);
             return Err(e);
         }
+        driver.io.registered.fetch_add(1, Ordering::Release);
         Ok(Registration { driver, token, io })
     }
 
@@ -410,6 +418,8 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.driver.io.resources.lock().try_remove(self.token);
+        if self.driver.io.resources.lock().try_remove(self.token).is_some() {
+            self.driver.io.registered.fetch_sub(1, Ordering::Release);
+        }
     }
 }

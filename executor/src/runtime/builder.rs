@@ -26,6 +26,7 @@ pub struct Builder {
     blocking_keep_alive: Duration,
     lifo_slot: bool,
     ctrl_c: bool,
+    start_paused: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -72,6 +73,7 @@ impl Builder {
             blocking_keep_alive: Duration::from_secs(10),
             ctrl_c: true,
             lifo_slot: true,
+            start_paused: false,
         }
     }
 
@@ -152,6 +154,29 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime's clock paused: the test clock, as
+    /// [`time::pause`](crate::time::pause) called before anything else (tokio's
+    /// `start_paused`). Time then moves only by [`time::advance`](crate::time::advance), or
+    /// straight to the next timer whenever every task is idle, so a test that sleeps, times
+    /// out or ticks an interval takes no wall-clock time and fires its timers in deadline
+    /// order. Default: false.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weft::Runtime::builder().multi_thread().start_paused(true).build().unwrap();
+    /// let wall = std::time::Instant::now();
+    /// rt.block_on(async {
+    ///     let start = weft::time::now();
+    ///     weft::time::sleep(Duration::from_secs(24 * 3600)).await.unwrap();
+    ///     assert_eq!(weft::time::now() - start, Duration::from_secs(24 * 3600));
+    /// });
+    /// assert!(wall.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Builds the runtime and starts its threads.
     pub fn build(self) -> Result<Runtime, BuildError> {
         match self.worker_threads {
@@ -166,7 +191,7 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
-        let driver = Driver::new()?;
+        let driver = Driver::new(self.start_paused)?;
         static RUNTIME_SEQ: AtomicUsize = AtomicUsize::new(0);
         let seq = RUNTIME_SEQ.fetch_add(1, Ordering::Relaxed);
         let blocking = BlockingPool::new(BlockingConfig {

@@ -1,12 +1,34 @@
 //! The current-thread scheduler: one loop on the thread that calls `block_on`, with
-//! asyncio's exact order.
+//! asyncio's order.
 //!
-//! Every task that becomes ready goes to the back of one FIFO queue, and the loop runs
-//! the queue front to back, polling the driver (I/O and timers, without blocking) every
-//! `EVENT_INTERVAL` tasks and blocking on it only when the queue is empty. The root task
-//! (`block_on`'s future) takes its turn in the same queue, as `asyncio.run` makes `main()`
-//! one task among the others. Wakes from other threads go through a mutex-protected
-//! injector and unpark the driver.
+//! # A turn
+//!
+//! The loop runs in *turns*, each one iteration of asyncio's `_run_once`:
+//!
+//! 1. **Events.** Wake-ups from other threads that arrived since the last turn move from
+//!    the injector to the back of the run queue. Then the driver is polled: for I/O
+//!    readiness (only when some resource is registered) and for timers, firing every one
+//!    that is due. If no task is ready, the loop blocks here until an event comes or the
+//!    next timers must fire. What the poll finds is *collected*, not yet woken.
+//! 2. **Ready tasks.** The tasks in the run queue when the turn began step 2 run, each
+//!    once, front to back. Whatever they wake, spawn or yield goes to the back of the
+//!    queue and runs in the next turn.
+//! 3. **Callbacks.** The wakers collected in step 1 are woken: I/O readiness first, then
+//!    timers in deadline order (registration order for equal deadlines). The tasks they
+//!    wake go to the back of the queue, behind those woken in step 2, and run in the next
+//!    turn. A [`Timer`](crate::time::Timer)'s callback runs here.
+//!
+//! asyncio's loop does the same: it polls its selector, appends I/O callbacks and due
+//! timer callbacks *behind* the handles already in its ready queue, runs exactly the
+//! handles that were there, and everything those schedule (`call_soon`, a task's wake-up)
+//! waits for the next iteration. A weft task woken by a timer therefore runs when an
+//! asyncio task woken by the same timer would: one turn after the timer is due, after
+//! the tasks woken in the meantime.
+//!
+//! The root task (`block_on`'s future) takes its turn in the same queue, as `asyncio.run`
+//! makes `main()` one task among the others; tasks spawned from outside before `block_on`
+//! queue ahead of it, as tasks created before `run_until_complete` do. Wakes from other
+//! threads go through a mutex-protected injector and unpark the driver if the loop sleeps.
 //!
 //! Since only this thread ever polls its tasks, it can also run futures that are not
 //! `Send` ([`spawn_local`](crate::spawn_local)).
@@ -24,11 +46,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
-
-const EVENT_INTERVAL: u32 = 61;
-const GLOBAL_QUEUE_INTERVAL: u32 = 31;
 
 pub(crate) struct Shared {
     pub(crate) common: Common,
@@ -43,7 +62,6 @@ pub(crate) struct Shared {
 
 pub(crate) struct Core {
     run_queue: VecDeque<Notified>,
-    tick: u32,
 }
 
 /// The thread-local face of the loop.
@@ -61,13 +79,20 @@ impl Cx {
 }
 
 pub(crate) fn new(driver: Arc<Driver>, blocking: crate::blocking::BlockingPool) -> Arc<Shared> {
-    Arc::new(Shared {
+    let shared = Arc::new(Shared {
         common: Common { driver, owned: task::OwnedTasks::new(), blocking },
         inject: Inject::new(),
-        core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64), tick: 0 }))),
+        core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64) }))),
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
-    })
+    });
+    // The loop parks without a timeout only when its own queue is empty; the rest of
+    // "every task is idle" (for a paused clock's auto-advance) is asked here.
+    let weak = Arc::downgrade(&shared);
+    shared.common.driver.set_idle_probe(Box::new(move || {
+        weak.upgrade().is_none_or(|s| s.inject.is_empty() && s.common.blocking.unfinished() == 0)
+    }));
+    shared
 }
 
 pub(crate) fn spawn<F>(
@@ -147,22 +172,30 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
 
     let hook_shared = shared.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| hook_shared.schedule(entry)));
+    // Tasks spawned from outside before `block_on` (they waited in the injector) go first,
+    // as tasks created before `run_until_complete` run before its main task.
+    cx.with_core(|core| shared.drain_inject(core));
     shared.schedule(first);
     let mut future = std::pin::pin!(future);
     let root_raw = root.raw();
+    // Declared last, dropped first: wakes what a turn collected even if a poll panics.
+    let mut callbacks = Callbacks(Vec::new());
     loop {
-        for _ in 0..EVENT_INTERVAL {
-            let next = {
-                let mut slot = cx.core.borrow_mut();
-                let core = slot.as_mut().expect("core present");
-                core.tick = core.tick.wrapping_add(1);
-                if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-                    shared.inject.pop().or_else(|| core.run_queue.pop_front())
-                } else {
-                    core.run_queue.pop_front().or_else(|| shared.inject.pop())
-                }
-            };
-            let Some(task) = next else { break };
+        // 1. Events: remote wake-ups, then I/O readiness and due timers (collected).
+        let ready = cx.with_core(|core| {
+            shared.drain_inject(core);
+            !core.run_queue.is_empty()
+        });
+        if ready {
+            shared.common.driver.poll_ready_now(&mut callbacks.0);
+        } else {
+            shared.park(&mut callbacks.0);
+            cx.with_core(|core| shared.drain_inject(core));
+        }
+        // 2. Each task that was ready when the turn began, once.
+        let n = cx.with_core(|core| core.run_queue.len());
+        for _ in 0..n {
+            let Some(task) = cx.with_core(|core| core.run_queue.pop_front()) else { break };
             if task.raw() == root_raw {
                 if let Poll::Ready(v) = root.poll(future.as_mut(), task) {
                     return Ok(v);
@@ -171,19 +204,59 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
                 task.run();
             }
         }
-        let idle =
-            cx.core.borrow().as_ref().is_some_and(|c| c.run_queue.is_empty()) && shared.inject.is_empty();
-        if idle {
-            // The handshake with `schedule` from other threads: announce the sleep, then
-            // look at the injector once more (see the fence there).
-            shared.parked.store(true, Ordering::SeqCst);
-            std::sync::atomic::fence(Ordering::SeqCst);
-            let timeout = if shared.inject.is_empty() { None } else { Some(Duration::ZERO) };
-            shared.common.driver.try_park(timeout);
-            shared.parked.store(false, Ordering::SeqCst);
-        } else {
-            shared.common.driver.try_park(Some(Duration::ZERO));
+        // 3. The callbacks of the events: their tasks run in the next turn.
+        callbacks.wake_all();
+    }
+}
+
+/// The wakers a turn collected in its first step, woken in its last. Woken on drop too:
+/// a timer that fired is gone from the wheel, so its waker must not be lost when
+/// `block_on` returns or a poll panics in between. A waker whose `wake` panics (a
+/// [`Timer`](crate::time::Timer) callback) leaves the ones after it to the drop.
+struct Callbacks(Vec<Waker>);
+
+impl Callbacks {
+    fn wake_all(&mut self) {
+        for i in 0..self.0.len() {
+            std::mem::replace(&mut self.0[i], Waker::noop().clone()).wake();
         }
+        self.0.clear();
+    }
+}
+
+impl Drop for Callbacks {
+    fn drop(&mut self) {
+        self.wake_all();
+    }
+}
+
+impl Cx {
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        f(self.core.borrow_mut().as_mut().expect("core present"))
+    }
+}
+
+impl Shared {
+    /// Moves the wake-ups from other threads to the back of the run queue, in the order
+    /// they arrived.
+    fn drain_inject(&self, core: &mut Core) {
+        if !self.inject.is_empty() {
+            self.inject.pop_n(usize::MAX, |batch| core.run_queue.extend(batch));
+        }
+    }
+
+    /// Blocks in the driver until an event, the next timers, or a wake-up from another
+    /// thread; collects the wakers of what happened.
+    fn park(&self, sink: &mut Vec<Waker>) {
+        // The handshake with `schedule` from other threads: announce the sleep, then look
+        // at the injector once more (see the fence there).
+        self.parked.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        let timeout = if self.inject.is_empty() { None } else { Some(Duration::ZERO) };
+        if let Some(mut core) = self.common.driver.try_lock() {
+            self.common.driver.poll(&mut core, timeout, sink);
+        }
+        self.parked.store(false, Ordering::SeqCst);
     }
 }
 

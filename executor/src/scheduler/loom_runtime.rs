@@ -315,17 +315,12 @@ fn loom_runtime_cancel_races_a_wake() {
 
 /// The stronger promise of the design ("a cancellation request still pending when a
 /// task's future completes ends the task cancelled"): if `cancel()` said the task was not
-/// finished, the task ends cancelled.
-///
-/// DEFECT, left to the cancellation core's owner: loom finds the interleaving where the
-/// future's last poll returns `Ready` (its checkpoint saw no request), `cancel()` then
-/// counts a request and returns `true` because `COMPLETE` is not yet published, and the
-/// harness completes the task with its value; the request stays pending on a finished
-/// task. Checking for a pending request is not atomic with completing (`harness::
-/// poll_future`, `cancel/`): `cancel()` would have to re-check `COMPLETE` after marking
-/// the request, or completion would have to claim the pending flag.
+/// finished, the task ends cancelled. The interleaving to fear: the future's last poll
+/// returns `Ready` (its checkpoint saw no request), then `cancel()` counts a request
+/// before `COMPLETE` is published. The handshake of cancel/state.rs ("A request that
+/// races the end") settles it: the end takes the request, or `cancel()` takes it back
+/// and says no.
 #[test]
-#[ignore = "defect in task/ and cancel/: cancel() can return true for a task that then ends with its value"]
 fn loom_runtime_cancel_that_says_yes_ends_the_task_cancelled() {
     loom::model(|| {
         let (requested, out, _) = cancel_races_a_wake();

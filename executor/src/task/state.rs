@@ -13,6 +13,7 @@
 //! | 5    | `ABORTED`       | `abort()`, runtime shutdown              | never                               |
 //! | 6    | `STARTED`       | the first [`State::transition_to_running`] | never                             |
 //! | 7    | `CANCELLED`     | completion, when the task ended cancelled | never                              |
+//! | 8    | `FINISHING`     | [`State::set_finishing`], when the future returned and the verdict is being made | never |
 //! | 8..  | reference count | clones of wakers, queue entries, handles | their drops                         |
 //!
 //! `NOTIFIED` means "exactly one queue entry for this task exists, or will exist when the
@@ -43,7 +44,8 @@ pub(crate) const JOIN_WAKER: usize = 1 << 4;
 pub(crate) const ABORTED: usize = 1 << 5;
 pub(crate) const STARTED: usize = 1 << 6;
 pub(crate) const CANCELLED: usize = 1 << 7;
-const REF_SHIFT: usize = 8;
+pub(crate) const FINISHING: usize = 1 << 8;
+const REF_SHIFT: usize = 9;
 const REF_ONE: usize = 1 << REF_SHIFT;
 const FLAGS: usize = REF_ONE - 1;
 
@@ -74,6 +76,7 @@ impl std::fmt::Debug for Snapshot {
             "ABORTED",
             "STARTED",
             "CANCELLED",
+            "FINISHING",
         ];
         let mut l = f.debug_list();
         for (i, n) in names.iter().enumerate() {
@@ -173,6 +176,19 @@ impl State {
     }
 
     /// (3) The output is stored: RUNNING -> COMPLETE. Returns the state before.
+    /// The future returned: from now on a `cancel()` cannot change how the task ends
+    /// unless the verdict (made next) takes its request. See `cancel/state.rs`, "A request
+    /// that races the end", for the handshake this is half of.
+    pub(crate) fn set_finishing(&self) {
+        self.0.fetch_or(FINISHING, AcqRel);
+        crate::sync::fence_seq_cst();
+    }
+
+    /// Whether the task finished, or its future has returned and is being finished.
+    pub(crate) fn is_finishing_or_complete(&self) -> bool {
+        self.0.load(Acquire) & (FINISHING | COMPLETE) != 0
+    }
+
     pub(crate) fn transition_to_complete(&self, cancelled: bool) -> Snapshot {
         let bits = RUNNING | COMPLETE | if cancelled { CANCELLED } else { 0 };
         let prev = Snapshot(self.0.fetch_xor(bits, AcqRel));

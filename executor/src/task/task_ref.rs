@@ -90,10 +90,17 @@ impl TaskRef {
 
     /// asyncio's `Task.cancel(msg)`; see [`Task::cancel`](crate::Task::cancel).
     pub fn cancel(&self, message: Option<&str>) -> bool {
-        if self.is_finished() {
+        if self.raw.state().is_finishing_or_complete() {
             return false;
         }
         crate::cancel::delivery::request(self.raw, message.map(Arc::from));
+        // The handshake with a future that is ending right now (cancel/state.rs, "A
+        // request that races the end"): if it is, the request counts only if the end took
+        // it.
+        crate::sync::fence_seq_cst();
+        if self.raw.state().is_finishing_or_complete() {
+            return self.raw.header().cancel.withdraw();
+        }
         wake(self.raw);
         true
     }

@@ -2,21 +2,17 @@
 //!
 //! The driver's holder sleeps in `mio::Poll::poll`, whose timeout on Linux is epoll's: a
 //! whole number of milliseconds, which mio rounds **up**. A park that should end in 1.3 ms
-//! would end after 2 ms, and every timer would fire up to a millisecond after its tick. So
-//! on Linux the driver registers a `timerfd` with the poller and arms it, before each
-//! park that has a deadline, with the remaining time to the nanosecond: the poll returns
-//! when the timerfd becomes readable. The poll keeps its rounded-up timeout as a backstop.
-//!
-//! | park                         | syscalls                              |
-//! |------------------------------|---------------------------------------|
-//! | no deadline, or zero timeout | the poll only                         |
-//! | deadline already armed       | the poll only                         |
-//! | new deadline                 | `timerfd_settime`, then the poll      |
+//! would end after 2 ms. So on Linux the driver registers a `timerfd` with the poller, and
+//! when a park must end at an instant that no whole number of milliseconds reaches (see
+//! `time/driver.rs` for the choice), arms it with the remaining time to the nanosecond:
+//! the poll returns when the timerfd becomes readable, and keeps its rounded-up timeout as
+//! a backstop. (`epoll_pwait2` takes a nanosecond timeout, but mio does not call it.)
 //!
 //! Arming replaces the previous deadline and resets the timerfd's expiry count, so the
 //! descriptor is never read: with the poller's edge-triggered registration, each expiry
-//! is one event. An alarm left armed for a timer that was cancelled meanwhile ends one
-//! later park early; the holder sees nothing due and parks again.
+//! is one event. An alarm armed for a time at which nothing is due any more (its timer
+//! was cancelled) is disarmed by the next park that does not need it, or, if it rings
+//! first, ends one park early; the holder sees nothing due and parks again.
 //!
 //! Where there is no timerfd (other systems, or a failing `timerfd_create`), the driver
 //! parks on the poll's timeout alone; kqueue's timeout already takes nanoseconds.
@@ -79,6 +75,30 @@ impl Alarm {
     pub(crate) fn rang(&mut self) {
         self.armed = None;
     }
+
+    /// The instant the alarm is armed for, if it has not rung since.
+    pub(crate) fn armed(&self) -> Option<Instant> {
+        self.armed
+    }
+
+    /// Stops the alarm from ringing.
+    pub(crate) fn disarm(&mut self) {
+        use std::os::fd::AsRawFd;
+        if self.armed.is_none() {
+            return;
+        }
+        // A zero it_value disarms a timerfd.
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_value: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+        };
+        // SAFETY: as in `arm`: a valid itimerspec that outlives the call, a null old-value
+        // pointer, and our own open descriptor.
+        let r = unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+        if r == 0 {
+            self.armed = None;
+        }
+    }
 }
 
 /// Systems without a timerfd, and Miri (which has none): the poll's timeout is the alarm.
@@ -96,4 +116,10 @@ impl Alarm {
     }
 
     pub(crate) fn rang(&mut self) {}
+
+    pub(crate) fn armed(&self) -> Option<Instant> {
+        None
+    }
+
+    pub(crate) fn disarm(&mut self) {}
 }

@@ -1,6 +1,6 @@
 //! [`interval`]: a tick every period.
 
-use super::sleep::{Sleep, sleep_until};
+use super::sleep::{Sleep, far_future_from, sleep_until};
 use crate::cancel::Cancelled;
 use std::future::poll_fn;
 use std::task::{Context, Poll};
@@ -20,7 +20,11 @@ pub enum MissedTickBehavior {
     Skip,
 }
 
-/// Ticks every `period`, the first tick at once.
+/// Ticks every `period`, the first tick at once (at [`now`](super::now), the runtime's
+/// clock).
+///
+/// A period so long that the next tick would lie beyond what an `Instant` can hold (say
+/// `Duration::MAX`) saturates: the next tick is about thirty years away, that is, never.
 ///
 /// # Panics
 ///
@@ -36,7 +40,7 @@ pub enum MissedTickBehavior {
 /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub fn interval(period: Duration) -> Interval {
-    interval_at(Instant::now(), period)
+    interval_at(super::now(), period)
 }
 
 /// Ticks every `period`, the first tick at `start`.
@@ -46,8 +50,8 @@ pub fn interval(period: Duration) -> Interval {
 /// If `period` is zero.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
-/// let i = weft::time::interval_at(Instant::now(), Duration::from_secs(1));
+/// use std::time::Duration;
+/// let i = weft::time::interval_at(weft::time::now(), Duration::from_secs(1));
 /// assert_eq!(i.period(), Duration::from_secs(1));
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
@@ -84,17 +88,7 @@ impl Interval {
             return Poll::Pending;
         }
         let scheduled = self.sleep.deadline();
-        let now = Instant::now();
-        let next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
-            MissedTickBehavior::Delay => scheduled + self.period,
-            MissedTickBehavior::Skip => {
-                let behind = now.saturating_duration_since(scheduled).as_nanos();
-                let periods = behind / self.period.as_nanos() + 1;
-                scheduled + self.period * periods as u32
-            }
-        };
+        let next = next_tick(scheduled, super::now(), self.period, self.missed);
         self.sleep.reset(next);
         Poll::Ready(Ok(scheduled))
     }
@@ -128,6 +122,33 @@ impl Interval {
     /// i.reset();
     /// ```
     pub fn reset(&mut self) {
-        self.sleep.reset(Instant::now() + self.period);
+        let now = super::now();
+        self.sleep.reset(after(now, self.period));
+    }
+}
+
+/// `t + d`, or "never" (about thirty years after `t`) when that is beyond an `Instant`.
+fn after(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d).unwrap_or_else(|| far_future_from(t))
+}
+
+/// When the tick after the one `scheduled` for comes, the clock now reading `now`.
+fn next_tick(scheduled: Instant, now: Instant, period: Duration, missed: MissedTickBehavior) -> Instant {
+    let on_schedule = after(scheduled, period);
+    match missed {
+        MissedTickBehavior::Burst => on_schedule,
+        MissedTickBehavior::Delay if now > on_schedule => after(now, period),
+        MissedTickBehavior::Delay => on_schedule,
+        MissedTickBehavior::Skip if now < on_schedule => on_schedule,
+        MissedTickBehavior::Skip => {
+            // The first tick of the original schedule after `now`: `now` plus what is left
+            // of the current period. All in u128 nanoseconds: a 1 ns period after a stall of
+            // seconds is billions of periods.
+            let period_nanos = period.as_nanos();
+            let into_period = now.duration_since(scheduled).as_nanos() % period_nanos;
+            let left = period_nanos - into_period;
+            let left = Duration::new((left / 1_000_000_000) as u64, (left % 1_000_000_000) as u32);
+            after(now, left)
+        }
     }
 }

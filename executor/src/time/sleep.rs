@@ -1,7 +1,8 @@
 //! [`sleep`] and [`sleep_until`]: asyncio's `asyncio.sleep`.
 
-use super::InvalidDuration;
+use super::clock::add_saturating;
 use super::wheel::TimerKey;
+use super::{InvalidDuration, TimeDriver};
 use crate::cancel::{self, Cancelled};
 use crate::driver::Driver;
 use crate::{context, coop};
@@ -20,6 +21,11 @@ use std::time::{Duration, Instant};
 ///
 /// When polled outside a weft runtime.
 ///
+/// The deadline is [`now`](super::now) plus `duration` (the runtime's clock, so a paused
+/// clock's sleeps end when it is advanced to them); a duration too long for an `Instant`
+/// sleeps for about thirty years. The sleep ends at its deadline or a little after, never
+/// before: see the [module docs](super) for how late (its slack).
+///
 /// ```
 /// use std::time::{Duration, Instant};
 /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
@@ -29,7 +35,9 @@ use std::time::{Duration, Instant};
 /// # Ok::<(), weft::Cancelled>(()) }).unwrap();
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let mut s = sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future));
+    let now = super::now();
+    let mut s = sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future_from(now)));
+    s.slack = TimeDriver::slack(duration) as u8;
     // At least a tick away when it was made: the first poll registers it without reading
     // the clock again. (If that poll comes so late that the deadline has passed, the
     // wheel fires it at its next turn: late by a driver turn, never early.)
@@ -50,22 +58,24 @@ pub fn sleep_secs(seconds: f64) -> Result<Sleep, InvalidDuration> {
     super::secs(seconds).map(sleep)
 }
 
-/// Waits until `deadline`: asyncio's `loop.call_at` as a future.
+/// Waits until `deadline`: asyncio's `loop.call_at` as a future. Compute the deadline from
+/// [`now`](super::now) so that it follows a paused clock.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
-/// let deadline = Instant::now() + Duration::from_millis(10);
+/// let deadline = weft::time::now() + Duration::from_millis(10);
 /// weft::time::sleep_until(deadline).await.unwrap();
-/// assert!(Instant::now() >= deadline);
+/// assert!(weft::time::now() >= deadline);
 /// # });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, entry: None, clock_check: true }
+    Sleep { deadline, entry: None, slack: 0, clock_check: true }
 }
 
-pub(crate) fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86400 * 365 * 30)
+/// About thirty years after `now`: what "never" means for a deadline.
+pub(crate) fn far_future_from(now: Instant) -> Instant {
+    add_saturating(now, Duration::from_secs(86400 * 365 * 30))
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`]. Registers its timer on first poll;
@@ -74,6 +84,9 @@ pub(crate) fn far_future() -> Instant {
 pub struct Sleep {
     deadline: Instant,
     entry: Option<(Arc<Driver>, TimerKey)>,
+    /// The timer's slack in ticks, from the duration `sleep` was asked for; 0 for a
+    /// deadline, whose slack follows from the delay measured when it is registered.
+    slack: u8,
     /// Whether the first poll must read the clock to see if the deadline already passed.
     clock_check: bool,
 }
@@ -89,7 +102,7 @@ impl Sleep {
     ///
     /// ```
     /// let s = weft::time::sleep(std::time::Duration::from_secs(1));
-    /// assert!(s.deadline() > std::time::Instant::now());
+    /// assert!(s.deadline() > weft::time::now());
     /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
@@ -98,17 +111,19 @@ impl Sleep {
     /// Moves the deadline; the sleep stays registered if it was.
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use std::time::Duration;
     /// let mut s = weft::time::sleep(Duration::from_secs(60));
-    /// let soon = Instant::now();
+    /// let soon = weft::time::now();
     /// s.reset(soon);
     /// assert_eq!(s.deadline(), soon);
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        self.slack = 0;
         self.clock_check = true;
         if let Some((driver, key)) = &self.entry {
-            let (ok, unpark) = driver.time.reset(*key, deadline);
+            let slack = TimeDriver::slack(deadline.saturating_duration_since(driver.time.now()));
+            let (ok, unpark) = driver.time.reset(*key, deadline, slack);
             if unpark {
                 driver.unpark();
             }
@@ -118,13 +133,13 @@ impl Sleep {
         }
     }
 
-    /// Whether the deadline has passed.
+    /// Whether the deadline has passed, by the runtime's clock.
     ///
     /// ```
     /// assert!(weft::time::sleep(std::time::Duration::ZERO).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        super::now() >= self.deadline
     }
 
     /// Polls the timer alone, *without* the cancellation check: for building timeouts and
@@ -153,17 +168,23 @@ impl Sleep {
             self.clock_check = true; // fired: a later poll must see the deadline passed
             return coop::poll_proceed(cx);
         }
-        if self.clock_check && Instant::now() >= self.deadline {
-            return coop::poll_proceed(cx);
-        }
         let driver = context::with_handle(|h| {
             h.map(|h| h.driver().clone())
                 .expect("weft: a timer was polled outside a weft runtime; run it inside Runtime::block_on or a spawned task")
         });
+        let slack = if self.clock_check || self.slack == 0 {
+            let now = driver.time.now();
+            if now >= self.deadline {
+                return coop::poll_proceed(cx);
+            }
+            TimeDriver::slack(self.deadline - now)
+        } else {
+            u64::from(self.slack)
+        };
         if driver.time.is_shut_down() {
             return Poll::Ready(());
         }
-        let (key, unpark) = driver.time.insert(self.deadline, cx.waker().clone());
+        let (key, unpark) = driver.time.insert(self.deadline, slack, cx.waker().clone());
         if unpark {
             driver.unpark();
         }

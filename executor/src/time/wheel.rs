@@ -95,7 +95,9 @@ use std::task::Waker;
 
 use slab::Slab;
 
-use self::list::{Entry, NIL};
+pub(crate) use self::list::MAX_SLACK;
+use self::list::{Entry, GENERATIONS, NIL};
+pub(crate) use self::slots::NextWake;
 use self::slots::{Place, Slots};
 
 /// Every pending timer of one runtime, sorted into a hierarchical timing wheel.
@@ -114,7 +116,7 @@ pub(crate) struct TimerWheel {
     slots: Slots,
     /// The tick the wheel has advanced to.
     elapsed: u64,
-    /// The generation the next inserted timer gets; never reused.
+    /// The generation the next inserted timer gets; reused only after 2^48 insertions.
     next_generation: u64,
 }
 
@@ -127,7 +129,7 @@ pub(crate) struct TimerWheel {
 pub(crate) struct TimerKey {
     /// The timer's index in the slab.
     index: u32,
-    /// The generation of the insertion that created it.
+    /// The generation of the insertion that created it (modulo 2^48).
     generation: u64,
 }
 
@@ -152,23 +154,27 @@ impl TimerWheel {
     /// Registers a timer that wakes `waker` at tick `deadline`, and returns its key. O(1).
     ///
     /// A `deadline` at or before [`elapsed`](TimerWheel::elapsed) fires at the next
-    /// [`advance`](TimerWheel::advance), whatever its `now`.
+    /// [`advance`](TimerWheel::advance), whatever its `now`. `slack` (at most
+    /// [`MAX_SLACK`]) is how many ticks late the timer may fire so that one wake-up serves
+    /// it together with others: it only shapes [`next_wake`](TimerWheel::next_wake);
+    /// `advance` fires every timer that is due, whatever its slack.
     ///
     /// # Panics
     ///
     /// If `u32::MAX - 1` timers are already pending.
-    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> TimerKey {
+    pub(crate) fn insert(&mut self, deadline: u64, slack: u64, waker: Waker) -> TimerKey {
         let deadline = deadline.max(self.elapsed);
+        let slack = slack.min(MAX_SLACK);
         let generation = self.next_generation;
-        self.next_generation += 1;
+        self.next_generation = (generation + 1) % GENERATIONS;
         // Checked before inserting, so that a panic leaves the wheel consistent.
         let index = match u32::try_from(self.entries.vacant_key()) {
             Ok(index) if index != NIL => index,
             _ => panic!("weft timer wheel: more than {} pending timers", NIL - 1),
         };
-        self.entries.insert(Entry::new(waker, deadline, generation));
+        self.entries.insert(Entry::new(waker, deadline, generation, slack));
         let place = Place::of(deadline, self.elapsed);
-        self.slots.push(&mut self.entries, place, index, deadline);
+        self.slots.push(&mut self.entries, place, index, deadline, slack);
         TimerKey { index, generation }
     }
 
@@ -199,25 +205,30 @@ impl TimerWheel {
         true
     }
 
-    /// Moves a pending timer to a new `deadline`, keeping its key and waker; returns `false`
-    /// and does nothing if it already fired or was removed. O(1).
+    /// Moves a pending timer to a new `deadline` with a new `slack`, keeping its key and
+    /// waker; returns `false` and does nothing if it already fired or was removed. O(1).
     ///
     /// As with [`insert`](TimerWheel::insert), a deadline at or before
     /// [`elapsed`](TimerWheel::elapsed) fires at the next advance. A moved timer fires
     /// after timers that were already registered for the same tick, as if newly inserted.
-    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> bool {
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64, slack: u64) -> bool {
         let elapsed = self.elapsed;
+        let slack = slack.min(MAX_SLACK);
         let Some(entry) = self.entry_mut(key) else {
             return false;
         };
         let deadline = deadline.max(elapsed);
         let old_deadline = entry.deadline;
         if deadline == old_deadline {
+            // It keeps its place (and its turn among the timers of its tick).
+            entry.set_slack(slack);
+            self.slots.tighten(Place::of(deadline, elapsed), deadline.saturating_add(slack));
             return true;
         }
         entry.deadline = deadline;
+        entry.set_slack(slack);
         self.slots.unlink(&mut self.entries, Place::of(old_deadline, elapsed), key.index);
-        self.slots.push(&mut self.entries, Place::of(deadline, elapsed), key.index, deadline);
+        self.slots.push(&mut self.entries, Place::of(deadline, elapsed), key.index, deadline, slack);
         true
     }
 
@@ -231,6 +242,19 @@ impl TimerWheel {
     /// `advance` to the returned tick always makes progress: it fires or cascades.
     pub(crate) fn next_expiration(&self) -> Option<u64> {
         self.slots.next_due(self.elapsed).map(|due| due.tick)
+    }
+
+    /// When the driver must next advance the wheel so that no timer fires later than its
+    /// deadline plus its slack, and the latest deadline such an advance fires (see
+    /// [`NextWake`]); `None` if no timer is pending.
+    ///
+    /// `at` is the earliest `deadline + slack` over the pending timers (or a bound below
+    /// it, when a higher-level list must cascade first). Waking there instead of at the
+    /// earliest deadline lets one wake-up serve every timer whose deadline falls before
+    /// the first window closes: the fewest wake-ups that keep every timer inside its
+    /// window. It is never before [`next_expiration`](TimerWheel::next_expiration).
+    pub(crate) fn next_wake(&self) -> Option<NextWake> {
+        self.slots.next_wake(self.elapsed, &self.entries)
     }
 
     /// Advances the wheel to tick `now`, pushing onto `fired` the waker of every timer with
@@ -278,20 +302,20 @@ impl TimerWheel {
         let mut index = self.slots.take(place);
         while index != NIL {
             let entry = &self.entries[index as usize];
-            let (next, deadline) = (entry.next(), entry.deadline);
+            let (next, deadline, slack) = (entry.next(), entry.deadline, entry.slack());
             let new_place = Place::of(deadline, self.elapsed);
             debug_assert!(
                 place == Place::Overflow || new_place != place,
                 "a cascade must move every timer down"
             );
-            self.slots.push(&mut self.entries, new_place, index, deadline);
+            self.slots.push(&mut self.entries, new_place, index, deadline, slack);
             index = next;
         }
     }
 
     /// The entry `key` names, if it is still pending.
     fn entry_mut(&mut self, key: TimerKey) -> Option<&mut Entry> {
-        self.entries.get_mut(key.index as usize).filter(|entry| entry.generation == key.generation)
+        self.entries.get_mut(key.index as usize).filter(|entry| entry.generation() == key.generation)
     }
 }
 

@@ -6,6 +6,7 @@
 use super::Queue;
 use super::error::{GetError, PutError, TryGetError, TryPutError};
 use super::order::Order;
+use super::state::Handed;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -67,11 +68,12 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
                 Some(handed) => {
                     *key = None;
                     match handed {
-                        Some(item) => {
+                        Handed::Item(item) => {
                             st.getter_collected(wakers);
                             Poll::Ready(Ok(item))
                         }
-                        None => Poll::Ready(Err(GetError::ShutDown)),
+                        Handed::Claim => Poll::Ready(Ok(st.getter_claimed(wakers))),
+                        Handed::ShutDown => Poll::Ready(Err(GetError::ShutDown)),
                     }
                 }
             },

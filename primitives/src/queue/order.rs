@@ -1,11 +1,11 @@
 //! The three orders of the queue family: which item a `get` takes.
 //!
 //! An [`Order`] is a buffer with three operations. `push` and `pop` are asyncio's `_put`
-//! and `_get`; `push_oldest` puts back an item a cancelled getter had been handed. Such
-//! an item is always older than everything buffered (a getter only waits while the buffer
-//! is empty, so it is handed the next item put), so it goes where the oldest item goes:
-//! the front of a FIFO queue, the bottom of a LIFO stack, and simply into the heap of a
-//! priority queue.
+//! and `_get`; `push_oldest` puts back an item a cancelled getter had been handed (FIFO
+//! only: LIFO and priority queues hand claims, see `state.rs`). Such an item is always
+//! older than everything buffered (a getter only waits while the buffer is empty, so it
+//! is handed the next item put), so it goes where the oldest item goes: the front of a
+//! FIFO queue, the bottom of a LIFO stack, and simply into the heap of a priority queue.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -14,6 +14,11 @@ use std::collections::{BinaryHeap, VecDeque};
 pub trait Order<T>: sealed::Sealed {
     #[doc(hidden)]
     type Buf: Default;
+    /// Whether a waiting getter is handed the item put (FIFO: it is the item the getter
+    /// would take anyway), or a claim on the item the order gives when the getter runs
+    /// (LIFO, priority). See `state.rs`.
+    #[doc(hidden)]
+    const HANDS_ITEMS: bool;
     #[doc(hidden)]
     fn push(buf: &mut Self::Buf, item: T);
     #[doc(hidden)]
@@ -66,6 +71,7 @@ pub enum Priority {}
 
 impl<T> Order<T> for Fifo {
     type Buf = VecDeque<T>;
+    const HANDS_ITEMS: bool = true;
     fn push(buf: &mut VecDeque<T>, item: T) {
         buf.push_back(item);
     }
@@ -82,6 +88,7 @@ impl<T> Order<T> for Fifo {
 
 impl<T> Order<T> for Lifo {
     type Buf = VecDeque<T>;
+    const HANDS_ITEMS: bool = false;
     fn push(buf: &mut VecDeque<T>, item: T) {
         buf.push_back(item);
     }
@@ -98,6 +105,7 @@ impl<T> Order<T> for Lifo {
 
 impl<T: Ord> Order<T> for Priority {
     type Buf = BinaryHeap<Reverse<T>>;
+    const HANDS_ITEMS: bool = false;
     fn push(buf: &mut Self::Buf, item: T) {
         buf.push(Reverse(item));
     }

@@ -3,6 +3,7 @@
 //! `TaskGroup.__aexit__` does.
 
 use super::{BoxError, ChildPanicked, ErrorGroup, Failure, GroupError, Policy, TaskGroup};
+use crate::done::Hops;
 use crate::panic::panic_message;
 use std::fmt;
 use std::future::Future;
@@ -24,11 +25,25 @@ pub struct Run<Fut, R> {
     outcome: Option<BodyOutcome<R>>,
     /// CPython's `propagate_cancellation_error`.
     propagate: Option<Cancelled>,
+    /// The parent waited for the last children (it returned `Pending` in the join).
+    waited: bool,
+    /// The turn asyncio's `_on_task_done` takes between the last child's end and the
+    /// parent's wake-up (see `crate::done`).
+    hops: Hops,
 }
 
 impl<Fut, R> Run<Fut, R> {
     pub(super) fn new(group: TaskGroup, body: Fut) -> Self {
-        Run { group, body, phase: Phase::Start, watch: None, outcome: None, propagate: None }
+        Run {
+            group,
+            body,
+            phase: Phase::Start,
+            watch: None,
+            outcome: None,
+            propagate: None,
+            waited: false,
+            hops: Hops::default(),
+        }
     }
 }
 
@@ -109,6 +124,11 @@ where
             this.phase = Phase::Join;
         }
         if this.phase == Phase::Join {
+            if this.hops.owing() {
+                std::task::ready!(this.hops.poll(cx));
+                this.phase = Phase::Done;
+                return Poll::Ready(this.finish());
+            }
             let mut s = this.group.shared.state.lock();
             let waiting = !s.children.is_empty();
             if waiting {
@@ -118,7 +138,10 @@ where
             if waiting {
                 // Waiting for the children is a checkpoint (CPython awaits a future here).
                 match weft_executor::cancel::check() {
-                    Ok(()) => return Poll::Pending,
+                    Ok(()) => {
+                        this.waited = true;
+                        return Poll::Pending;
+                    }
                     Err(c) => {
                         let _batch = weft_executor::defer_wakes(); // see `State::abort`
                         let mut s = this.group.shared.state.lock();
@@ -127,10 +150,18 @@ where
                             s.abort();
                         }
                         if !s.children.is_empty() {
+                            this.waited = true;
                             return Poll::Pending;
                         }
                     }
                 }
+            }
+            if std::mem::replace(&mut this.waited, false) {
+                // Woken by the last child's end: asyncio's `_on_task_done` runs in this
+                // turn and sets the future the parent waits on; the parent resumes in
+                // the next.
+                this.hops.owe(1);
+                std::task::ready!(this.hops.poll(cx));
             }
             this.phase = Phase::Done;
             return Poll::Ready(this.finish());

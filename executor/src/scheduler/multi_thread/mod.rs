@@ -65,7 +65,7 @@ use lifo::LifoSlot;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;
@@ -81,6 +81,9 @@ pub(crate) struct Shared {
     lifo_watched: AtomicBool,
     /// Whether `block_on` spins before it parks (spin.rs).
     spin: spin::SpinPolicy,
+    /// Queue entries of `block_on` roots not yet polled, plus roots being polled: while
+    /// non-zero the runtime is not idle (a paused clock must not auto-advance).
+    roots_busy: AtomicUsize,
     /// Cores go here when their worker thread exits, to be dropped at shutdown.
     #[allow(clippy::vec_box)] // the worker loop owns and moves its core as a `Box<Core>`
     cores: Mutex<Vec<Box<Core>>>,
@@ -130,8 +133,11 @@ pub(crate) fn start(
         shutdown: AtomicBool::new(false),
         lifo_watched: AtomicBool::new(false),
         spin: spin::SpinPolicy::new(),
+        roots_busy: AtomicUsize::new(0),
         cores: Mutex::new(Vec::new()),
     });
+    let weak = Arc::downgrade(&shared);
+    shared.common.driver.set_idle_probe(Box::new(move || weak.upgrade().is_none_or(|s| s.is_idle())));
     let mut threads = Vec::with_capacity(config.workers);
     for core in cores {
         let shared2 = shared.clone();
@@ -228,6 +234,18 @@ impl Shared {
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
+
+    /// Whether every task is idle: every worker parked (a notified worker counts as
+    /// awake), every queue and LIFO slot empty, no `block_on` root queued or running, no
+    /// blocking job unfinished. Asked by a paused clock before it auto-advances.
+    fn is_idle(&self) -> bool {
+        std::sync::atomic::fence(Ordering::SeqCst);
+        !self.idle.any_unparked()
+            && self.roots_busy.load(Ordering::SeqCst) == 0
+            && self.inject.is_empty()
+            && self.remotes.iter().all(|r| r.steal.is_empty() && !r.lifo.is_occupied())
+            && self.common.blocking.unfinished() == 0
+    }
 }
 
 impl Schedule for Arc<Shared> {
@@ -275,17 +293,26 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         thread: std::thread::current(),
     });
     let hook_signal = signal.clone();
+    let hook_shared = shared.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| {
+        // Counted before it is visible, so that the runtime never looks idle in between.
+        hook_shared.roots_busy.fetch_add(1, Ordering::SeqCst);
         hook_signal.put(entry);
         hook_signal.thread.unpark();
     }));
+    shared.roots_busy.fetch_add(1, Ordering::SeqCst);
     signal.put(first);
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
     let mut future = std::pin::pin!(future);
     loop {
         match signal.take() {
             Some(entry) => {
-                if let std::task::Poll::Ready(v) = root.poll(future.as_mut(), entry) {
+                let polled = {
+                    // Done with the entry when the poll ends, even by a panic.
+                    let _done = EntryDone(shared);
+                    root.poll(future.as_mut(), entry)
+                };
+                if let std::task::Poll::Ready(v) = polled {
                     drop(root);
                     return v;
                 }
@@ -299,6 +326,22 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                     std::thread::park();
                 }
             }
+        }
+    }
+}
+
+/// Drops when a root's queue entry has been polled: one root less is busy. When none is
+/// left on a paused clock, the driver's holder is told, so that it may auto-advance
+/// without waiting for its next look.
+struct EntryDone<'a>(&'a Shared);
+
+impl Drop for EntryDone<'_> {
+    fn drop(&mut self) {
+        let shared = self.0;
+        if shared.roots_busy.fetch_sub(1, Ordering::SeqCst) == 1
+            && shared.common.driver.time.clock.is_paused()
+        {
+            shared.common.driver.unpark();
         }
     }
 }

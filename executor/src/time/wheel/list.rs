@@ -25,20 +25,33 @@ use slab::Slab;
 /// The "no entry" index: the end of a list, or the neighbour of an entry at either end.
 pub(super) const NIL: u32 = u32::MAX;
 
+/// Bits of [`Entry`]'s tag that hold the slack.
+const SLACK_BITS: u32 = 16;
+
+/// The largest slack an entry can hold, in ticks (6.5 s of 100 µs ticks: far more than the
+/// driver ever gives).
+pub(crate) const MAX_SLACK: u64 = (1 << SLACK_BITS) - 1;
+
+/// Generations wrap after this many insertions (2^48: at a million timers a second, after
+/// almost nine years), so a key that outlived its timer by that many insertions could
+/// name a new timer in the same slab slot. No key lives that long in practice.
+pub(super) const GENERATIONS: u64 = 1 << (64 - SLACK_BITS);
+
 /// One pending timer, as stored in the wheel's slab.
 ///
 /// An entry does not record which slot holds it: the wheel's placement rule makes the
 /// slot a function of `deadline` and the wheel's elapsed tick (see the wheel's module
-/// docs), so storing it would only cost memory. This keeps an entry at 40 bytes.
+/// docs), so storing it would only cost memory. Its generation and its slack share one
+/// word. This keeps an entry at 40 bytes.
 pub(super) struct Entry {
     /// Woken when the timer fires.
     pub(super) waker: Waker,
-    /// The tick at which the timer fires: the requested deadline, raised to the wheel's
+    /// The tick from which the timer is due: the requested deadline, raised to the wheel's
     /// elapsed tick if it was already in the past when it was set.
     pub(super) deadline: u64,
-    /// Unique to the insertion that created this entry; a `TimerKey` must carry the same
-    /// value to name it, which makes keys of fired or removed timers harmless.
-    pub(super) generation: u64,
+    /// The generation (high 48 bits) and the slack in ticks (low 16 bits): see
+    /// [`Entry::generation`] and [`Entry::slack`].
+    tag: u64,
     /// Slab index of the previous entry in the same list, or [`NIL`].
     prev: u32,
     /// Slab index of the next entry in the same list, or [`NIL`].
@@ -46,9 +59,30 @@ pub(super) struct Entry {
 }
 
 impl Entry {
-    /// An entry not yet linked into any list.
-    pub(super) fn new(waker: Waker, deadline: u64, generation: u64) -> Self {
-        Entry { waker, deadline, generation, prev: NIL, next: NIL }
+    /// An entry not yet linked into any list. `generation` must be below
+    /// [`GENERATIONS`], `slack` at most [`MAX_SLACK`].
+    pub(super) fn new(waker: Waker, deadline: u64, generation: u64, slack: u64) -> Self {
+        debug_assert!(generation < GENERATIONS && slack <= MAX_SLACK);
+        Entry { waker, deadline, tag: (generation << SLACK_BITS) | slack, prev: NIL, next: NIL }
+    }
+
+    /// Unique (modulo [`GENERATIONS`]) to the insertion that created this entry; a
+    /// `TimerKey` must carry the same value to name it, which makes keys of fired or
+    /// removed timers harmless.
+    pub(super) fn generation(&self) -> u64 {
+        self.tag >> SLACK_BITS
+    }
+
+    /// How many ticks after its deadline the timer may fire: the window the driver uses to
+    /// serve several timers with one wake-up (see `TimerWheel::next_wake`).
+    pub(super) fn slack(&self) -> u64 {
+        self.tag & MAX_SLACK
+    }
+
+    /// Sets the slack (a reset timer gets the slack of its new delay).
+    pub(super) fn set_slack(&mut self, slack: u64) {
+        debug_assert!(slack <= MAX_SLACK);
+        self.tag = (self.tag & !MAX_SLACK) | slack;
     }
 
     /// The slab index of the entry after this one in its list (or in a chain detached by
@@ -68,6 +102,11 @@ pub(super) struct List {
 impl List {
     /// The empty list.
     pub(super) const EMPTY: List = List { head: NIL, tail: NIL };
+
+    /// The index of the first entry, or [`NIL`].
+    pub(super) fn first(&self) -> u32 {
+        self.head
+    }
 
     /// Whether the list holds no entry.
     pub(super) fn is_empty(&self) -> bool {

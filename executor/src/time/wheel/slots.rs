@@ -7,7 +7,12 @@
 
 use slab::Slab;
 
-use super::list::{Entry, List};
+use super::list::{Entry, List, NIL};
+
+/// How many entries [`Slots::next_wake`] walks, at most, to learn the earliest deadline in
+/// a higher-level list: enough for timers at low density, where it saves an alarm per
+/// park; at high density a level-0 list is nearly always first anyway.
+const WALK_LIMIT: usize = 64;
 
 /// Bits of a tick consumed by one level: each level has `1 << SLOT_BITS` slots.
 pub(super) const SLOT_BITS: u32 = 6;
@@ -81,10 +86,28 @@ pub(super) struct Due {
     pub(super) place: Place,
 }
 
+/// When to wake for the timers, as [`Slots::next_wake`] (and `TimerWheel::next_wake`)
+/// compute it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NextWake {
+    /// The tick by which the wheel must be advanced: no timer's `deadline + slack` is
+    /// earlier (it may be a bound that is earlier than needed, never later).
+    pub(crate) at: u64,
+    /// The earliest pending deadline (or, when it sits in a long higher-level list, the
+    /// first tick that list covers; or `at`, if a stale bound makes `at` earlier): waking
+    /// anywhere from `first_due` to `at` fires at least that timer, and keeps every timer
+    /// inside its window.
+    pub(crate) first_due: u64,
+}
+
 /// All the wheel's lists, and the bitmaps that say which are non-empty.
 pub(super) struct Slots {
     /// `LEVELS * SLOTS` slot lists (level-major), then the overflow list.
     lists: [List; LEVELS * SLOTS + 1],
+    /// For each slot list, a lower bound on `deadline + slack` over its entries (the tick
+    /// by which the earliest of them must have fired), `u64::MAX` while the list is empty.
+    /// Like the overflow floor, unlinking an entry does not raise it: it stays a bound.
+    fire_by: [u64; LEVELS * SLOTS],
     /// Bit `S` of `occupied[L]` is set exactly when slot `S` of level `L` is non-empty.
     occupied: [u64; LEVELS],
     /// A lower bound on the deadline of every overflow entry, `u64::MAX` while the list is
@@ -96,15 +119,41 @@ pub(super) struct Slots {
 impl Slots {
     /// Every list empty.
     pub(super) fn new() -> Self {
-        Slots { lists: [List::EMPTY; LEVELS * SLOTS + 1], occupied: [0; LEVELS], overflow_floor: u64::MAX }
+        Slots {
+            lists: [List::EMPTY; LEVELS * SLOTS + 1],
+            fire_by: [u64::MAX; LEVELS * SLOTS],
+            occupied: [0; LEVELS],
+            overflow_floor: u64::MAX,
+        }
     }
 
-    /// Appends the entry at `index`, whose deadline is `deadline`, to the list at `place`.
-    pub(super) fn push(&mut self, entries: &mut Slab<Entry>, place: Place, index: u32, deadline: u64) {
-        self.lists[place.list_index()].push_back(entries, index);
+    /// Appends the entry at `index`, whose deadline is `deadline` and slack `slack`, to the
+    /// list at `place`.
+    pub(super) fn push(
+        &mut self,
+        entries: &mut Slab<Entry>,
+        place: Place,
+        index: u32,
+        deadline: u64,
+        slack: u64,
+    ) {
+        let list = place.list_index();
+        self.lists[list].push_back(entries, index);
         match place {
-            Place::Slot { level, slot } => self.occupied[level] |= 1 << slot,
+            Place::Slot { level, slot } => {
+                self.occupied[level] |= 1 << slot;
+                self.fire_by[list] = self.fire_by[list].min(deadline.saturating_add(slack));
+            }
             Place::Overflow => self.overflow_floor = self.overflow_floor.min(deadline),
+        }
+    }
+
+    /// Lowers the fire-by bound of the list at `place` to `fire_by` if that is earlier (an
+    /// entry of it got a smaller slack in place).
+    pub(super) fn tighten(&mut self, place: Place, fire_by: u64) {
+        if let Place::Slot { .. } = place {
+            let bound = &mut self.fire_by[place.list_index()];
+            *bound = (*bound).min(fire_by);
         }
     }
 
@@ -114,7 +163,10 @@ impl Slots {
         list.unlink(entries, index);
         if list.is_empty() {
             match place {
-                Place::Slot { level, slot } => self.occupied[level] &= !(1 << slot),
+                Place::Slot { level, slot } => {
+                    self.occupied[level] &= !(1 << slot);
+                    self.fire_by[place.list_index()] = u64::MAX;
+                }
                 // A stale floor of an empty list could later lie behind the clock.
                 Place::Overflow => self.overflow_floor = u64::MAX,
             }
@@ -124,7 +176,10 @@ impl Slots {
     /// Empties the list at `place` and returns its first entry's index; see [`List::take`].
     pub(super) fn take(&mut self, place: Place) -> u32 {
         match place {
-            Place::Slot { level, slot } => self.occupied[level] &= !(1 << slot),
+            Place::Slot { level, slot } => {
+                self.occupied[level] &= !(1 << slot);
+                self.fire_by[place.list_index()] = u64::MAX;
+            }
             Place::Overflow => self.overflow_floor = u64::MAX,
         }
         self.lists[place.list_index()].take()
@@ -153,6 +208,60 @@ impl Slots {
         // re-placed no later than when the elapsed tick enters a block that may hold them.
         let block_start = self.overflow_floor & !((1u64 << WHEEL_BITS) - 1);
         Some(Due { tick: block_start, place: Place::Overflow })
+    }
+
+    /// When the wheel must next be advanced so that no timer fires later than its deadline
+    /// plus its slack, and the earliest deadline such an advance serves: see [`NextWake`].
+    ///
+    /// This is the greedy answer to "serve every timer inside its window with as few
+    /// wake-ups as possible" (stabbing intervals): wake at the earliest *end* of a window,
+    /// `min(deadline + slack)`, and fire every timer whose window has *begun* by then.
+    /// Walking the non-empty lists in tick order, a list that starts after the best end
+    /// found so far cannot lower it (its timers' windows end later still), so the walk
+    /// stops there: it visits only the lists inside the first window, at most the slack's
+    /// width in level-0 slots plus one list of a higher level.
+    pub(super) fn next_wake(&self, elapsed: u64, entries: &Slab<Entry>) -> Option<NextWake> {
+        let first = self.next_due(elapsed)?;
+        let mut at = u64::MAX;
+        'levels: for (level, &occupied) in self.occupied.iter().enumerate() {
+            let mut bits = occupied;
+            while bits != 0 {
+                let slot = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let start = slot_start(level, slot, elapsed);
+                if start > at {
+                    break 'levels;
+                }
+                at = at.min(self.fire_by[level * SLOTS + slot].max(start));
+            }
+        }
+        if first.place == Place::Overflow {
+            at = at.min(first.tick);
+        }
+        // A level-0 list's tick is its timers' deadline. A higher level's first tick is only
+        // a bound: one short list (the common case at low density, the next 6.4 ms slot of
+        // level 1) is looked into for its earliest deadline.
+        let first_due = match first.place {
+            Place::Slot { level: 0, .. } => first.tick,
+            place => self.earliest(place, entries).map_or(first.tick, |earliest| earliest.min(at)),
+        };
+        Some(NextWake { at, first_due })
+    }
+
+    /// The earliest deadline in the list at `place`, walking at most [`WALK_LIMIT`]
+    /// entries; `None` if the list is longer.
+    fn earliest(&self, place: Place, entries: &Slab<Entry>) -> Option<u64> {
+        let mut earliest = u64::MAX;
+        let mut index = self.lists[place.list_index()].first();
+        for _ in 0..WALK_LIMIT {
+            if index == NIL {
+                return Some(earliest);
+            }
+            let entry = &entries[index as usize];
+            earliest = earliest.min(entry.deadline);
+            index = entry.next();
+        }
+        (index == NIL).then_some(earliest)
     }
 
     /// The slab indices in each non-empty list, with its place (for the tests' invariant

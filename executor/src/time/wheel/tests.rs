@@ -10,7 +10,7 @@ use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::slots::{LEVELS, Place, WHEEL_BITS};
-use super::{TimerKey, TimerWheel};
+use super::{NextWake, TimerKey, TimerWheel};
 
 /// A waker that appends its id to a shared log when woken.
 struct Recorder {
@@ -49,8 +49,12 @@ impl Harness {
     }
 
     fn insert(&mut self, id: usize, deadline: u64) -> TimerKey {
+        self.insert_with_slack(id, deadline, 0)
+    }
+
+    fn insert_with_slack(&mut self, id: usize, deadline: u64, slack: u64) -> TimerKey {
         let waker = self.waker(id);
-        self.wheel.insert(deadline, waker)
+        self.wheel.insert(deadline, slack, waker)
     }
 
     /// Advances to `now`, wakes what fired, and returns the ids in the order they fired.
@@ -166,7 +170,7 @@ fn remove_cancels_and_a_stale_key_does_nothing() {
     assert_eq!(h.advance(10), vec![2]);
     let c = h.insert(3, 20);
     assert!(!h.wheel.remove(b), "removing a fired timer");
-    assert!(!h.wheel.reset(b, 15), "resetting a fired timer");
+    assert!(!h.wheel.reset(b, 15, 0), "resetting a fired timer");
     assert!(!h.wheel.set_waker(b, &h.waker(9)), "re-waking a fired timer");
     assert_eq!(h.wheel.len(), 1);
     assert_eq!(h.advance(20), vec![3], "the stale key left the live timer alone");
@@ -182,7 +186,7 @@ fn a_stale_key_does_not_name_a_timer_that_reuses_its_slot() {
     assert_eq!(old.index, new.index, "the slab reuses the slot (else this test proves nothing)");
     assert_ne!(old, new);
     assert!(!h.wheel.remove(old));
-    assert!(!h.wheel.reset(old, 1));
+    assert!(!h.wheel.reset(old, 1, 0));
     assert_eq!(h.advance(9), Vec::<usize>::new());
     assert_eq!(h.advance(10), vec![2]);
 }
@@ -206,11 +210,11 @@ fn reset_moves_a_timer_earlier_or_later() {
     let mut h = Harness::new();
     let early = h.insert(1, 10_000);
     let late = h.insert(2, 10);
-    assert!(h.wheel.reset(early, 10));
-    assert!(h.wheel.reset(late, 100_000));
+    assert!(h.wheel.reset(early, 10, 0));
+    assert!(h.wheel.reset(late, 100_000, 0));
     assert_eq!(h.advance(10), vec![1]);
     assert_eq!(h.advance(99_999), Vec::<usize>::new());
-    assert!(h.wheel.reset(late, 5), "moving into the past");
+    assert!(h.wheel.reset(late, 5, 0), "moving into the past");
     assert_eq!(h.advance(99_999), vec![2], "fires at the next advance");
 }
 
@@ -219,8 +223,8 @@ fn a_reset_timer_fires_after_those_already_set_for_its_tick() {
     let mut h = Harness::new();
     let moved = h.insert(1, 50);
     h.insert(2, 40);
-    assert!(h.wheel.reset(moved, 40));
-    assert!(h.wheel.reset(moved, 40), "resetting to the same deadline is a no-op");
+    assert!(h.wheel.reset(moved, 40, 0));
+    assert!(h.wheel.reset(moved, 40, 0), "resetting to the same deadline is a no-op");
     assert_eq!(h.advance(40), vec![2, 1]);
 }
 
@@ -345,6 +349,8 @@ struct Model {
 struct Pending {
     /// The effective deadline: the requested one, raised to the clock if it was past.
     deadline: u64,
+    /// How late it may fire for the sake of coalescing.
+    slack: u64,
     /// When it was last placed ([`Model::pushes`]); equal deadlines fire in this order.
     order: u64,
     key: TimerKey,
@@ -352,13 +358,18 @@ struct Pending {
 
 impl Model {
     fn insert(&mut self, id: usize, deadline: u64, key: TimerKey) {
+        self.insert_with_slack(id, deadline, 0, key);
+    }
+
+    fn insert_with_slack(&mut self, id: usize, deadline: u64, slack: u64, key: TimerKey) {
         self.pushes += 1;
-        self.pending.insert(id, Pending { deadline, order: self.pushes, key });
+        self.pending.insert(id, Pending { deadline, slack, order: self.pushes, key });
     }
 
     /// Records a reset; as in the wheel, a reset to the same deadline keeps its place.
-    fn reset(&mut self, id: usize, deadline: u64) {
+    fn reset(&mut self, id: usize, deadline: u64, slack: u64) {
         let pending = self.pending.get_mut(&id).unwrap();
+        pending.slack = slack;
         if pending.deadline != deadline {
             self.pushes += 1;
             pending.deadline = deadline;
@@ -407,6 +418,37 @@ fn sleeping_until_next_expiration_fires_everything_in_few_steps() {
     assert!(steps <= 2_000 * (LEVELS + 1), "{steps} steps");
 }
 
+/// A slack as the driver gives them: mostly a few ticks, sometimes none, sometimes wide.
+fn random_slack(rng: &mut XorShift) -> u64 {
+    match rng.below(10) {
+        0 => 0,
+        1 => rng.distance(16),
+        _ => rng.below(20),
+    }
+}
+
+/// Checks `next_wake` against the model: `at` is never after a window closes and never
+/// before `next_expiration` (which may be a bound below the earliest deadline); `first_due`
+/// is never after the earliest deadline nor after `at`.
+fn check_next_wake(wheel: &TimerWheel, model: &Model, step: usize) {
+    let Some(wake) = wheel.next_wake() else {
+        assert!(model.pending.is_empty(), "step {step}: next_wake is None with timers pending");
+        return;
+    };
+    let first_close = model.pending.values().map(|p| p.deadline.saturating_add(p.slack)).min().unwrap();
+    assert!(
+        wake.at <= first_close,
+        "step {step}: wakes at {} after a window closes at {first_close}",
+        wake.at
+    );
+    assert!(wake.at >= wheel.next_expiration().unwrap(), "step {step}: wakes before the wheel needs it");
+    let earliest = model.earliest().unwrap();
+    assert!(
+        wake.first_due <= earliest && wake.first_due <= wake.at,
+        "step {step}: {wake:?}, earliest {earliest}"
+    );
+}
+
 #[test]
 fn random_operations_match_a_simple_model() {
     for seed in [1, 2, 3, 4, 5, 6, 0xdead_beef, 0x1234_5678_9abc] {
@@ -432,8 +474,9 @@ fn random_operations(seed: u64, operations: usize) {
                     1 => elapsed.saturating_add(rng.distance(63)),
                     _ => elapsed.saturating_add(rng.distance(40)),
                 };
-                let key = h.insert(next_id, deadline);
-                model.insert(next_id, deadline.max(elapsed), key);
+                let slack = random_slack(&mut rng);
+                let key = h.insert_with_slack(next_id, deadline, slack);
+                model.insert_with_slack(next_id, deadline.max(elapsed), slack, key);
                 next_id += 1;
             }
             45..=54 => {
@@ -447,8 +490,9 @@ fn random_operations(seed: u64, operations: usize) {
                 if let Some(id) = model.pick(&mut rng) {
                     let deadline = elapsed.saturating_sub(3).saturating_add(rng.distance(38));
                     let key = model.pending[&id].key;
-                    assert!(h.wheel.reset(key, deadline), "step {step}: reset {id}");
-                    model.reset(id, deadline.max(elapsed));
+                    let slack = random_slack(&mut rng);
+                    assert!(h.wheel.reset(key, deadline, slack), "step {step}: reset {id}");
+                    model.reset(id, deadline.max(elapsed), slack);
                 }
             }
             65..=69 => {
@@ -467,7 +511,7 @@ fn random_operations(seed: u64, operations: usize) {
                     let action = rng.below(3);
                     let done = match action {
                         0 => h.wheel.remove(key),
-                        1 => h.wheel.reset(key, elapsed),
+                        1 => h.wheel.reset(key, elapsed, 0),
                         _ => h.wheel.set_waker(key, &h.waker(usize::MAX)),
                     };
                     assert!(!done, "step {step}: stale key accepted by action {action}");
@@ -510,6 +554,7 @@ fn random_operations(seed: u64, operations: usize) {
             }
             (next, earliest) => assert_eq!(next, earliest, "step {step}"),
         }
+        check_next_wake(&h.wheel, &model, step);
         if step % 64 == 0 {
             check_invariants(&h.wheel);
         }
@@ -530,7 +575,7 @@ fn insert_and_fire(count: usize) -> Duration {
     let mut fired = Vec::new();
     let started = Instant::now();
     for i in 0..count {
-        wheel.insert(wheel.elapsed() + rng.below(1 << 20), waker.clone());
+        wheel.insert(wheel.elapsed() + rng.below(1 << 20), rng.below(20), waker.clone());
         if i % 1_000 == 0 {
             wheel.advance(wheel.elapsed() + rng.below(1_000), &mut fired);
         }
@@ -573,4 +618,50 @@ fn an_entry_stays_small() {
     // so a million pending timers cost about 40 MB.
     let entry = std::mem::size_of::<super::list::Entry>();
     assert_eq!(entry, std::mem::size_of::<Waker>() + 24);
+}
+
+#[test]
+fn next_wake_waits_for_the_first_window_to_close_and_serves_every_timer_begun_by_then() {
+    let mut h = Harness::new();
+    assert_eq!(h.wheel.next_wake(), None);
+    h.insert_with_slack(1, 10, 3);
+    h.insert_with_slack(2, 12, 3);
+    h.insert_with_slack(3, 14, 1);
+    h.insert_with_slack(4, 20, 3);
+    // Windows [10, 13], [12, 15], [14, 15], [20, 23]: the first closes at 13, when the
+    // timers due at 10 and 12 have begun; waking anywhere from 10 to 13 is in time.
+    assert_eq!(h.wheel.next_wake(), Some(NextWake { at: 13, first_due: 10 }));
+    assert_eq!(h.advance(13), [1, 2]);
+    assert_eq!(h.wheel.next_wake(), Some(NextWake { at: 15, first_due: 14 }));
+    assert_eq!(h.advance(15), [3]);
+    assert_eq!(h.wheel.next_wake(), Some(NextWake { at: 23, first_due: 20 }));
+    // A timer whose window closes first moves the wake-up earlier.
+    h.insert_with_slack(5, 21, 0);
+    assert_eq!(h.wheel.next_wake(), Some(NextWake { at: 21, first_due: 20 }));
+    assert_eq!(h.advance(21), [4, 5]);
+}
+
+#[test]
+fn sleeping_until_next_wake_keeps_every_timer_in_its_window_with_far_fewer_wakeups() {
+    // 1,000 timers spread over 1,000 ticks (100 ms), slack 10 ticks (1 ms): the driver's
+    // loop of sleeping until next_wake and advancing there.
+    let mut h = Harness::new();
+    let mut rng = XorShift(9);
+    let mut model = Model::default();
+    for id in 0..1_000 {
+        let deadline = 10 + rng.below(1_000);
+        let key = h.insert_with_slack(id, deadline, 10);
+        model.insert_with_slack(id, deadline, 10, key);
+    }
+    let mut wakeups = 0;
+    while let Some(wake) = h.wheel.next_wake() {
+        wakeups += 1;
+        for id in h.advance(wake.at) {
+            let p = model.pending.remove(&id).expect("fired once");
+            assert!(p.deadline <= wake.at && wake.at <= p.deadline + p.slack, "{id} outside its window");
+        }
+    }
+    assert!(model.pending.is_empty());
+    // One per tick holding a deadline would be about 630; windows of 10 ticks need ~100.
+    assert!(wakeups <= 120, "{wakeups} wake-ups");
 }

@@ -261,6 +261,8 @@ pub mod book {
     pub struct TheReactor;
     #[doc = include_str!("../docs/book/07-the-structured-layer.md")]
     pub struct TheStructuredLayer;
+    #[doc = include_str!("../docs/book/08-porting-asyncio.md")]
+    pub struct PortingAsyncio;
     #[doc = include_str!("../docs/ARCHITECTURE.md")]
     pub struct Architecture;
 }

@@ -138,6 +138,10 @@ const FOREIGN: &[&str] = &[
     "__aexit__",
     "CancelledError",
     "run_until_complete",
+    "run_in_executor",
+    "ProcessPoolExecutor",
+    "TypeError",
+    "except",
     "RuntimeError",
     "finally",
 ];

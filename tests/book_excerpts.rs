@@ -47,6 +47,41 @@ fn every_chapter_is_compiled_as_a_doctest() {
     );
 }
 
+/// The porting guide's Python is checked like its Rust: every ```` ```python ```` block of
+/// chapter 8 quotes a program of `tests/seeds/python/` under an excerpt marker.
+#[test]
+fn every_python_block_of_the_porting_guide_quotes_a_seed_program() {
+    let doc = "docs/book/08-porting-asyncio.md";
+    let md = std::fs::read_to_string(root().join(doc)).unwrap();
+    let blocks = docs_check::markdown::blocks(&md).unwrap();
+    let python: Vec<_> = blocks.iter().filter(|b| b.lang() == "python").collect();
+    assert!(python.len() >= 10, "{doc} quotes {} Python programs", python.len());
+    for b in python {
+        let m = b
+            .marker
+            .as_ref()
+            .unwrap_or_else(|| panic!("{doc}:{}: a ```python block without a marker", b.line));
+        assert!(m.path.starts_with("tests/seeds/python/"), "{doc}:{}: quotes {}", b.line, m.path);
+    }
+}
+
+/// A Python excerpt edited away from its program fails, naming the file and the line.
+#[test]
+fn a_python_excerpt_edited_away_from_its_program_fails() {
+    let root = root();
+    let doc = "docs/book/08-porting-asyncio.md";
+    let md = std::fs::read_to_string(root.join(doc)).unwrap();
+    assert!(check_doc(&root, doc, &md).failures.is_empty(), "{doc} must be clean to start with");
+    let edited = md.replacen("raise           # always re-raise!", "return          # always re-raise!", 1);
+    assert_ne!(edited, md, "chapter 8 quotes the re-raise");
+    let report = check_doc(&root, doc, &edited);
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    let message = &report.failures[0];
+    for needle in [doc, "tests/seeds/python/seed002_cancellation.py", "return", "raise"] {
+        assert!(message.contains(needle), "the message does not name {needle:?}:\n{message}");
+    }
+}
+
 /// The check fails, naming the chapter, the item and the file, when an excerpt no
 /// longer says what its source says. Takes a real excerpt and changes one word of it.
 #[test]

@@ -35,8 +35,12 @@
 //!   comment (a diagram, a table) and is compared word by word; a line holding only `...`
 //!   leaves out part of it.
 //!
-//! Other blocks (```` ```text ````, ```` ```python ````) are prose and are not checked. A
-//! fence with no language is refused, because rustdoc would compile it as Rust.
+//! A ```` ```python ```` block with a marker naming `file` quotes a Python program (the
+//! porting guide's CPython side): its first line is `# PATH`, and the rest is compared
+//! with the file word by word, a line holding only `...` leaving out part of it.
+//!
+//! Other blocks (```` ```text ````, unmarked ```` ```python ````) are prose and are not
+//! checked. A fence with no language is refused, because rustdoc would compile it as Rust.
 #![allow(dead_code)]
 
 pub mod excerpt;
@@ -87,6 +91,12 @@ pub fn check_doc(root: &Path, doc: &str, md: &str) -> Report {
             (Some(m), "rust" | "text") => {
                 report.excerpts += 1;
                 if let Err(e) = check_excerpt(root, doc, block, m) {
+                    report.failures.push(e);
+                }
+            }
+            (Some(m), "python") => {
+                report.excerpts += 1;
+                if let Err(e) = check_python_excerpt(root, doc, block, m) {
                     report.failures.push(e);
                 }
             }
@@ -186,6 +196,54 @@ fn check_excerpt(
         "{at}: the excerpt of `{spec}` from {} no longer matches the source (compared without layout and \
          comments; `...` skips source).\n    excerpt: {doc}:{excerpt_at}: {excerpt_text}\n    source:  {where_source}",
         m.path
+    ))
+}
+
+/// A ```` ```python ```` excerpt of a whole file (`file`): its first line names the file
+/// (`# tests/seeds/python/x.py`), and the rest is found in the file word by word, a line
+/// holding only `...` leaving out any part of it.
+fn check_python_excerpt(
+    root: &Path,
+    doc: &str,
+    block: &markdown::Block,
+    m: &markdown::Marker,
+) -> Result<(), String> {
+    let at = format!("{doc}:{}", block.line);
+    let spec = m.item.trim();
+    if spec != "file" {
+        return Err(format!(
+            "{at}: a ```python excerpt quotes a file (`<!-- excerpt: {} file -->`), not `{spec}`",
+            m.path
+        ));
+    }
+    let src = std::fs::read_to_string(root.join(&m.path))
+        .map_err(|e| format!("{at}: the excerpt names {}, which cannot be read ({e})", m.path))?;
+    let mut lines = block.body.lines();
+    let first = lines.next().unwrap_or("").trim();
+    if first != format!("# {}", m.path) {
+        return Err(format!(
+            "{at}: the excerpt of {} must name its file on its first line, for the reader: `# {}` (it has \
+             `{first}`)",
+            m.path, m.path
+        ));
+    }
+    let rest: String = lines.map(|l| format!("{l}\n")).collect();
+    let excerpt = excerpt::words(&rest, 2, true);
+    if excerpt.iter().all(|t| t.kind == lexer::Kind::Elision) {
+        return Err(format!("{at}: the excerpt of {} shows nothing", m.path));
+    }
+    let source = excerpt::words(&src, 1, false);
+    let Err(mismatch) = excerpt::compare(&excerpt, &source) else { return Ok(()) };
+    let excerpt_text = block.body.lines().nth(mismatch.excerpt_line - 1).unwrap_or("").trim();
+    let where_source = match mismatch.source_line {
+        Some(l) => format!("{}:{l}: {}", m.path, src.lines().nth(l - 1).unwrap_or("").trim()),
+        None => format!("{}: nothing in the file starts like that line", m.path),
+    };
+    Err(format!(
+        "{at}: the excerpt of {} no longer matches the file (compared word by word; a `...` line skips \
+         source).\n    excerpt: {doc}:{}: {excerpt_text}\n    source:  {where_source}",
+        m.path,
+        block.line + mismatch.excerpt_line
     ))
 }
 

@@ -209,12 +209,18 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
     while !shared.is_shutdown() {
         core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
+            // Maintenance: a look at the driver without sleeping (the timers and I/O of a
+            // runtime whose workers never park), and the yielded tasks go back into the
+            // ring, so a yielding task cannot wait forever behind a busy queue. What the
+            // look woke may be more than this worker will run soon: offer it to a sleeper.
             core = cx.park_timeout(core, Some(Duration::ZERO));
             core.flush_deferred(&shared);
             if core.has_surplus(&shared) {
                 shared.notify_parked();
             }
         }
+        // Own work first, then other workers' work, then sleep. Each `run_task` hands
+        // the core back when the poll is over (module docs, "Who owns the core").
         if let Some(task) = cx.next_task(&mut core) {
             core = cx.run_task(task, core);
             continue;
@@ -225,6 +231,8 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         }
         core = cx.park(core);
     }
+    // Shutdown: the LIFO slot and the yielded tasks hold queue entries (references to
+    // tasks); release them here, and leave the ring to `shutdown`, which drops the tasks.
     drop(core.remote(&shared).lifo.take());
     core.deferred.clear();
     shared.cores.lock().push(core);
@@ -241,6 +249,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
+        // The task the last poll woke: its data is likely still in this core's cache.
         if let Some(t) = core.remote(&self.shared).lifo.take() {
             return Some(t);
         }
@@ -250,6 +259,8 @@ impl WorkerCx {
         if let Some(t) = self.take_from_injector(core) {
             return Some(t);
         }
+        // Only the tasks that yielded are left: now it is their turn. If there are more
+        // of them than this worker can run at once, another worker may take some.
         if core.flush_deferred(&self.shared) {
             if core.has_surplus(&self.shared) {
                 self.shared.notify_parked();
@@ -289,6 +300,8 @@ impl WorkerCx {
             }
             core.is_searching = true;
         }
+        // One round over the other workers, from a random start; a steal that finds the
+        // victim's ring empty (or being stolen from by someone else) moves on.
         let n = shared.remotes.len();
         let start = core.next_rand() as usize % n;
         for i in 0..n {
@@ -300,6 +313,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
+        // Tasks pushed to the injector after `next_task` looked at it.
         shared.inject.pop()
     }
 
@@ -319,8 +333,11 @@ impl WorkerCx {
             }
         }
         core.count_poll(shared);
+        // Lend the core to the task's wakers for the length of the poll.
         *self.core.borrow_mut() = Some(core);
         task.run();
+        // A task that woke another put it in the LIFO slot: run it now, while its data is
+        // warm, unless the slot has had its share of consecutive polls.
         let mut lifo_polls = 0;
         loop {
             let mut core = self.core.borrow_mut().take().expect("weft: worker core lost during a poll");

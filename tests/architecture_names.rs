@@ -129,6 +129,10 @@ const FOREIGN: &[&str] = &[
     "getaddrinfo",
     "select",
     "epoll_pwait2",
+    // rustc's and clippy's lints, set in the crates' Cargo.toml.
+    "unsafe_op_in_unsafe_fn",
+    "undocumented_unsafe_blocks",
+    "missing_safety_doc",
     // Primitive types, named with their constants (`u64::MAX`).
     "u64",
     "u32",

@@ -237,3 +237,32 @@ pub mod net {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The book and ARCHITECTURE.md, compiled and run as doc tests: their ```` ```rust ````
+/// blocks are programs. What they quote from weft's sources is ```` ```rust,ignore ````,
+/// and `tests/book_excerpts.rs` checks each quote against the item it names.
+#[cfg(doctest)]
+pub mod book {
+    #[doc = include_str!("../docs/book/README.md")]
+    pub struct Contents;
+    #[doc = include_str!("../docs/book/00-from-nothing.md")]
+    pub struct FromNothing;
+    #[doc = include_str!("../docs/book/01-the-task-cell.md")]
+    pub struct TheTaskCell;
+    #[doc = include_str!("../docs/book/02-the-scheduler.md")]
+    pub struct TheScheduler;
+    #[doc = include_str!("../docs/book/03-primitives.md")]
+    pub struct Primitives;
+    #[doc = include_str!("../docs/book/04-cancellation.md")]
+    pub struct Cancellation;
+    #[doc = include_str!("../docs/book/05-timers-and-the-driver.md")]
+    pub struct TimersAndTheDriver;
+    #[doc = include_str!("../docs/book/06-the-reactor.md")]
+    pub struct TheReactor;
+    #[doc = include_str!("../docs/book/07-the-structured-layer.md")]
+    pub struct TheStructuredLayer;
+    #[doc = include_str!("../docs/book/08-porting-asyncio.md")]
+    pub struct PortingAsyncio;
+    #[doc = include_str!("../docs/ARCHITECTURE.md")]
+    pub struct Architecture;
+}

@@ -1,7 +1,58 @@
 //! What the current thread is doing: which runtime it is inside, which task it is
 //! polling, which cancel scope that poll is inside, and the task's cooperative budget.
 //!
+//! # Why a thread-local
+//!
+//! A future is polled with a [`Context`](std::task::Context) that carries only a waker.
+//! Everything else a weft future needs to know, it has to find out from where it runs:
+//! `weft::spawn` needs the runtime to spawn onto, `cancel::check()` the task and the
+//! scope it is in, a `Sleep` the driver of its runtime, the coop budget how many polls
+//! are left in this task's turn. Passing these down through every `poll` is impossible
+//! (the signature is the standard library's), so they live here, in one thread-local
+//! that the scheduler fills in before it polls and restores after. tokio, smol and
+//! asyncio (its "running loop" and `current_task`) do the same.
+//!
+//! # What it holds, and who sets it
+//!
+//! ```text
+//!   field    set by                                   read by
+//!   handle   enter_runtime (block_on, each worker,    spawn, sleep, I/O registration,
+//!            shutdown), restored by EnterGuard        Handle::current
+//!   worker   enter_runtime, with the handle           schedule: push to this worker's
+//!                                                     own queue without a lock
+//!   task     enter_task (the harness, around a poll)  current_task, cancel::check
+//!   scope    enter_task (the task's own scope), then  cancel::check, spawn (a child
+//!            enter_scope / leave_scopes (scope and    inherits the scope it is
+//!            shield futures, around their body)       spawned in)
+//!   budget   enter_task (a fresh BUDGET per poll)     coop::poll_proceed
+//! ```
+//!
+//! Every setter returns a guard that puts the previous value back when it drops, so the
+//! values nest: a scope inside a scope, a shield's body outside every scope inside a
+//! scope, a runtime dropped on a thread that is inside another (its shutdown enters it to
+//! drop its tasks, then gives the thread back). The guards restore on unwinding too,
+//! so a panicking poll (which the harness catches) leaves the thread as it found it.
+//!
+//! # The pointers
+//!
+//! `scope` and `worker` are raw pointers, not `Arc`s: setting them happens around every
+//! poll, and an `Arc` clone there would be two atomic operations per poll for nothing.
+//! They are only valid while whoever set them is on the stack: the scope pointer points
+//! into an `Arc<ScopeCore>` held by the scope future being polled (or by the task's
+//! extras), which outlives the poll; the worker pointer into the worker's stack frame,
+//! which outlives the worker loop. So a reference made from one ([`task_and_scope`],
+//! [`worker_for`]) must not outlive the current poll, and [`current_scope_arc`] takes a
+//! strong count before it builds an `Arc` to keep.
+//!
+//! `worker` is a pair `(owner, context)`: the scheduler's shared state and its
+//! per-thread context. A wake asks "am I on a worker *of this runtime*?" by comparing
+//! `owner`, because a thread can be a worker of one runtime and call into another
+//! (`block_on` of a second runtime inside a task is refused, but a waker of runtime B
+//! can be woken on a worker of runtime A): such a wake must go through B's injector.
+//!
 //! One `thread_local!` with const initialisation, so every access is a plain TLS read.
+//! Accesses use `try_with` where they may run while the thread is being torn down (a
+//! guard dropped by a thread-local destructor), and then behave as if outside a runtime.
 
 use crate::cancel::ScopeCore;
 use crate::scheduler;
@@ -54,6 +105,8 @@ pub(crate) struct TaskGuard {
     budget: u16,
 }
 
+/// Makes `raw` the task being polled, in its own scope (the one it was spawned in, kept
+/// in its extras), with a fresh coop budget; the harness calls it around every poll.
 pub(crate) fn enter_task(raw: RawTask) -> TaskGuard {
     let scope = raw.extras().and_then(|e| e.scope.get()).map_or(std::ptr::null(), Arc::as_ptr);
     CONTEXT.with(|c| TaskGuard {
@@ -73,6 +126,8 @@ impl Drop for TaskGuard {
     }
 }
 
+/// The task this thread is polling, if any (`None` between polls, on a blocking thread,
+/// or outside a runtime; `block_on`'s future is polled as a task too, its root).
 pub(crate) fn current_task() -> Option<RawTask> {
     CONTEXT.try_with(|c| c.task.get()).ok().flatten()
 }
@@ -91,6 +146,8 @@ pub(crate) fn task_and_scope<'a>() -> (Option<RawTask>, Option<&'a ScopeCore>) {
         .unwrap_or((None, None))
 }
 
+/// The innermost scope of this poll, as an `Arc` the caller may keep beyond the poll (a
+/// spawned child keeps the scope it was spawned in).
 pub(crate) fn current_scope_arc() -> Option<Arc<ScopeCore>> {
     let ptr = CONTEXT.try_with(|c| c.scope.get()).ok()?;
     if ptr.is_null() {
@@ -104,10 +161,13 @@ pub(crate) fn current_scope_arc() -> Option<Arc<ScopeCore>> {
     }
 }
 
+/// Puts back the scope that was current before [`enter_scope`] or [`leave_scopes`].
 pub(crate) struct ScopeGuard {
     prev: *const ScopeCore,
 }
 
+/// Makes `scope` the innermost scope until the guard drops: a scope future calls it
+/// around each poll of its body. The caller keeps the `Arc` alive for that long.
 pub(crate) fn enter_scope(scope: &Arc<ScopeCore>) -> ScopeGuard {
     CONTEXT.with(|c| ScopeGuard { prev: c.scope.replace(Arc::as_ptr(scope)) })
 }
@@ -123,10 +183,12 @@ impl Drop for ScopeGuard {
     }
 }
 
+/// Polls left in this task's turn (`coop.rs`); `UNCONSTRAINED` outside a task.
 pub(crate) fn budget() -> u16 {
     CONTEXT.try_with(|c| c.budget.get()).unwrap_or(UNCONSTRAINED)
 }
 
+/// Sets the polls left in this task's turn (`coop.rs` spends and restores it).
 pub(crate) fn set_budget(b: u16) {
     let _ = CONTEXT.try_with(|c| c.budget.set(b));
 }
@@ -136,6 +198,8 @@ pub(crate) fn handle() -> Option<scheduler::Handle> {
     CONTEXT.try_with(|c| c.handle.borrow().clone()).ok().flatten()
 }
 
+/// Calls `f` with the runtime this thread is inside, without cloning the handle (a
+/// timer's first poll looks up the driver this way).
 pub(crate) fn with_handle<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
     CONTEXT.with(|c| f(c.handle.borrow().as_ref()))
 }

@@ -86,7 +86,7 @@ struct Inner {
     kind: CancelKind,
     message: Option<Arc<str>>,
     /// The delivering task's mark: one live delivery while this value (or a clone) is
-    /// alive (see `task/cancel_state.rs`).
+    /// alive (see `cancel/state.rs`).
     _task_mark: Option<DeliveryMark>,
     /// The delivering scope's id and token.
     scope: Option<(u64, Arc<()>)>,

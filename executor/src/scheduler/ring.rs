@@ -24,6 +24,30 @@
 //!   overwrite the claimed slots (its capacity test uses `steal`), and a second thief
 //!   backs off.
 //!
+//! # A steal, step by step
+//!
+//! Worker A's ring holds five tasks. B steals while A goes on popping and pushing, and C
+//! tries to steal too. The slots `real..tail` are A's queue. The slots `steal..real` are
+//! not free, so A's capacity test counts them as taken: `t0*` is claimed by B, being
+//! copied, and `x` was popped by A while B's window was open (its task is gone, its slot
+//! not yet free). `·` is a free slot. The test `a_steal_as_the_module_doc_draws_it` drives
+//! the real ring through these steps and checks each line against its state.
+//!
+//! ```text
+//! step who what                                       slots 0..7                      head    tail
+//! 0    A   has pushed t0..t4                          t0  t1  t2  t3  t4  ·   ·   ·   (0, 0)  5
+//! 1    B   claims half, rounded up: 3                 t0* t1* t2* t3  t4  ·   ·   ·   (0, 3)  5
+//! 2    A   pops t3: real moves, steal stays           t0* t1* t2* x   t4  ·   ·   ·   (0, 4)  5
+//! 3    A   pushes t5: tail - steal < 256, room        t0* t1* t2* x   t4  t5  ·   ·   (0, 4)  6
+//! 4    C   tries to steal: steal ≠ real, backs off    t0* t1* t2* x   t4  t5  ·   ·   (0, 4)  6
+//! 5    B   copies slots 0..3 into its own ring        t0* t1* t2* x   t4  t5  ·   ·   (0, 4)  6
+//! 6    B   releases: steal := real                    ·   ·   ·   ·   t4  t5  ·   ·   (4, 4)  6
+//! ```
+//!
+//! B's release expected `(0, 3)` and found `(0, 4)`: A's pop moved `real`, never `steal`,
+//! so B retries with what it found. Then `steal_into` keeps the last task copied (`t2`) to
+//! run at once and publishes the other two in B's ring. Every task was taken exactly once.
+//!
 //! The element type is generic so that the loom model (`tests` below, `--cfg loom`) can
 //! check the algorithm with plain integers.
 
@@ -218,25 +242,44 @@ impl<T> Steal<T> {
         Some(ret)
     }
 
+    /// The three steps of a steal: claim, copy, release. Returns how many tasks it copied
+    /// into `dst`'s slots from `dst_tail` on (not yet published).
     fn steal_into2(&self, dst: &mut Local<T>, dst_tail: u32) -> u32 {
+        let Some((first, n)) = self.claim() else { return 0 };
+        self.copy_claimed(dst, dst_tail, first, n);
+        self.release(first, n);
+        n
+    }
+
+    /// Claims the older half of the tasks, rounded up, by moving `real` past them and
+    /// leaving `steal` behind: the slots `first..first + n` are the thief's to copy, and the
+    /// owner will not write them while `steal != real`. `None` if the ring is empty or
+    /// another thief is at work.
+    #[inline]
+    fn claim(&self) -> Option<(u32, u32)> {
         let mut prev = self.0.head.load(Acquire);
-        let (first, n) = loop {
+        loop {
             let (src_steal, src_real) = unpack(prev);
             let src_tail = self.0.tail.load(Acquire);
             if src_steal != src_real {
-                return 0; // another thief is at work
+                return None; // another thief is at work
             }
             let len = src_tail.wrapping_sub(src_real);
             let n = len - len / 2;
             if n == 0 {
-                return 0;
+                return None;
             }
             let next = pack(src_steal, src_real.wrapping_add(n));
             match self.0.head.compare_exchange(prev, next, AcqRel, Acquire) {
-                Ok(_) => break (src_steal, n),
+                Ok(_) => return Some((src_steal, n)),
                 Err(actual) => prev = actual,
             }
-        };
+        }
+    }
+
+    /// Copies the claimed slots `first..first + n` into `dst`, from `dst_tail` on.
+    #[inline]
+    fn copy_claimed(&self, dst: &mut Local<T>, dst_tail: u32, first: u32, n: u32) {
         for i in 0..n {
             let src_idx = first.wrapping_add(i) as usize & MASK;
             let dst_idx = dst_tail.wrapping_add(i) as usize & MASK;
@@ -246,12 +289,17 @@ impl<T> Steal<T> {
             // SAFETY: a free slot of the thief's own ring, beyond its published tail.
             dst.inner.buffer[dst_idx].with_mut(|slot| unsafe { (*slot).write(task) });
         }
-        // Done copying: close the steal window (steal := real).
+    }
+
+    /// Done copying: closes the steal window (`steal := real`). The owner may have popped
+    /// meanwhile, moving `real` (never `steal`), so the CAS retries with what it finds.
+    #[inline]
+    fn release(&self, first: u32, n: u32) {
         let mut prev = pack(first, first.wrapping_add(n));
         loop {
             let (_, real) = unpack(prev);
             match self.0.head.compare_exchange(prev, pack(real, real), AcqRel, Acquire) {
-                Ok(_) => return n,
+                Ok(_) => return,
                 Err(actual) => {
                     debug_assert_ne!(unpack(actual).0, unpack(actual).1);
                     prev = actual;
@@ -287,6 +335,91 @@ mod tests {
         assert_eq!(spill.0.borrow()[0], 0, "the oldest half spills");
         assert_eq!(local.len(), CAPACITY / 2);
         assert_eq!(local.pop(), Some(CAPACITY / 2));
+    }
+
+    /// One line of the drawing in the module docs: the victim's slots 0..7 and its head
+    /// and tail, as they are; `claimed` is the thief's claim, `first..first + n`.
+    fn draw(victim: &Steal<usize>, claimed: (u32, u32), step: &str, who: &str, what: &str) -> String {
+        let (steal, real) = unpack(victim.0.head.load(Acquire));
+        let tail = victim.0.tail.load(Acquire);
+        let mut slots = String::new();
+        for i in 0..8u32 {
+            let task = || {
+                victim.0.buffer[i as usize].with(|slot| {
+                    // SAFETY: called only for slots in `claimed` or `real..tail`, which hold
+                    // tasks; a usize is copied out, so the slot stays as it was.
+                    unsafe { (*slot).assume_init_read() }
+                })
+            };
+            let cell = if (steal..real).contains(&i) && (claimed.0..claimed.0 + claimed.1).contains(&i) {
+                format!("t{}*", task())
+            } else if (steal..real).contains(&i) {
+                "x".to_string() // popped while the window was open: gone, not yet free
+            } else if (real..tail).contains(&i) {
+                format!("t{}", task())
+            } else {
+                "·".to_string()
+            };
+            slots.push_str(&format!("{cell:<4}"));
+        }
+        let head = format!("({steal}, {real})");
+        format!("{step:<4} {who:<3} {what:<42} {slots}{head:<8}{tail}")
+    }
+
+    /// The ```text block under "A steal, step by step" in this file's module docs.
+    fn drawing_in_module_docs() -> String {
+        let src = include_str!("ring.rs");
+        let doc: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("//!")).map(str::trim_start).collect();
+        let from = doc.iter().position(|l| *l == "# A steal, step by step").expect("the section") + 1;
+        let open = from + doc[from..].iter().position(|l| *l == "```text").expect("its drawing") + 1;
+        let close = open + doc[open..].iter().position(|l| *l == "```").expect("the drawing's end");
+        let lines: Vec<String> = src
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! ").or_else(|| l.strip_prefix("//!")))
+            .skip(open)
+            .take(close - open)
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        lines.join("\n")
+    }
+
+    /// The steps of the module docs' drawing, made with the real operations (the claim,
+    /// copy and release of `steal_into2`, the owner's pop and push, a second thief's
+    /// `steal_into`), and drawn from the ring's state after each.
+    #[test]
+    fn a_steal_as_the_module_doc_draws_it() {
+        let spill = Spill(RefCell::new(vec![]));
+        let (victim, mut a) = new::<usize>();
+        let (_, mut b) = new::<usize>();
+        let (_, mut c) = new::<usize>();
+        let mut lines =
+            vec![format!("{:<4} {:<3} {:<42} {:<32}{:<8}tail", "step", "who", "what", "slots 0..7", "head")];
+        for i in 0..5 {
+            a.push_back_or_overflow(i, &spill);
+        }
+        lines.push(draw(&victim, (0, 0), "0", "A", "has pushed t0..t4"));
+        let (first, n) = victim.claim().expect("five tasks to steal from");
+        assert_eq!((first, n), (0, 3));
+        lines.push(draw(&victim, (first, n), "1", "B", "claims half, rounded up: 3"));
+        assert_eq!(a.pop(), Some(3));
+        lines.push(draw(&victim, (first, n), "2", "A", "pops t3: real moves, steal stays"));
+        a.push_back_or_overflow(5, &spill);
+        lines.push(draw(&victim, (first, n), "3", "A", "pushes t5: tail - steal < 256, room"));
+        assert!(victim.steal_into(&mut c).is_none(), "a second thief backs off");
+        lines.push(draw(&victim, (first, n), "4", "C", "tries to steal: steal ≠ real, backs off"));
+        victim.copy_claimed(&mut b, 0, first, n);
+        lines.push(draw(&victim, (first, n), "5", "B", "copies slots 0..3 into its own ring"));
+        victim.release(first, n);
+        lines.push(draw(&victim, (first, n), "6", "B", "releases: steal := real"));
+        let drawn: Vec<String> = lines.iter().map(|l| l.trim_end().to_string()).collect();
+        let drawn = drawn.join("\n");
+        assert!(spill.0.borrow().is_empty(), "nothing overflowed");
+        assert_eq!((a.pop(), a.pop(), a.pop()), (Some(4), Some(5), None), "A keeps t4 and t5");
+        assert_eq!(
+            drawing_in_module_docs(),
+            drawn,
+            "the drawing in ring.rs's module docs no longer shows what the ring does; it is now:\n{drawn}\n"
+        );
     }
 
     #[test]

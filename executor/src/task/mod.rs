@@ -8,8 +8,8 @@
 //!                   ▼
 //!   ┌────────► NOTIFIED ──(1) transition_to_running──► RUNNING ──(3) complete──► COMPLETE
 //!   │          (queued)                                 │   ▲                    (output stored,
-//!   │              ▲                                    │   │                     handle woken,
-//!   │              │ (4) wake: transition_to_notified   │   │ (4) wake while      list released)
+//!   │              ▲                                    │   │                     list released,
+//!   │              │ (4) wake: transition_to_notified   │   │ (4) wake while      handle woken)
 //!   │              │                                    │   │     running: sets
 //!   │            IDLE ◄──(2) transition_to_idle─────────┘   │     NOTIFIED only
 //!   │                                                       │

@@ -1,6 +1,51 @@
 //! [`Run`]: the future of a running group. The body runs in the task that awaits it (the
 //! *parent*); then the group joins every child and decides what to return, as CPython's
 //! `TaskGroup.__aexit__` does.
+//!
+//! # One future, four phases
+//!
+//! CPython's group is an `async with` block: `__aenter__` records the parent task, the
+//! body runs, `__aexit__` waits for the children and raises. A Rust future cannot be
+//! split across a block like that, so `Run` is all three in one state machine, polled by
+//! the parent task, its phase saying where it is (the numbers are the transitions of
+//! `state.rs`'s diagram):
+//!
+//! ```text
+//!   phase   what a poll does                                  CPython
+//!   Start   (0) records the parent (current_task) and          __aenter__
+//!           takes a Watch of it; children may be spawned
+//!   Body    polls the body; when it ends, judges its result     the body
+//!           by the one rule (value, failure, cancellation),
+//!           and (3) aborts unless it returned a value
+//!   Join    waits for the last child; a cancellation of the     __aexit__: await
+//!           parent meanwhile (5) aborts and keeps waiting;      self._on_completed_fut
+//!           then owes asyncio's extra turn (Hops)
+//!   Done    finish() decided what to return; polling again
+//!           is a bug (it panics)
+//! ```
+//!
+//! The body is polled inside `catch_unwind`: a panicking body is a failure of the group
+//! (`ChildPanicked`), like a panicking child, and the children are still joined. Every
+//! `abort` happens under a `defer_wakes` guard and the group's lock, in that order: the
+//! children's wake-ups are submitted together after the lock is released (`State::abort`).
+//!
+//! # What it returns
+//!
+//! [`Run::finish`] is the end of `__aexit__`: the group takes back the cancel request it
+//! made of the parent (`uncancel`), and then decides in CPython's order: a cancellation
+//! that must propagate (one that reached the body or the join from outside) is returned
+//! as `GroupError::Cancelled` if no child failed; otherwise the failures, the children's
+//! in the order they happened and the body's last (CPython appends the body's exception
+//! after that check too), make an [`ErrorGroup`]; otherwise the body's value, or
+//! `GroupError::Stopped` after [`TaskGroup::cancel`]. A cancellation from outside that a
+//! failure outranked is re-armed on the parent, so its next checkpoint still sees it.
+//!
+//! # Dropped before the end
+//!
+//! A `Run` dropped in its body or join phase (its parent was dropped, or a `select`
+//! chose another branch) can no longer join, so it cancels every child and marks the
+//! group finished: the children end on their own, and no child is left running on
+//! behalf of a group that no longer exists.
 
 use super::{BoxError, ChildPanicked, ErrorGroup, Failure, GroupError, Policy, TaskGroup};
 use crate::done::Hops;
@@ -47,6 +92,7 @@ impl<Fut, R> Run<Fut, R> {
     }
 }
 
+/// Where the group is (module docs, "One future, four phases").
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Start,
@@ -55,6 +101,7 @@ pub(super) enum Phase {
     Done,
 }
 
+/// How the body ended, judged by the one rule of `weft::cancel::outcome`.
 enum BodyOutcome<R> {
     Value(R),
     Cancelled,

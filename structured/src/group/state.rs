@@ -1,5 +1,30 @@
 //! A group's shared state and CPython's `_on_task_done`: what the group, its body and its
 //! children all reach, behind one lock.
+//!
+//! # A group's life
+//!
+//! ```text
+//!   TaskGroup::new() ──run(body)──► CLAIMED ──(0)──► BODY ──(3)──► JOIN ──(4)──► DONE
+//!                                                   │  ▲          │  ▲
+//!                                                   └──┘          └──┘
+//!                                               (1) (2) (6)   (1) (2) (5) (6)
+//!
+//!   aborting: set by (2), (3), (5) or (6). Every child is cancelled once, and no child can
+//!             be spawned any more; the phases go on, because a group always joins its
+//!             children.
+//! ```
+//!
+//! | | transition | made by |
+//! |---|---|---|
+//! | (0) | the group's future is first polled, inside the parent task: the parent is recorded, and children may be spawned (`entered`) | `Run::poll`, `Phase::Start` |
+//! | (1) | a child fails: its failure is recorded at once, and the group's reaction is queued as a task of its own, behind the tasks already ready (asyncio's `call_soon`) | `Report::send`, `Shared::child_failed`, `Notify` |
+//! | (2) | the reaction, under `Policy::FailFast`: every child is cancelled, and the parent once (`aborting`, `parent_cancel_requested`) | `Notify::fire`, `Shared::on_task_done`, `State::abort` |
+//! | (3) | the body ends with a value, a failure or a cancellation (`exiting`); unless it returned a value, the children are cancelled (a failure under `Policy::Supervise` does not) | `Run::poll`, `Phase::Body` |
+//! | (4) | the last child ends and wakes the parent; the group takes back its own cancel request and decides what to return | `Shared::on_task_done`, `Run::finish` |
+//! | (5) | the parent is cancelled from outside while it waits: the children are cancelled, and the group will return that cancellation | `Run::poll`, `Phase::Join` |
+//! | (6) | `TaskGroup::cancel`: the children are cancelled, and the body once (`stopped`) | `TaskGroup::cancel` |
+//!
+//! A `Run` dropped before DONE cancels its children, and nobody joins them (`Drop for Run`).
 
 use super::{Failure, Policy};
 use parking_lot::Mutex;

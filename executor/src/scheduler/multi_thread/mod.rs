@@ -24,7 +24,8 @@
 //!   previous occupant moves to the back of the ring). The task that was just woken by
 //!   the running task is the one most likely to find its data in cache, so message
 //!   passing (A wakes B, B wakes A) runs back to back on one core. A task that wakes
-//!   *itself* (it yields) goes to the back of the ring instead.
+//!   *itself* (it yields) waits in the worker's `deferred` list instead, until the ring and
+//!   the injector are empty or the next maintenance tick (`Core::schedule_local`).
 //! * A task spawned or woken **from elsewhere** (the `block_on` thread, a blocking-pool
 //!   thread) goes to the injector, and a sleeping worker is woken if no one is searching.
 //!
@@ -45,6 +46,42 @@
 //!
 //! Every `EVENT_INTERVAL` (61) ticks a worker also polls the driver without blocking, so
 //! timers and I/O are served while every worker is busy.
+//!
+//! # Who may touch what
+//!
+//! ```text
+//!   Shared (one per runtime, in an Arc)      touched by
+//!     inject      the injector (a mutex)      anyone: remote spawns and wakes, overflow
+//!     remotes[i]  Remote of worker i          anyone: the steal end of its ring, its
+//!                                             parker, its LIFO slot, its poll counter
+//!     idle        who searches, who sleeps    every worker, and every remote wake
+//!     common      driver, task list, pool     anyone
+//!   Core (one per worker, a Box)              its worker thread only: the ring's owner
+//!                                             end, tick, deferred, searching, parked
+//! ```
+//!
+//! The split is the design: everything a worker does on its hot path (push a woken task,
+//! pop the next) touches only its `Core` and the owner end of its ring, which other
+//! threads reach only through a steal (one CAS on the ring's head, `ring.rs`). Shared
+//! state costs something only when work moves between threads.
+//!
+//! # The root of `block_on`
+//!
+//! The thread that calls `block_on` is not a worker: it polls only its own future, the
+//! *root task* (`scheduler/root.rs`), and the workers run everything that future spawns.
+//! Its waker puts the root's queue entry in a `Signal` and unparks the thread; the thread
+//! polls, and when nothing is ready, spins briefly if a running worker may reply within
+//! microseconds (`spin.rs`) before it parks. `roots_busy` counts roots queued or being
+//! polled, so that a paused clock never auto-advances while a root has work.
+//!
+//! # Shutdown
+//!
+//! `shutdown` sets the flag, unparks every worker and joins them. Each worker leaves its
+//! core in `cores` on its way out; then the calling thread, inside the runtime, closes the
+//! task list and drops every task (`close_and_shutdown_all`), the cores with their rings,
+//! the LIFO slots and the injector, and shuts the driver down (every timer and I/O wait
+//! ends). Dropping happens on one thread after the workers are gone, so no task is polled
+//! again once shutdown has begun dropping them.
 
 mod idle;
 pub(crate) mod lifo;
@@ -69,11 +106,18 @@ use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;
 
+/// The scheduler's state that every thread may touch (module docs, "Who may touch what").
 pub(crate) struct Shared {
+    /// The driver, the list of live tasks and the blocking pool, as for the current-thread
+    /// scheduler.
     pub(crate) common: Common,
+    /// One per worker, indexed by the worker's index.
     remotes: Box<[Remote]>,
+    /// Tasks spawned or woken away from a worker, and a ring's overflow.
     inject: Inject<Notified>,
+    /// How many workers search and sleep, and which sleeper to wake (idle.rs).
     idle: Idle,
+    /// Set once by `shutdown`; workers leave their loop when they see it.
     shutdown: AtomicBool,
     /// True while an idle worker watches the busy workers' LIFO slots (`worker.rs`,
     /// `watch_lifo_slots`): a task put in an empty LIFO slot needs no notification then.
@@ -99,6 +143,8 @@ struct Remote {
     polls: AtomicU32,
 }
 
+/// How `Builder` configured the runtime: the number of workers, their threads' names and
+/// stack size, and whether the LIFO slot is used (`Builder::disable_lifo_slot`).
 pub(crate) struct Config {
     pub(crate) workers: usize,
     pub(crate) thread_name: Arc<dyn Fn(usize) -> String + Send + Sync>,
@@ -155,6 +201,8 @@ pub(crate) fn start(
     Ok((shared, threads))
 }
 
+/// Spawns `future` as a task of this runtime and schedules its first poll: on this worker
+/// if called on one (into the LIFO slot, unless it is disabled), else into the injector.
 pub(crate) fn spawn<F>(
     shared: &Arc<Shared>,
     future: F,
@@ -170,6 +218,10 @@ where
 }
 
 impl Shared {
+    /// Where every wake and spawn lands. A wake inside a `defer_wakes` scope is held back
+    /// first (`scheduler/defer.rs`); a yield never is (it is the running task itself). On
+    /// a worker of this runtime, the task goes to that worker's core; anywhere else, to
+    /// the injector, and a sleeper is woken unless someone is searching.
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
         let task = if is_yield {
             task
@@ -247,6 +299,8 @@ impl Shared {
     }
 }
 
+/// The task cell's view of the scheduler (`task/mod.rs`): where a woken task goes, where
+/// a yielding one goes, and who forgets a finished one.
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
         self.schedule_task(task, false);
@@ -366,6 +420,7 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
     drop(shared.inject.drain());
 }
 
+/// Where a full ring sends half of its tasks (`ring.rs`): the injector, in one batch.
 impl Overflow<Notified> for Arc<Shared> {
     fn push(&self, task: Notified) {
         self.inject.push(task);

@@ -1,5 +1,47 @@
 //! A worker thread's loop: find a task, run it, steal, park. See the module docs of
 //! `multi_thread` for the order in which queues are consulted.
+//!
+//! # The loop
+//!
+//! ```text
+//!   loop (until shutdown):
+//!     tick += 1
+//!     every EVENT_INTERVAL ticks: poll the driver without blocking (timers, I/O),
+//!                                 put the yielded tasks back, wake a helper if surplus
+//!     next_task   -> run_task   (injector every GLOBAL_QUEUE_INTERVAL ticks, LIFO slot,
+//!                                ring, injector, yielded tasks)
+//!     steal_work  -> run_task   (become a searcher, steal half of a random victim's ring)
+//!     park                      (sleep in the driver or on a condvar; see idle.rs)
+//! ```
+//!
+//! A tick is one trip around the loop, that is one task started (plus up to
+//! `MAX_LIFO_POLLS` tasks run straight from the LIFO slot after it). The two intervals
+//! are prime, so the injector check and the driver poll rarely fall on the same tick.
+//!
+//! # Who owns the core
+//!
+//! A worker's [`Core`] (its ring's owner end, its counters, its `deferred` list) is
+//! touched only by its own thread, so nothing in it is atomic. But the task the worker
+//! polls may wake or spawn tasks, and those go into this very core
+//! (`Core::schedule_local`, called from the waker). So while a task runs, the core is
+//! parked in the thread's [`WorkerCx`] (`*self.core.borrow_mut() = Some(core)`), where
+//! the waker finds it through the thread-local context (`context::worker_for`); between
+//! polls the loop holds it by value (`Box<Core>`) and borrows nothing. The same hand-off
+//! happens around a park, so that wakes during a driver poll (a timer's waker runs on
+//! this thread) land in the local queue too. A `RefCell` and not a `Mutex`: only this
+//! thread ever looks. A wake that finds the core taken out (between polls) or already
+//! borrowed (a wake from inside the scheduler's own code) goes to the injector instead
+//! of panicking or deadlocking (`Shared::schedule_task`).
+//!
+//! # Searching
+//!
+//! A worker with nothing to do becomes a *searcher* before it steals, and at most half
+//! the workers search at once (`Idle::transition_worker_to_searching`): more would only
+//! contend on the victims' rings. A wake from another thread does not wake a sleeper
+//! while someone searches, because the searcher will find the task. The last searcher to
+//! find work, or to give up, takes over that duty: it checks every queue once more and
+//! wakes a sleeper if something is left (`Shared::notify_if_work_pending`). That handshake,
+//! and the fences that make it free of lost wake-ups, are in `idle.rs`.
 
 use super::lifo::WATCH_PERIOD;
 use super::{Handle, Remote, Shared};
@@ -11,8 +53,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// Every this many ticks the injector is served before the local queues (fairness to
+/// remote spawns when the local queue never empties).
 const GLOBAL_QUEUE_INTERVAL: u32 = 31;
+/// Every this many ticks a busy worker polls the driver without blocking, so that timers
+/// and I/O are served while no worker parks.
 const EVENT_INTERVAL: u32 = 61;
+/// At most this many tasks run from the LIFO slot in a row before the slot's task goes
+/// to the back of the ring: two tasks that wake each other cannot starve the rest.
 const MAX_LIFO_POLLS: u32 = 3;
 
 /// The state a worker owns: only its thread touches it, so no field is atomic.
@@ -58,7 +106,8 @@ impl Core {
         self.index
     }
 
-    /// Moves the yielded tasks back into the ring. Returns true if there were any.
+    /// Moves the yielded tasks back into the ring, behind everything already there.
+    /// Returns true if there were any.
     fn flush_deferred(&mut self, shared: &Arc<Shared>) -> bool {
         if self.deferred.is_empty() {
             return false;
@@ -69,6 +118,8 @@ impl Core {
         true
     }
 
+    /// The start of a steal's round of victims: a random one, so that searchers spread
+    /// out instead of all hitting worker 0 first.
     fn next_rand(&mut self) -> u32 {
         // xorshift32
         let mut x = self.rand;
@@ -79,6 +130,7 @@ impl Core {
         x
     }
 
+    /// The part of this worker that other threads may touch (steal end, parker, LIFO).
     fn remote<'a>(&self, shared: &'a Shared) -> &'a Remote {
         &shared.remotes[self.index]
     }
@@ -144,6 +196,9 @@ impl WorkerCx {
     }
 }
 
+/// A worker thread's body: registers the thread as a worker of `shared`, runs the loop
+/// until shutdown, then leaves its core in `shared.cores` so that shutdown drops the
+/// tasks still in its ring on the thread that shuts down.
 pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
     let cx = WorkerCx { shared: shared.clone(), core: RefCell::new(None) };
     let _enter = context::enter_runtime(
@@ -154,12 +209,18 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
     while !shared.is_shutdown() {
         core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
+            // Maintenance: a look at the driver without sleeping (the timers and I/O of a
+            // runtime whose workers never park), and the yielded tasks go back into the
+            // ring, so a yielding task cannot wait forever behind a busy queue. What the
+            // look woke may be more than this worker will run soon: offer it to a sleeper.
             core = cx.park_timeout(core, Some(Duration::ZERO));
             core.flush_deferred(&shared);
             if core.has_surplus(&shared) {
                 shared.notify_parked();
             }
         }
+        // Own work first, then other workers' work, then sleep. Each `run_task` hands
+        // the core back when the poll is over (module docs, "Who owns the core").
         if let Some(task) = cx.next_task(&mut core) {
             core = cx.run_task(task, core);
             continue;
@@ -170,12 +231,16 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         }
         core = cx.park(core);
     }
+    // Shutdown: the LIFO slot and the yielded tasks hold queue entries (references to
+    // tasks); release them here, and leave the ring to `shutdown`, which drops the tasks.
     drop(core.remote(&shared).lifo.take());
     core.deferred.clear();
     shared.cores.lock().push(core);
 }
 
 impl WorkerCx {
+    /// The next task from this worker's own queues and the injector, in the order of
+    /// the module docs of `multi_thread`; `None` when all are empty (time to steal).
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
         if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
             // Remote spawns must not starve behind a queue that never empties (tasks that
@@ -184,6 +249,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
+        // The task the last poll woke: its data is likely still in this core's cache.
         if let Some(t) = core.remote(&self.shared).lifo.take() {
             return Some(t);
         }
@@ -193,6 +259,8 @@ impl WorkerCx {
         if let Some(t) = self.take_from_injector(core) {
             return Some(t);
         }
+        // Only the tasks that yielded are left: now it is their turn. If there are more
+        // of them than this worker can run at once, another worker may take some.
         if core.flush_deferred(&self.shared) {
             if core.has_surplus(&self.shared) {
                 self.shared.notify_parked();
@@ -202,7 +270,10 @@ impl WorkerCx {
         None
     }
 
-    /// Moves a fair share of the injector into the ring and returns one task of it.
+    /// Moves a fair share of the injector into the ring and returns one task of it: its
+    /// length divided among the workers, plus one, at most what the ring can take and at
+    /// most 128, so that one worker does not take the whole injector while the others
+    /// sleep, and a long injector drains in few lock acquisitions.
     fn take_from_injector(&self, core: &mut Core) -> Option<Notified> {
         let inject = &self.shared.inject;
         if inject.is_empty() {
@@ -218,6 +289,9 @@ impl WorkerCx {
         first
     }
 
+    /// Becomes a searcher (unless half the workers already search) and tries every other
+    /// worker's ring once, from a random start, then the injector. A steal moves half
+    /// the victim's ring into ours and returns one of the tasks (`ring.rs`).
     fn steal_work(&self, core: &mut Core) -> Option<Notified> {
         let shared = &self.shared;
         if !core.is_searching {
@@ -226,6 +300,8 @@ impl WorkerCx {
             }
             core.is_searching = true;
         }
+        // One round over the other workers, from a random start; a steal that finds the
+        // victim's ring empty (or being stolen from by someone else) moves on.
         let n = shared.remotes.len();
         let start = core.next_rand() as usize % n;
         for i in 0..n {
@@ -237,9 +313,13 @@ impl WorkerCx {
                 return Some(t);
             }
         }
+        // Tasks pushed to the injector after `next_task` looked at it.
         shared.inject.pop()
     }
 
+    /// Runs `task`, then whatever it put into the LIFO slot, up to `MAX_LIFO_POLLS` in a
+    /// row; the core waits in `self.core` during each poll (module docs, "Who owns the
+    /// core"). A searcher that found this task stops searching first.
     fn run_task(&self, task: Notified, mut core: Box<Core>) -> Box<Core> {
         let shared = &self.shared;
         if core.is_searching {
@@ -253,8 +333,11 @@ impl WorkerCx {
             }
         }
         core.count_poll(shared);
+        // Lend the core to the task's wakers for the length of the poll.
         *self.core.borrow_mut() = Some(core);
         task.run();
+        // A task that woke another put it in the LIFO slot: run it now, while its data is
+        // warm, unless the slot has had its share of consecutive polls.
         let mut lifo_polls = 0;
         loop {
             let mut core = self.core.borrow_mut().take().expect("weft: worker core lost during a poll");
@@ -271,6 +354,11 @@ impl WorkerCx {
         }
     }
 
+    /// Nothing to run and nothing to steal: sleep until woken. The LIFO slot is emptied
+    /// into the ring first (a sleeping worker's slot would be out of everyone's reach
+    /// but a watcher's). Announcing the sleep and checking the queues once more is the
+    /// no-lost-wake-up handshake of `idle.rs`. On waking, the worker starts out
+    /// searching if it was woken to help, and passes surplus work on.
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let shared = &self.shared;
         if let Some(t) = core.remote(shared).lifo.take() {
@@ -322,6 +410,9 @@ impl WorkerCx {
         }
     }
 
+    /// Parks (in the driver if no one else holds it, else on the worker's condvar) with
+    /// the core handed to `self.core`, so that timers and I/O the park fires can queue
+    /// their tasks here. `Some(ZERO)` only polls the driver.
     fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
         core.parked = true;
         *self.core.borrow_mut() = Some(core);

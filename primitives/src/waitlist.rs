@@ -202,8 +202,12 @@ impl WakeList {
         }
     }
 
-    /// Wakes every collected waker, in the order collected (asyncio's order).
+    /// Wakes every collected waker, in the order collected (asyncio's order). More than
+    /// one (an `Event::set`, a `notify_all`, a barrier's release) reach a multi-thread
+    /// runtime's workers as one batch (`weft::defer_wakes`): one injector lock and one
+    /// worker notification for the lot, instead of one each.
     pub(crate) fn wake_all(self) {
+        let _batch = (!self.rest.is_empty()).then(weft_executor::defer_wakes);
         if let Some(w) = self.first {
             w.wake();
         }

@@ -86,6 +86,16 @@ fn waiting_in_checkpoint(task: RawTask) -> bool {
 /// Takes the pending delivery, if any: the `Cancelled` a checkpoint returns.
 #[inline]
 pub(crate) fn take(task: RawTask) -> Option<Cancelled> {
+    let c = take_pending(task);
+    #[cfg(feature = "tracing")]
+    if let Some(c) = &c {
+        crate::trace::cancel_delivered(task.id().as_u64(), c);
+    }
+    c
+}
+
+#[inline]
+fn take_pending(task: RawTask) -> Option<Cancelled> {
     let Some(extras) = task.extras() else {
         if !task.header().cancel.take_pending() {
             return None;
@@ -109,6 +119,15 @@ pub(crate) fn take(task: RawTask) -> Option<Cancelled> {
 /// The harness's take of a request pending as the task's future ends (see
 /// `CancelState::take_at_end`): the `Cancelled` for it.
 pub(crate) fn take_at_end(task: RawTask) -> Option<Cancelled> {
+    let c = take_pending_at_end(task);
+    #[cfg(feature = "tracing")]
+    if let Some(c) = &c {
+        crate::trace::cancel_delivered(task.id().as_u64(), c);
+    }
+    c
+}
+
+fn take_pending_at_end(task: RawTask) -> Option<Cancelled> {
     let extras = task.extras();
     let _record = extras.map(|e| e.inner.lock());
     if !task.header().cancel.take_at_end() {
@@ -133,6 +152,8 @@ fn deliver(record: &mut Record, mark: DeliveryMark) -> Cancelled {
 /// Records a scope's delivery to `task`; returns the task's `Cancelled` for it.
 pub(crate) fn record_scope(task: RawTask, make: impl FnOnce(DeliveryMark) -> Cancelled) -> Cancelled {
     let c = make(DeliveryMark::new(task));
+    #[cfg(feature = "tracing")]
+    crate::trace::cancel_delivered(task.id().as_u64(), &c);
     let scope = c.scope_token().map(|(id, token)| (id, Arc::downgrade(token)));
     task.extras_or_init().inner.lock().cancel.last = Some(Last { kind: c.kind(), message: None, scope });
     c

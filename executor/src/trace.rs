@@ -7,8 +7,8 @@
 //! |---|---|---|
 //! | a task | span `task`, DEBUG, `weft::task` | `task.id`, `task.name`, `task.group` (recorded by a task group for its children), `spawned.at` (file:line:column of the `spawn` call) |
 //! | `Task::cancel` made a request | event, DEBUG, `weft::cancel` | `task.id` (the task cancelled), `cancelling` (its count after), `cancel.message`; emitted where `cancel` was called |
-//! | a checkpoint or scope delivered a `Cancelled` | event, DEBUG, `weft::cancel` | `task.id`, `kind`, `cancel.message`; inside the task's span |
-//! | the task ended with a value although a request was delivered and never undone (it caught its `Cancelled` and did not propagate it: asyncio's "swallowed" `CancelledError`) | event, DEBUG, `weft::cancel` | `task.id`, `cancelling` |
+//! | a checkpoint or scope delivered a `Cancelled` | event, DEBUG, `weft::cancel` | `task.id`, `kind`, `cancel.message` (a scope's); inside the task's span when delivered at a checkpoint |
+//! | the task ended with a value although a request was delivered and never undone (it caught its `Cancelled` and did not propagate it: asyncio's "swallowed" `CancelledError`) | event, DEBUG, `weft::cancel` | `task.id`, `cancelling`; inside the task's span, as its future returns |
 //! | `Task::uncancel` undid a request | event, DEBUG, `weft::cancel` | `task.id`, `cancelling` (after) |
 //!
 //! A task group's failures are the structured crate's events (target `weft::group`).
@@ -22,7 +22,7 @@
 //! alive until then); every poll enters it. Nothing here is compiled without the feature:
 //! each call site is `#[cfg(feature = "tracing")]`.
 
-use crate::cancel::Cancelled;
+use crate::cancel::CancelKind;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -60,7 +60,25 @@ impl<F: Future> Future for Instrumented<F> {
         };
         let _entered = span.enter();
         // SAFETY: see above.
-        unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+        let out = unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx);
+        if out.is_ready() {
+            report_swallowed::<F::Output>();
+        }
+        out
+    }
+}
+
+/// As the task's future returns, inside its span: whether it swallowed a cancellation.
+/// It did if requests were made and not undone, none is pending (a pending one is either
+/// taken by the verdict at the end, which then ends the task cancelled, or was made during
+/// this last poll and never delivered), and the verdict will not count a `Cancelled` the
+/// task kept in its output (`cancel::outcome::task_verdict`, whose rule this repeats).
+fn report_swallowed<T>() {
+    let Some(task) = crate::context::current_task() else { return };
+    let cancel = &task.header().cancel;
+    let requested = cancel.requested();
+    if requested > 0 && !cancel.is_pending() && !(std::mem::needs_drop::<T>() && cancel.any_live()) {
+        cancel_swallowed(task.id().as_u64(), requested);
     }
 }
 
@@ -84,12 +102,13 @@ pub(crate) fn cancel_requested(id: u64, cancelling: u32, message: Option<&str>) 
     tracing::debug!(target: "weft::cancel", cancelling, task.id = id, cancel.message = message, "cancellation requested");
 }
 
-/// A checkpoint or a scope handed `c` to the task `id`.
-pub(crate) fn cancel_delivered(id: u64, c: &Cancelled) {
+/// A checkpoint (a pending request taken) or a scope delivered a cancellation of `kind`
+/// to the task `id`.
+pub(crate) fn cancel_delivered(id: u64, kind: CancelKind, message: Option<&str>) {
     tracing::debug!(
         target: "weft::cancel",
-        kind = ?c.kind(),
-        cancel.message = c.message(),
+        kind = ?kind,
+        cancel.message = message,
         task.id = id,
         "cancellation delivered"
     );

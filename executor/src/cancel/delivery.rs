@@ -86,16 +86,6 @@ fn waiting_in_checkpoint(task: RawTask) -> bool {
 /// Takes the pending delivery, if any: the `Cancelled` a checkpoint returns.
 #[inline]
 pub(crate) fn take(task: RawTask) -> Option<Cancelled> {
-    let c = take_pending(task);
-    #[cfg(feature = "tracing")]
-    if let Some(c) = &c {
-        crate::trace::cancel_delivered(task.id().as_u64(), c);
-    }
-    c
-}
-
-#[inline]
-fn take_pending(task: RawTask) -> Option<Cancelled> {
     let Some(extras) = task.extras() else {
         if !task.header().cancel.take_pending() {
             return None;
@@ -119,15 +109,6 @@ fn take_pending(task: RawTask) -> Option<Cancelled> {
 /// The harness's take of a request pending as the task's future ends (see
 /// `CancelState::take_at_end`): the `Cancelled` for it.
 pub(crate) fn take_at_end(task: RawTask) -> Option<Cancelled> {
-    let c = take_pending_at_end(task);
-    #[cfg(feature = "tracing")]
-    if let Some(c) = &c {
-        crate::trace::cancel_delivered(task.id().as_u64(), c);
-    }
-    c
-}
-
-fn take_pending_at_end(task: RawTask) -> Option<Cancelled> {
     let extras = task.extras();
     let _record = extras.map(|e| e.inner.lock());
     if !task.header().cancel.take_at_end() {
@@ -153,7 +134,7 @@ fn deliver(record: &mut Record, mark: DeliveryMark) -> Cancelled {
 pub(crate) fn record_scope(task: RawTask, make: impl FnOnce(DeliveryMark) -> Cancelled) -> Cancelled {
     let c = make(DeliveryMark::new(task));
     #[cfg(feature = "tracing")]
-    crate::trace::cancel_delivered(task.id().as_u64(), &c);
+    crate::trace::cancel_delivered(task.id().as_u64(), c.kind(), c.message());
     let scope = c.scope_token().map(|(id, token)| (id, Arc::downgrade(token)));
     task.extras_or_init().inner.lock().cancel.last = Some(Last { kind: c.kind(), message: None, scope });
     c
@@ -216,11 +197,15 @@ impl DeliveryMark {
     /// A new live delivery of `task`.
     pub(crate) fn new(task: RawTask) -> DeliveryMark {
         task.header().cancel.add_live();
-        DeliveryMark::adopt(task)
+        task.ref_inc();
+        DeliveryMark(task)
     }
 
-    /// A mark for a live count already taken (by `CancelState::take_pending`).
+    /// A mark for a live count already taken (by `CancelState::take_pending`): a
+    /// pending request delivered.
     fn adopt(task: RawTask) -> DeliveryMark {
+        #[cfg(feature = "tracing")]
+        crate::trace::cancel_delivered(task.id().as_u64(), CancelKind::Requested, None);
         task.ref_inc();
         DeliveryMark(task)
     }

@@ -201,15 +201,6 @@ pub(crate) fn task_verdict<T>(task: RawTask) -> Option<Cancelled> {
     if std::mem::needs_drop::<T>() && task.header().cancel.any_live() {
         return Some(delivery::report(task));
     }
-    // Swallowed: requests were made and not undone, none is still pending (one that
-    // landed during this last poll was never delivered), and the task returned a value.
-    #[cfg(feature = "tracing")]
-    match task.header().cancel.requested() {
-        n if n > 0 && !task.header().cancel.is_pending() => {
-            crate::trace::cancel_swallowed(task.id().as_u64(), n)
-        }
-        _ => {}
-    }
     None
 }
 

@@ -141,7 +141,7 @@
 //! weft has no `select!` of its own: futures-util's `select!` and `select_biased!` work
 //! with weft's futures as they are (add `futures-util` with its `async-await-macro`
 //! feature; `.fuse()` each future, since `select!` wants a `FusedFuture`). weft's own
-//! answer is for tasks: [`wait`] with [`ReturnWhen::FirstCompleted`].
+//! answer is for tasks: [`wait()`] with [`ReturnWhen::FirstCompleted`].
 //!
 //! The two differ in what happens to the losers:
 //!
@@ -152,7 +152,7 @@
 //!   selecting task is delivered to the first branch `select!` polls, which wins with
 //!   its `Err(Cancelled)`.
 //! * **A losing task keeps running.** `select!` over `&mut task` drops only the borrow;
-//!   [`wait`] hands back the tasks still pending. Cancel them and await them: each runs
+//!   [`wait()`] hands back the tasks still pending. Cancel them and await them: each runs
 //!   its cleanup (which may await) before its await returns. Use tasks when the losers
 //!   need asyncio's cleanup; use `select!` over futures when dropping them is enough.
 //!

@@ -56,7 +56,7 @@
 //! | [`group`] | [`TaskGroup`]: children joined together, the first failure cancels the rest | `TaskGroup` |
 //! | [`timeout`](mod@timeout), [`scope`] | deadlines: asyncio's [`timeout()`], [`wait_for`]; Trio's [`CancelScope`], [`move_on_after`], [`fail_after`] | `asyncio.timeout`, `wait_for` |
 //! | [`shield`](mod@shield) | protect work from the caller's cancellation | `asyncio.shield` |
-//! | [`gather`](mod@gather), [`wait`](mod@wait), [`await_task`](mod@await_task) | wait for several tasks: all, the first, as they finish | `gather`, `wait`, `as_completed` |
+//! | [`gather`](mod@gather), [`wait`](mod@wait), [`await_task`](mod@await_task) | wait for several tasks: all, the first, as they finish (and [`select!`](#waiting-for-the-first-of-several-futures) for futures) | `gather`, `wait`, `as_completed` |
 //! | [`lock`], [`semaphore`], [`event`], [`condition`], [`barrier`] | primitives with direct hand-off, cancellation-safe | `asyncio.Lock`, ... |
 //! | [`queue`], [`oneshot`] | queues (FIFO, LIFO, priority, with 3.13's shutdown) and a one-shot channel | `asyncio.Queue`, a `Future` |
 //! | [`net`], [`io`] | TCP and UDP sockets over the reactor | `open_connection`, `start_server` |
@@ -134,6 +134,97 @@
 //! assert_eq!(n, 5050);
 //! # });
 //! ```
+//!
+//! # Waiting for the first of several futures
+//!
+//! asyncio has `asyncio.wait(tasks, return_when=FIRST_COMPLETED)`; Rust has `select!`.
+//! weft has no `select!` of its own: futures-util's `select!` and `select_biased!` work
+//! with weft's futures as they are (add `futures-util` with its `async-await-macro`
+//! feature; `.fuse()` each future, since `select!` wants a `FusedFuture`). weft's own
+//! answer is for tasks: [`wait()`] with [`ReturnWhen::FirstCompleted`].
+//!
+//! The two differ in what happens to the losers:
+//!
+//! * **`select!` drops the losing futures.** Every weft await point is safe to drop at
+//!   any time: a queue `get` that was already handed an item gives it back, a lock
+//!   `acquire` that was handed the lock passes it on, a `sleep` removes its timer. No
+//!   cleanup code of the loser runs, since a drop cannot await. A cancellation of the
+//!   selecting task is delivered to the first branch `select!` polls, which wins with
+//!   its `Err(Cancelled)`.
+//! * **A losing task keeps running.** `select!` over `&mut task` drops only the borrow;
+//!   [`wait()`] hands back the tasks still pending. Cancel them and await them: each runs
+//!   its cleanup (which may await) before its await returns. Use tasks when the losers
+//!   need asyncio's cleanup; use `select!` over futures when dropping them is enough.
+//!
+//! ```
+//! use futures_util::{select, FutureExt};
+//! use std::time::Duration;
+//! # weft::Runtime::builder().current_thread().start_paused(true).build().unwrap().block_on(async {
+//! let q = weft::Queue::<&str>::new(0);
+//! let r = select! {
+//!     job = q.get().fuse() => Some(job),
+//!     _ = weft::time::sleep(Duration::from_secs(1)).fuse() => None,
+//! };
+//! assert!(r.is_none(), "the sleep won; the losing get was dropped");
+//! q.put_nowait("late").unwrap();
+//! assert_eq!(q.get_nowait(), Ok("late"), "and it took nothing with it");
+//!
+//! // Tasks: the losers run on until cancelled, and awaiting them waits for their cleanup.
+//! let sleeper = |s| weft::spawn(async move {
+//!     weft::time::sleep(Duration::from_secs(s)).await?;
+//!     Ok::<_, weft::Cancelled>(s)
+//! });
+//! let (done, pending) = weft::wait(vec![sleeper(1), sleeper(60)], weft::ReturnWhen::FirstCompleted, None)
+//!     .await
+//!     .unwrap();
+//! assert_eq!(done[0].index, 0);
+//! for (_, t) in pending {
+//!     t.cancel(None);
+//!     assert!(t.await.unwrap_err().is_cancelled());
+//! }
+//! # });
+//! ```
+//!
+//! # Streams and I/O utilities
+//!
+//! weft implements the ecosystem's traits so that futures-util's combinators apply:
+//! `futures_core::Stream` for a queue's items ([`Queue::stream`]), an interval's ticks
+//! ([`time::Interval`]), a signal listener ([`signal::Signal`]) and [`as_completed`];
+//! `futures_io::AsyncRead`/`AsyncWrite` for the sockets, their halves, a child's pipes
+//! and [`fs::File`], so `AsyncReadExt::read_to_string`, `AsyncBufReadExt::lines` and
+//! `futures_util::io::copy` work on them. Each stream's `poll_next` is a checkpoint that
+//! yields a cancellation as `Some(Err(Cancelled))` and loses nothing to it.
+//!
+//! ```
+//! use futures_util::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+//! use futures_util::{StreamExt, TryStreamExt};
+//! # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+//! let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let mut client = weft::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+//! let (server, _) = listener.accept().await.unwrap();
+//! client.write_all(b"one\ntwo\n").await.unwrap();
+//! client.close().await.unwrap();
+//! let lines: Vec<String> = BufReader::new(server).lines().try_collect().await.unwrap();
+//! assert_eq!(lines, ["one", "two"]);
+//!
+//! let q = weft::Queue::new(0);
+//! (1..=3).for_each(|n| q.put_nowait(n).unwrap());
+//! q.shutdown(false); // a queue's stream ends when it is shut down and empty
+//! let doubled: Vec<i32> = q.stream().map(|n| n.unwrap() * 2).collect().await;
+//! assert_eq!(doubled, [2, 4, 6]);
+//! # });
+//! ```
+//!
+//! # tracing
+//!
+//! With the `tracing` feature, every task has a span (`task`, target `weft::task`: its
+//! `task.id`, `task.name`, `task.group` for a task group's child, and `spawned.at`, the
+//! spawn call's location), made at its first poll as a child of the span current at the
+//! spawn, and entered on each poll. Events (target `weft::cancel`, DEBUG) mark a
+//! cancellation *requested*, *delivered* (inside the task's span), *swallowed* (the task
+//! returned a value while a delivered request was never undone) and *undone*
+//! (`uncancel`); a task group's child failure is an INFO event (target `weft::group`,
+//! with `group.id` and the error). Without the feature none of this is compiled.
 //!
 //! # The crates behind the facade
 //!

@@ -51,6 +51,8 @@ const CRATES: &[&str] = &[
     "futures_core",
     "futures_io",
     "futures_util",
+    "tracing",
+    "tracing_core",
     "libc",
     "anyhow",
     "syn",

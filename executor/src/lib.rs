@@ -43,6 +43,9 @@ pub mod signal;
 mod sync;
 mod task;
 pub mod time;
+#[cfg(feature = "tracing")]
+#[doc(hidden)]
+pub mod trace;
 
 pub use blocking::{BlockingTask, spawn_blocking, to_thread};
 pub use cancel::{CancelKind, CancellableExt, Cancelled, checkpoint, is_cancellation};
@@ -84,6 +87,7 @@ where
 /// let err = weft::try_spawn(async {}).unwrap_err();
 /// assert_eq!(err, weft::SpawnError::NoRuntime);
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn try_spawn<F>(future: F) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
@@ -111,11 +115,14 @@ where
     spawn_inner(future, Some(Arc::from(name))).unwrap_or_else(|e| panic!("weft: {e}"))
 }
 
+#[cfg_attr(feature = "tracing", track_caller)]
 fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    #[cfg(feature = "tracing")]
+    let future = trace::instrument(future, std::panic::Location::caller());
     context::with_handle(|h| match h {
         Some(h) => h.spawn(future, name),
         None => Err(SpawnError::NoRuntime),
@@ -155,11 +162,14 @@ where
 /// assert!(weft::try_spawn_local(async {}).is_err());
 /// # });
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn try_spawn_local<F>(future: F) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    #[cfg(feature = "tracing")]
+    let future = trace::instrument(future, std::panic::Location::caller());
     context::with_handle(|h| match h {
         Some(scheduler::Handle::Current(s)) => scheduler::current_thread::spawn_local(s, future, None),
         Some(_) => Err(SpawnError::NotLocal),

@@ -64,7 +64,7 @@ pub use error::{ConditionError, NotLocked, ReleasedTooManyTimes};
 pub use event::Event;
 pub use lock::{Lock, LockGuard, OwnedLockGuard};
 pub use queue::{
-    GetError, LifoQueue, PriorityQueue, PutError, Queue, TaskDoneError, TryGetError, TryPutError,
+    GetError, LifoQueue, PriorityQueue, PutError, Queue, QueueStream, TaskDoneError, TryGetError, TryPutError,
 };
 pub use semaphore::{BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 

@@ -133,6 +133,8 @@ fn deliver(record: &mut Record, mark: DeliveryMark) -> Cancelled {
 /// Records a scope's delivery to `task`; returns the task's `Cancelled` for it.
 pub(crate) fn record_scope(task: RawTask, make: impl FnOnce(DeliveryMark) -> Cancelled) -> Cancelled {
     let c = make(DeliveryMark::new(task));
+    #[cfg(feature = "tracing")]
+    crate::trace::cancel_delivered(task.id().as_u64(), c.kind(), c.message());
     let scope = c.scope_token().map(|(id, token)| (id, Arc::downgrade(token)));
     task.extras_or_init().inner.lock().cancel.last = Some(Last { kind: c.kind(), message: None, scope });
     c
@@ -195,11 +197,15 @@ impl DeliveryMark {
     /// A new live delivery of `task`.
     pub(crate) fn new(task: RawTask) -> DeliveryMark {
         task.header().cancel.add_live();
-        DeliveryMark::adopt(task)
+        task.ref_inc();
+        DeliveryMark(task)
     }
 
-    /// A mark for a live count already taken (by `CancelState::take_pending`).
+    /// A mark for a live count already taken (by `CancelState::take_pending`): a
+    /// pending request delivered.
     fn adopt(task: RawTask) -> DeliveryMark {
+        #[cfg(feature = "tracing")]
+        crate::trace::cancel_delivered(task.id().as_u64(), CancelKind::Requested, None);
         task.ref_inc();
         DeliveryMark(task)
     }

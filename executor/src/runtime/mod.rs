@@ -118,6 +118,7 @@ impl Runtime {
     /// # Panics
     ///
     /// If the runtime is shutting down (see [`try_spawn`](Self::try_spawn)).
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
@@ -127,11 +128,14 @@ impl Runtime {
     }
 
     /// Spawns a task from outside the runtime, or says why it cannot.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        #[cfg(feature = "tracing")]
+        let future = crate::trace::instrument(future, std::panic::Location::caller());
         self.handle.spawn(future, None)
     }
 

@@ -190,6 +190,36 @@ pub async fn ctrl_c() -> io::Result<()> {
     listener.recv().await.map_err(crate::io::cancelled_error)
 }
 
+/// A listener is a [`futures_core::Stream`] of the signals it hears, as
+/// [`Signal::recv`] delivers them: each `poll_next` is a checkpoint, a cancellation is
+/// yielded as `Some(Err(Cancelled))`, and the stream never ends. A signal is taken only
+/// when it is yielded: a task cancelled while it waits leaves it for the next poll.
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use weft::signal::{signal, SignalKind};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let mut usr2 = signal(SignalKind::user_defined2())?;
+/// unsafe { libc::raise(libc::SIGUSR2) };
+/// assert!(usr2.next().await.unwrap().is_ok());
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
+impl futures_core::Stream for Signal {
+    type Item = Result<(), Cancelled>;
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_recv(cx).map(Some)
+    }
+}
+
+/// Never terminated: `select!` may poll `next()` in a loop (futures-util's `select!`
+/// needs a `FusedStream`).
+impl futures_core::FusedStream for Signal {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
 impl Signal {
     fn new(kind: SignalKind, by_user: bool) -> io::Result<Signal> {
         let seen = pipe::install(kind.0, by_user)?;

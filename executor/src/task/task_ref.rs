@@ -93,7 +93,7 @@ impl TaskRef {
         if self.raw.state().is_finishing_or_complete() {
             return false;
         }
-        let (_, found) = crate::cancel::delivery::request(self.raw, message.map(Arc::from));
+        let (_cancelling, found) = crate::cancel::delivery::request(self.raw, message.map(Arc::from));
         // The handshake with a future that is ending right now (cancel/state.rs, "A
         // request that races the end"): if it is, the request counts only if the end took
         // it.
@@ -101,13 +101,18 @@ impl TaskRef {
         if self.raw.state().is_finishing_or_complete() {
             return self.raw.header().cancel.withdraw(found == crate::cancel::state::Requested::StartedBurst);
         }
+        #[cfg(feature = "tracing")]
+        crate::trace::cancel_requested(self.id().as_u64(), _cancelling, message);
         wake(self.raw);
         true
     }
 
     /// asyncio's `Task.uncancel()`: undoes one request; returns the remaining count.
     pub fn uncancel(&self) -> u32 {
-        self.raw.header().cancel.uncancel()
+        let left = self.raw.header().cancel.uncancel();
+        #[cfg(feature = "tracing")]
+        crate::trace::uncancelled(self.id().as_u64(), left);
+        left
     }
 
     /// CPython's `task.uncancel(); task.cancel()` as `TaskGroup.__aexit__` does it before

@@ -127,6 +127,37 @@ impl Interval {
     }
 }
 
+/// An interval is a [`futures_core::Stream`] of its ticks, as [`Interval::tick`] gives
+/// them: each `poll_next` is a checkpoint, a cancellation is yielded as
+/// `Some(Err(Cancelled))`, and the stream never ends. A tick is taken only when it is
+/// yielded: a task cancelled (or a stream dropped) while it waits loses no tick.
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use std::time::Duration;
+/// # weft::Runtime::builder().current_thread().start_paused(true).build().unwrap().block_on(async {
+/// let start = weft::time::now();
+/// let ticks: Vec<_> = weft::time::interval(Duration::from_secs(1)).take(3).collect().await;
+/// let at: Vec<_> = ticks.into_iter().map(|t| t.unwrap() - start).collect();
+/// assert_eq!(at, [Duration::ZERO, Duration::from_secs(1), Duration::from_secs(2)]);
+/// # });
+/// ```
+impl futures_core::Stream for Interval {
+    type Item = Result<Instant, Cancelled>;
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}
+
+/// Never terminated: `select!` may poll `next()` in a loop (futures-util's `select!`
+/// needs a `FusedStream`).
+impl futures_core::FusedStream for Interval {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
 /// `t + d`, or "never" (about thirty years after `t`) when that is beyond an `Instant`.
 fn after(t: Instant, d: Duration) -> Instant {
     t.checked_add(d).unwrap_or_else(|| far_future_from(t))

@@ -12,10 +12,12 @@ mod error;
 mod futures;
 mod order;
 mod state;
+mod stream;
 
 pub use error::{GetError, PutError, TaskDoneError, TryGetError, TryPutError};
 pub use futures::{Get, Join, Put};
 pub use order::{Fifo, Lifo, Order, Priority};
+pub use stream::QueueStream;
 
 use crate::sync::Mutex;
 use crate::waitlist::WakeList;

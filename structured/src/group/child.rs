@@ -18,6 +18,9 @@ use weft_executor::{Cancelled, TaskRef};
 pub(super) struct Child<F, T> {
     pub(super) fut: Option<F>,
     pub(super) report: Option<Report<T>>,
+    /// The group was recorded on the task's span (at the first poll).
+    #[cfg(feature = "tracing")]
+    pub(super) traced: bool,
 }
 
 pub(super) struct Report<T> {
@@ -62,6 +65,12 @@ where
         // SAFETY: `fut` is structurally pinned: it is never moved, only dropped in place
         // (by assigning `None`) once it has completed.
         let this = unsafe { self.get_unchecked_mut() };
+        #[cfg(feature = "tracing")]
+        if !std::mem::replace(&mut this.traced, true) {
+            if let Some(r) = &this.report {
+                weft_executor::trace::record_group(r.group.id);
+            }
+        }
         let fut = this.fut.as_mut().expect("a child is not polled after it finished");
         // SAFETY: see above.
         let fut = unsafe { Pin::new_unchecked(fut) };

@@ -184,7 +184,14 @@ impl TaskGroup {
     /// # });
     /// ```
     pub fn with_policy(policy: Policy) -> TaskGroup {
-        TaskGroup { shared: Arc::new(Shared { policy, state: Mutex::new(State::default()) }) }
+        TaskGroup {
+            shared: Arc::new(Shared {
+                policy,
+                state: Mutex::new(State::default()),
+                #[cfg(feature = "tracing")]
+                id: state::next_group_id(),
+            }),
+        }
     }
 
     /// The group's policy.
@@ -237,6 +244,7 @@ impl TaskGroup {
     /// assert_eq!(e, GroupSpawnError::Finished);
     /// # });
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F, T, E>(&self, fut: F) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -258,6 +266,7 @@ impl TaskGroup {
     /// }).await.unwrap();
     /// # });
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_named<F, T, E>(&self, name: &str, fut: F) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -267,6 +276,7 @@ impl TaskGroup {
         self.spawn_inner(Some(name), fut)
     }
 
+    #[cfg_attr(feature = "tracing", track_caller)]
     fn spawn_inner<F, T, E>(&self, name: Option<&str>, fut: F) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -292,6 +302,8 @@ impl TaskGroup {
         let child = Child {
             fut: Some(fut),
             report: Some(Report { group: self.shared.clone(), key, seq, slot: slot.clone() }),
+            #[cfg(feature = "tracing")]
+            traced: false,
         };
         // If the spawn fails, `child` is dropped inside and reports itself cancelled,
         // which frees its entry.

@@ -38,6 +38,16 @@ use weft_executor::TaskRef;
 pub(super) struct Shared {
     pub(super) policy: Policy,
     pub(super) state: Mutex<State>,
+    /// The group's number in tracing's events and its children's spans (`task.group`).
+    #[cfg(feature = "tracing")]
+    pub(super) id: u64,
+}
+
+/// A new group's number for tracing (from 1, in the order groups are made).
+#[cfg(feature = "tracing")]
+pub(super) fn next_group_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Default)]
@@ -88,6 +98,15 @@ impl Shared {
     /// is done in place: it is only bookkeeping then, and costs no task.
     pub(super) fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) {
         let mut s = this.state.lock();
+        #[cfg(feature = "tracing")]
+        tracing::info!(
+            target: "weft::group",
+            failures = s.errors.len() + 1,
+            group.id = this.id,
+            task.id = weft_executor::current_task().map(|t| t.id().as_u64()),
+            error = %failure,
+            "task group child failed"
+        );
         s.errors.push(failure);
         let may_react =
             this.policy == Policy::FailFast && !s.finished && !s.aborting && !s.parent_cancel_requested;

@@ -157,7 +157,14 @@ fn hello(ctx: &Ctx, p99_name: &'static str, conns: usize, body_len: usize) -> Ou
     let (secs, rounds) = if ctx.quick { (1, 3) } else { (3, 5) };
     eprintln!("  {WORKERS} workers per side; wrk -t2 -c{conns} -d{secs}s, {rounds} rounds per side");
 
+    // `--only=weft` / `--only=tokio` (for a profiler): the other side's rounds are skipped.
+    let only = crate::ONLY.load(std::sync::atomic::Ordering::Relaxed);
+    let skipped = |side: usize| only != 0 && only != [Side::Weft as u8, Side::Tokio as u8][side];
     let round = |side: usize| {
+        if skipped(side) {
+            let run = WrkRun { requests: 0, rps: 0.0, p99: Duration::ZERO, errors: String::new() };
+            return (Sample { value: 0, cpu: 0 }, run);
+        }
         progress(if side == 0 { Side::Weft } else { Side::Tokio });
         let start = cpu::now();
         let run = run_wrk(sides[side], conns, secs);
@@ -173,6 +180,9 @@ fn hello(ctx: &Ctx, p99_name: &'static str, conns: usize, body_len: usize) -> Ou
     for _ in 0..rounds {
         for side in 0..2 {
             let (sample, run) = round(side);
+            if skipped(side) {
+                continue;
+            }
             let name = ["weft", "tokio"][side];
             eprintln!(
                 "  {name}: {:.0} req/s, p99 {:?}, {} ns CPU/request{}",

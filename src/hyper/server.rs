@@ -216,14 +216,16 @@ impl Server {
         let ended = poll_fn(|cx| {
             if !entered {
                 entered = true;
-                // Fresh scopes: entering them cannot fail.
-                let _ = shield.enter(cx);
-                shield.poll_inside(cx, |cx| handlers.enter(cx)).ok();
+                let _ = shield.enter(cx); // a fresh scope: entering it cannot fail
             }
             if cancelled.is_none() {
                 if let Err(c) = cancel::check() {
                     cancelled = Some(c);
                     conn.as_mut().graceful_shutdown();
+                    // The handlers' scope, entered only now (inside the shield, so it is
+                    // the shield's child), and cancelled: from here on the handlers run
+                    // inside it (see `ScopedFuture`).
+                    let _ = shield.poll_inside(cx, |cx| handlers.enter(cx));
                     handlers.cancel();
                     grace = Some(time::sleep(self.grace));
                 }
@@ -237,7 +239,9 @@ impl Server {
             }
         })
         .await;
-        handlers.exit();
+        if cancelled.is_some() {
+            handlers.exit();
+        }
         shield.exit();
         match (cancelled, ended) {
             (Some(c), _) => Err(ConnectionError::Cancelled(c)),
@@ -315,8 +319,9 @@ where
     }
 }
 
-/// A service whose calls run inside `scope` (so that cancelling the scope cancels the
-/// handlers, and only them).
+/// A service whose calls run inside `scope` once it is cancelled (so that cancelling the
+/// scope cancels the handlers, and only them). Until then they run as the connection's
+/// I/O does, in the shield, which costs nothing more per poll.
 struct Scoped<S> {
     inner: S,
     scope: Arc<ScopeCore>,
@@ -347,6 +352,6 @@ impl<F: Future> Future for ScopedFuture<F> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: `this.fut` stays where it is until it is dropped in place.
         let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
-        this.scope.poll_inside(cx, |cx| fut.poll(cx))
+        if this.scope.is_cancelled() { this.scope.poll_inside(cx, |cx| fut.poll(cx)) } else { fut.poll(cx) }
     }
 }

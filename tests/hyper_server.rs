@@ -249,3 +249,42 @@ async fn hyper_client_over_io_directly() -> Result<(), BoxError> {
     let _ = server.await;
     Ok(())
 }
+
+/// `serve` cancelled before its first poll: it never listens, and its listener is closed;
+/// cancelling it after it ended does nothing.
+#[weft::test(timeout = "60s")]
+async fn serve_cancelled_before_its_first_poll_and_after_it_ended() -> Result<(), BoxError> {
+    let (l, addr) = listener().await;
+    let server = weft::spawn(weft::hyper::serve(l, service_fn(echo)));
+    assert!(server.cancel(None));
+    assert!(server.await.unwrap_err().is_cancelled());
+    let refused = TcpStream::connect(addr).await.unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+
+    let (l, _) = listener().await;
+    let server = weft::spawn(weft::hyper::serve(l, service_fn(echo)));
+    let handle = server.task_ref();
+    server.cancel(None);
+    let _ = server.await;
+    assert!(!handle.cancel(None), "a finished server takes no cancellation");
+    Ok(())
+}
+
+/// A `send` from a task whose cancellation is already pending: no request goes out, and
+/// the connection is closed.
+#[weft::test(timeout = "60s")]
+async fn send_with_a_cancellation_pending() -> Result<(), BoxError> {
+    let (l, addr) = listener().await;
+    let server = weft::spawn(weft::hyper::serve(l, service_fn(echo)));
+    let mut client = weft::hyper::connect::<Full, _>(addr).await?;
+    weft::current_task().unwrap().cancel(Some("gone"));
+    let r = client.send(Request::post("/").body(Full::new("x"))?).await;
+    assert!(matches!(&r, Err(ClientError::Cancelled(c)) if c.message() == Some("gone")), "{r:?}");
+    drop(r); // the delivered cancellation, handled here
+    let (sender, driver) = client.into_parts();
+    assert!(driver.await.is_err(), "the connection's task was stopped");
+    assert!(sender.is_closed());
+    server.cancel(None);
+    let _ = server.await;
+    Ok(())
+}

@@ -62,6 +62,7 @@
 //! | [`net`], [`io`] | TCP and UDP sockets over the reactor | `open_connection`, `start_server` |
 //! | [`blocking`] | the blocking pool | `to_thread`, `run_in_executor` |
 //! | [`locals`], [`retry`](mod@retry) | task-locals inherited at spawn; retry with backoff | `contextvars`; tenacity |
+//! | `hyper` (feature `hyper`) | hyper 1.x's executor, timer and I/O on weft; a structured HTTP/1 server and a client | aiohttp |
 //!
 //! Coming from asyncio, `docs/asyncio-mapping.md` in the repository puts every asyncio
 //! name beside its weft name, with each deliberate difference; `docs/book/` explains how
@@ -238,6 +239,9 @@ pub use weft_executor::*;
 pub use weft_macros::{main, test};
 pub use weft_primitives::*;
 pub use weft_structured::*;
+
+#[cfg(feature = "hyper")]
+pub mod hyper;
 
 /// Support for `#[weft::test]`; not part of the API.
 #[doc(hidden)]

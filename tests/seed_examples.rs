@@ -23,6 +23,9 @@
 //! first line, `# weft: <why>`, is not part of the output, and the example's doc says
 //! why too. `docs/seeds.md` lists every recipe and how it is checked.
 //!
+//! `examples/<name>_hyper.rs` is the same recipe on hyper (`weft::hyper`): it must
+//! print what `<name>` prints, so it is checked against `<name>`'s expected output.
+//!
 //! An example's module doc may show its output in a ```` ```text ```` block, as an
 //! illustration; when it does, the block must be the expected file's text (but for
 //! trailing spaces, which a doc comment cannot keep).
@@ -59,8 +62,10 @@ struct Expected {
     unordered: bool,
 }
 
-/// The expected output of example `name`: its `.weft.txt` if it has one, else CPython's.
+/// The expected output of example `name`: its `.weft.txt` if it has one, else CPython's
+/// (a `<recipe>_hyper` example's is its recipe's).
 fn expected_output(name: &str) -> Result<Expected, String> {
+    let name = name.strip_suffix("_hyper").unwrap_or(name);
     let dir = root().join("tests/seeds/expected");
     let unordered = std::fs::read_to_string(root().join(format!("tests/seeds/python/{name}.py")))
         .map(|py| {
@@ -181,6 +186,9 @@ fn build_examples() {
     let profile = examples_dir().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(root()).args(["build", "--quiet", "--examples"]);
+    if cfg!(feature = "hyper") {
+        cmd.args(["--features", "hyper"]);
+    }
     match profile.as_str() {
         "debug" => {}
         "release" => {
@@ -243,7 +251,10 @@ fn seed_examples() -> Vec<(String, String)> {
         .filter_map(|e| {
             let path = e.ok()?.path();
             let name = path.file_stem()?.to_str()?.to_string();
-            let is_seed = name.starts_with("seed") && path.extension()? == "rs";
+            // The `_hyper` ports build only with the feature (`cargo test --features hyper`).
+            let is_seed = name.starts_with("seed")
+                && path.extension()? == "rs"
+                && (cfg!(feature = "hyper") || !name.ends_with("_hyper"));
             is_seed.then(|| (name, std::fs::read_to_string(&path).unwrap()))
         })
         .collect();
@@ -340,6 +351,7 @@ fn every_recipe_with_cpython_output_has_an_example() {
         }
     }
     for name in &examples {
+        let name = name.strip_suffix("_hyper").unwrap_or(name);
         if !expected_names().contains(name) {
             missing.push(format!("{name}: no tests/seeds/expected/{name}.txt"));
         }

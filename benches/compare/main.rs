@@ -39,7 +39,9 @@
 //! (every thread of the process, see `cpu.rs`). `scale/*` lines give both per item (per
 //! task, per timer) instead of per round, so that their growth from 10³ to 10⁶ items reads
 //! off directly. `mem/*` lines use the same keys but the wall values are bytes (the CPU
-//! values stay the CPU time of the measured spawns). Progress and spreads go to
+//! values stay the CPU time of the measured spawns). `http/*` lines give both per
+//! request (`*_ns` = 1e9 / requests per second, so `ratio` = tokio's requests per second
+//! over weft's; see `http.rs`). Progress and spreads go to
 //! stderr. A workload that panics is reported on stderr and skipped (exit status 1); a
 //! workload that stops making progress for [`HANG_LIMIT`] aborts the run (exit status 2).
 //!
@@ -124,6 +126,7 @@ macro_rules! paired {
 
 mod cpu;
 mod group;
+mod http;
 mod mem;
 mod net;
 mod net_client;
@@ -140,6 +143,7 @@ const GROUPS: &[&[Workload]] = &[
     sync::WORKLOADS,
     group::WORKLOADS,
     net::WORKLOADS,
+    http::WORKLOADS,
     mem::WORKLOADS,
     scale::WORKLOADS,
 ];
@@ -557,6 +561,10 @@ fn run_pass(ctx: &Ctx, selected: &[&Workload], prefix: &str) -> usize {
                 continue;
             }
         };
+        if outcome.weft.is_empty() && outcome.tokio.is_empty() {
+            eprintln!("compare: {name} skipped (it said why above)");
+            continue;
+        }
         let n = outcome.items;
         let (weft, tokio) = (median_per(&outcome.weft, n), median_per(&outcome.tokio, n));
         let (weft_cpu, tokio_cpu) = (median_per(&outcome.weft_cpu, n), median_per(&outcome.tokio_cpu, n));

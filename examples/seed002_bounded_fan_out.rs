@@ -17,6 +17,12 @@
 //! 500 https://httpbin.org/status/500
 //! 200 https://httpbin.org/status/200
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. Its output does not depend on timing: each request's 10 s timeout is 500
+//! times the server's 20 ms delay.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

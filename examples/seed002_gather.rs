@@ -12,7 +12,7 @@
 mod py;
 
 use py::Repr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use weft::Cancelled;
 
 async fn fetch(n: u32, delay: f64) -> Result<String, Cancelled> {
@@ -21,9 +21,9 @@ async fn fetch(n: u32, delay: f64) -> Result<String, Cancelled> {
 }
 
 async fn main_() -> Result<(), Cancelled> {
-    let start = Instant::now();
+    let start = weft::time::now();
     let results = weft::gather(vec![fetch(1, 0.3), fetch(2, 0.2), fetch(3, 0.1)]).await?;
-    let elapsed = start.elapsed().as_secs_f64();
+    let elapsed = (weft::time::now() - start).as_secs_f64();
     println!("{}", results.repr());
     println!("Done in {elapsed:.2}s  (sequential would take ~0.60s)");
     Ok(())

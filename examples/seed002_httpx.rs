@@ -13,6 +13,12 @@
 //! 200 https://example.com
 //! 200 https://python.org
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. Its output does not depend on timing: the server answers at once, under a 10
+//! s timeout.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

@@ -13,7 +13,7 @@
 mod py;
 
 use py::Repr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use weft::Cancelled;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -24,12 +24,12 @@ async fn work(label: &str, delay: f64) -> Result<String, Cancelled> {
 }
 
 async fn main_() -> Result<(), Error> {
-    let start = Instant::now();
+    let start = weft::time::now();
     let t1 = weft::spawn(work("A", 0.3));
     let t2 = weft::spawn(work("B", 0.2));
     let t3 = weft::spawn(work("C", 0.1));
     let results = vec![t1.await??, t2.await??, t3.await??];
-    println!("{} in {:.2}s", results.repr(), start.elapsed().as_secs_f64());
+    println!("{} in {:.2}s", results.repr(), (weft::time::now() - start).as_secs_f64());
     Ok(())
 }
 

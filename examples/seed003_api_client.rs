@@ -21,6 +21,12 @@
 //! user: {'id': 123, 'name': 'Ada'}
 //! posts: [{'id': 1, 'title': 'weft'}]
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. The margins: the hanging reply takes 3 s against the 1 s timeout, the others
+//! come at once.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

@@ -34,6 +34,12 @@
 //! connection closed
 //! update_user(2) under a 300ms timeout: TimeoutError
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. The margins: the timed-out update takes 3 s against the 0.3 s timeout, the
+//! others 1 ms steps.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

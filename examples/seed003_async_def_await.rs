@@ -14,6 +14,11 @@
 //! {'url': 'https://api.example.com', 'status': 'ok'}
 //! {'user': {'id': 7, 'name': 'user7'}, 'profile': {'user_id': 7, 'bio': 'likes weft'}}
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. Its output does not depend on timing.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

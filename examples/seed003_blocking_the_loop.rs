@@ -32,6 +32,13 @@
 //! BAD  heavy CPU work in the coroutine: heartbeat ticked 0 times
 //! GOOD await loop.run_in_executor(pool, cpu_work): heartbeat kept ticking: True
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. The heartbeat must also tick *while* a blocking job runs, which a paused
+//! clock, waiting for the job, never lets it do. The margins: a 2 ms heartbeat against 40
+//! ms of blocking work.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

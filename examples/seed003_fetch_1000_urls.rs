@@ -18,6 +18,13 @@
 //! most fetches in flight at once: 1000
 //! results in URL order: True
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. Its output does not depend on timing: every fetch is started before any reply
+//! is read (the current-thread runtime's turn order), and no timeout is near (aiohttp's 5
+//! minutes).
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

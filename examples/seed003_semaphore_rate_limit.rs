@@ -14,6 +14,11 @@
 //! fetched 12 urls, in order: True
 //! most fetches in flight at once: 5
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. Its output does not depend on timing: the peak is the semaphore's five.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

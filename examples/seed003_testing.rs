@@ -20,6 +20,11 @@
 //! test_timeout PASSED
 //! 4 passed
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. The margins: the slow operation takes 10 s against the 1 s timeout.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

@@ -17,6 +17,11 @@
 //! bad(): heartbeat ticked 0 times
 //! good(): heartbeat kept ticking: True
 //! ```
+//!
+//! Real clock: the local HTTP server answers from a thread of its own
+//! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
+//! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
+//! real time. The margins: a 2 ms heartbeat against 50 ms of blocking and of sleeping.
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]

@@ -18,7 +18,7 @@
 mod py;
 
 use py::Repr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use weft::Cancelled;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -58,9 +58,9 @@ async fn process_with_tasks() -> Result<Vec<Data>, Error> {
 }
 
 async fn main_() -> Result<(), Error> {
-    let t0 = Instant::now();
+    let t0 = weft::time::now();
     println!("{}", process_with_tasks().await?.repr());
-    println!("overlapped: {}", py::py_bool(t0.elapsed() < Duration::from_millis(400)));
+    println!("overlapped: {}", py::py_bool((weft::time::now() - t0) < Duration::from_millis(400)));
 
     // Task with name (for debugging)
     let task = weft::spawn_named("fetch_important_data", fetch_data("url"));

@@ -247,3 +247,28 @@ fn timeouts_act_on_the_paused_clock() {
         assert!(wall.elapsed() < secs(10), "{flavour}: took {:?}", wall.elapsed());
     });
 }
+
+/// `timeout`, `move_on_after` and `fail_after` count their delay from the runtime's clock:
+/// after an hour of paused time (a few microseconds of wall time) a one-second timeout
+/// still ends one second later, not at once (as a deadline computed from
+/// `Instant::now()`, an hour behind, would).
+#[test]
+fn delays_count_from_the_paused_clock_after_it_moved() {
+    on_both_paused(|flavour| async move {
+        let start = now();
+        sleep(HOUR).await.unwrap();
+        let won = weft::timeout(secs(2), async { Ok::<_, weft::Interrupted>(sleep(secs(1)).await?) }).await;
+        assert!(won.is_ok(), "{flavour}: a 1 s sleep under a 2 s timeout completes");
+        assert_eq!(now() - start, HOUR + secs(1), "{flavour}");
+        let lost = weft::timeout(secs(1), async { Ok::<_, weft::Interrupted>(sleep(secs(2)).await?) }).await;
+        assert!(lost.is_err(), "{flavour}: a 2 s sleep under a 1 s timeout times out");
+        assert_eq!(now() - start, HOUR + secs(2), "{flavour}");
+        let moved = weft::move_on_after(secs(1), sleep(secs(2))).await;
+        assert!(moved.is_none(), "{flavour}: move_on_after cuts a 2 s sleep at 1 s: {moved:?}");
+        assert_eq!(now() - start, HOUR + secs(3), "{flavour}");
+        let failed =
+            weft::fail_after(secs(3), async { Ok::<_, weft::Interrupted>(sleep(secs(1)).await?) }).await;
+        assert!(failed.is_ok(), "{flavour}: fail_after lets a 1 s sleep finish under 3 s");
+        assert_eq!(now() - start, HOUR + secs(4), "{flavour}");
+    });
+}

@@ -17,6 +17,15 @@
 //! recipe's order is fixed). The exit status must be success, and each example must
 //! finish within [`TIMEOUT`].
 //!
+//! Each example runs with `WEFT_CLOCK=paused`, which starts every runtime it builds on
+//! the test clock (see `weft::time`): its sleeps and timeouts take no wall time and fire
+//! in deadline order, so what it prints cannot depend on how busy the machine is. The
+//! exceptions wait for something the paused clock does not wait for (a reply from the
+//! HTTP server's own thread, a child process, a thread that must run *while* a timer
+//! ticks): each says so on a module-doc line `Real clock: <why>`, runs with
+//! `WEFT_CLOCK=real`, and keeps timing margins that two CPU burners on two cores cannot
+//! break. Run by hand (`cargo run --example ...`), every example runs in real time.
+//!
 //! Where weft prints something else on purpose (a Python detail with no Rust
 //! counterpart, such as a coroutine's repr, or a seed bug that Rust does not reproduce),
 //! the expected output is `tests/seeds/expected/<name>.weft.txt` instead: its
@@ -202,10 +211,22 @@ fn build_examples() {
     assert!(status.success(), "cargo build --examples failed");
 }
 
-/// Runs one example; returns its stdout, or why it failed.
-fn run_example(name: &str) -> Result<String, String> {
+/// Why example `source` must run on the real clock: the rest of its module-doc line
+/// `Real clock: <why>`, or `None` if it runs on the paused clock.
+fn real_clock_reason(source: &str) -> Option<&str> {
+    source
+        .lines()
+        .map_while(|l| l.strip_prefix("//!"))
+        .find_map(|doc| doc.trim().strip_prefix("Real clock:"))
+        .map(str::trim)
+}
+
+/// Runs one example, with `WEFT_CLOCK` set to `clock`; returns its stdout, or why it
+/// failed.
+fn run_example(name: &str, clock: &str) -> Result<String, String> {
     let path = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let mut child = Command::new(&path)
+        .env("WEFT_CLOCK", clock)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -293,7 +314,12 @@ fn check_example(name: &str, source: &str) -> Result<(), String> {
             expected.source
         ));
     }
-    let actual = run_example(name)?;
+    let clock = match real_clock_reason(source) {
+        Some("") => return Err("its doc says `Real clock:` but not why".into()),
+        Some(_) => "real",
+        None => "paused",
+    };
+    let actual = run_example(name, clock)?;
     compare(&expected, &actual)
         .map_err(|e| format!("{e}\n--- expected ({}):\n{}--- got:\n{actual}", expected.source, expected.text))
 }

@@ -391,6 +391,6 @@ pub fn current_effective_deadline() -> Option<Instant> {
 }
 
 fn deadline_after(delay: Duration) -> Instant {
-    let now = Instant::now();
+    let now = weft_executor::time::now();
     now.checked_add(delay).unwrap_or_else(|| now + Duration::from_secs(86400 * 365 * 30))
 }

@@ -223,7 +223,7 @@ impl ScopeCore {
                 }
                 false
             }
-            Some(d) if d <= Instant::now() => {
+            Some(d) if d <= crate::time::now() => {
                 if let Some(t) = inner.timer.take() {
                     t.cancel();
                 }
@@ -247,7 +247,7 @@ impl ScopeCore {
         let mut node = Some(self);
         while let Some(s) = node {
             if s.is_cancelled() {
-                return Some(Instant::now().min(best.unwrap_or_else(Instant::now)));
+                return Some(crate::time::now().min(best.unwrap_or_else(crate::time::now)));
             }
             if let Some(d) = s.deadline() {
                 best = Some(best.map_or(d, |b| b.min(d)));
@@ -347,7 +347,7 @@ impl Wake for DeadlineWaker {
     fn wake(self: Arc<Self>) {
         if let Some(scope) = self.0.upgrade() {
             let mut inner = scope.inner.lock();
-            if inner.deadline.is_some_and(|d| d <= Instant::now()) {
+            if inner.deadline.is_some_and(|d| d <= crate::time::now()) {
                 drop(inner);
                 scope.cancel();
             } else if !inner.exited && !scope.is_cancelled() {

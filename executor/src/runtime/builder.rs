@@ -159,7 +159,9 @@ impl Builder {
     /// `start_paused`). Time then moves only by [`time::advance`](crate::time::advance), or
     /// straight to the next timer whenever every task is idle, so a test that sleeps, times
     /// out or ticks an interval takes no wall-clock time and fires its timers in deadline
-    /// order. Default: false.
+    /// order. Default: false, unless the environment variable `WEFT_CLOCK` is `paused`
+    /// (see [`time`](crate::time#weft_clock-a-whole-program-on-the-test-clock)), which
+    /// pauses every runtime's clock whatever this says.
     ///
     /// ```
     /// use std::time::Duration;
@@ -178,6 +180,10 @@ impl Builder {
     }
 
     /// Builds the runtime and starts its threads.
+    ///
+    /// Fails with [`BuildError::InvalidConfig`] if the configuration is impossible, or if
+    /// the environment variable `WEFT_CLOCK` is set to anything but `real`, `paused` or
+    /// nothing (see [`time`](crate::time#weft_clock-a-whole-program-on-the-test-clock)).
     pub fn build(self) -> Result<Runtime, BuildError> {
         match self.worker_threads {
             Some(0) => return Err(BuildError::InvalidConfig("worker_threads must be at least 1")),
@@ -191,7 +197,8 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
-        let driver = Driver::new(self.start_paused)?;
+        let start_paused = self.start_paused || crate::time::paused_by_env()?;
+        let driver = Driver::new(start_paused)?;
         static RUNTIME_SEQ: AtomicUsize = AtomicUsize::new(0);
         let seq = RUNTIME_SEQ.fetch_add(1, Ordering::Relaxed);
         let blocking = BlockingPool::new(BlockingConfig {

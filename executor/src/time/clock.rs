@@ -43,6 +43,7 @@
 //! deadlines from [`now`](super::now) in code that may run under a paused clock.
 
 use crate::cancel::Cancelled;
+use crate::error::BuildError;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -286,4 +287,16 @@ pub async fn advance(by: Duration) -> Result<(), Cancelled> {
     // A thread parked on the driver re-plans against the new time.
     driver.unpark();
     crate::yield_now().await
+}
+
+/// Whether the `WEFT_CLOCK` environment variable asks for a paused clock: `paused` does;
+/// unset, empty or `real` does not; anything else is a configuration error (a typo must
+/// not silently leave the clock real).
+pub(crate) fn paused_by_env() -> Result<bool, BuildError> {
+    match std::env::var_os("WEFT_CLOCK") {
+        None => Ok(false),
+        Some(v) if v.is_empty() || v == "real" => Ok(false),
+        Some(v) if v == "paused" => Ok(true),
+        Some(_) => Err(BuildError::InvalidConfig("WEFT_CLOCK must be `real` or `paused`")),
+    }
 }

@@ -45,6 +45,35 @@
 //! });
 //! ```
 //!
+//! ## `WEFT_CLOCK`: a whole program on the test clock
+//!
+//! The environment variable `WEFT_CLOCK` sets the clock of every runtime the program
+//! builds, without a change to its code: `WEFT_CLOCK=paused` starts each one paused, as
+//! `start_paused(true)` does (and [`run`](crate::run)'s runtime too); unset, empty or
+//! `real`, the clock is real unless the builder says otherwise; any other value makes
+//! [`Builder::build`](crate::runtime::Builder::build) fail with
+//! [`BuildError::InvalidConfig`](crate::BuildError::InvalidConfig), so a typo cannot
+//! leave the clock real unnoticed. It is for running a program whose output depends on
+//! its timers (a demo, an example, a command-line tool under a snapshot test) so that it
+//! prints the same thing on any machine, however busy, at once: weft's own tests run its
+//! asyncio-recipe examples this way. It has the paused clock's limit: auto-advance does
+//! not wait for I/O in flight, so a program that waits for another thread or process
+//! *while* a timer runs (a reply under a timeout) sees the timer win; run such a
+//! program on the real clock. A service never wants it set: its timeouts would fire at
+//! once.
+//!
+//! ```no_run
+//! // WEFT_CLOCK=paused ./my-program: this prints "slept 3600 s" at once.
+//! use std::time::Duration;
+//! fn main() {
+//!     weft::run(async {
+//!         let start = weft::time::now();
+//!         weft::time::sleep(Duration::from_secs(3600)).await.unwrap();
+//!         println!("slept {} s", (weft::time::now() - start).as_secs());
+//!     });
+//! }
+//! ```
+//!
 //! All waits here are checkpoints: they return `Err(Cancelled)` if the task is cancelled
 //! while it waits.
 
@@ -56,6 +85,7 @@ mod sleep;
 mod timer;
 mod wheel;
 
+pub(crate) use clock::paused_by_env;
 pub use clock::{advance, pause, resume};
 pub(crate) use driver::{TICK_NANOS, TimeDriver};
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};

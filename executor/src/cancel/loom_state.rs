@@ -126,8 +126,8 @@ fn loom_first_wins_belongs_to_one_burst() {
 
 /// The handshake of "A request that races the end": whatever the interleaving of the
 /// task's end (FINISHING, fence, take_at_end) and a `cancel()` from another thread
-/// (request, fence, check, withdraw), a request that was not there when the last poll
-/// began is not taken by the end (the task keeps its value), and `cancel()` that saw the
+/// (request, fence, check, withdraw), a request from outside the task is not taken by
+/// the end (the task keeps its value), and `cancel()` that saw the
 /// end takes its request back and says no.
 #[test]
 fn loom_a_request_that_races_the_end() {
@@ -141,7 +141,7 @@ fn loom_a_request_that_races_the_end() {
     });
 }
 
-/// The same race when a request was already pending as the last poll began: the end
+/// The same race when a request was made before the last poll began: the end
 /// takes it (the task ends cancelled); the racing `cancel()` says yes when its request
 /// joined the burst that the end took, and no only when it saw the task finishing, with
 /// its request taken back.
@@ -149,7 +149,7 @@ fn loom_a_request_that_races_the_end() {
 fn loom_a_request_that_races_the_end_of_a_cancelled_task() {
     loom::model(|| {
         let (said_yes, taken, cancel) = race_the_end(true);
-        assert!(taken, "the request pending at the poll's start was not taken");
+        assert!(taken, "the request made before the poll was not taken");
         let expected = if said_yes { 2 } else { 1 };
         assert_eq!(cancel.requested(), expected, "cancel() said {said_yes}");
     });
@@ -160,9 +160,10 @@ fn race_the_end(pending_at_start: bool) -> (bool, bool, Arc<CancelState>) {
     use std::sync::atomic::Ordering::{AcqRel, Acquire};
     let cancel = Arc::new(CancelState::new());
     if pending_at_start {
+        // A request made before the last poll began.
         cancel.request(false);
+        cancel.mark_at_start();
     }
-    cancel.mark_at_start();
     let finishing = Arc::new(AtomicUsize::new(0));
     let (c2, f2) = (cancel.clone(), finishing.clone());
     let canceller = thread::spawn(move || {

@@ -13,9 +13,9 @@
 //! > if a [`Cancelled`] delivered to its task while it ran is still alive once it has
 //! > ended. A block that ends with a value returned that value, whatever it did with its
 //! > `Cancelled`. And a task whose future ends while a cancellation request is still
-//! > pending ends cancelled, as in asyncio (a request from another thread that lands
-//! > during the task's last poll is ordered after that poll: see `state.rs`, "A request
-//! > that races the end").
+//! > pending ends cancelled, as in asyncio (a request the task made on itself; one from
+//! > another thread that lands during the task's last poll is ordered after that poll:
+//! > see `state.rs`, "A request that races the end").
 //!
 //! Why it holds: every `Cancelled` a task ever holds was *delivered* to it (by a
 //! checkpoint, by a cancel scope, by awaiting a cancelled task or group, or made by hand
@@ -191,9 +191,9 @@ impl Watch {
 /// output. See the module docs for why the output's type matters.
 pub(crate) fn task_verdict<T>(task: RawTask) -> Option<Cancelled> {
     // asyncio's `_must_cancel` when the coroutine returns: a request still pending that
-    // was there when this last poll began, or that the task made on itself. One from
-    // another thread that landed during the poll is ordered after it, and the task keeps
-    // what it returns (cancel/state.rs, "A request that races the end").
+    // was made before this last poll began, or by the task on itself. One from another
+    // thread that landed during the poll is ordered after it, and the task keeps what it
+    // returns (cancel/state.rs, "A request that races the end").
     task.state().set_finishing();
     if let Some(c) = delivery::take_at_end(task) {
         return Some(c.caught());

@@ -11,7 +11,7 @@
 //! | bits    | name        | changed by                                                     |
 //! |---------|-------------|----------------------------------------------------------------|
 //! | 0..=26  | live        | +1 per delivery ([`CancelState::take_pending`]) and per clone of a delivered `Cancelled`; −1 per drop |
-//! | 27      | `AT_START`  | set by [`CancelState::mark_at_start`] when a poll of the task begins with a delivery pending; cleared with `PENDING` |
+//! | 27      | `AT_START`  | set by `cancel()` ([`CancelState::mark_at_start`]) when it made its request while the task's future was not being polled; cleared with `PENDING` |
 //! | 28      | `BY_ITSELF` | set with `PENDING` by a request the task makes on itself while it runs; cleared with `PENDING` |
 //! | 29      | `TAKEN_AT_END` | set by [`CancelState::take_at_end`] when the harness takes a pending request as the task's future ends; never cleared |
 //! | 30      | `NEXT_CHECKPOINT` | set with `PENDING` by [`CancelState::rearm`] when nothing was pending; cleared by any other request and with `PENDING` |
@@ -42,16 +42,18 @@
 //! cancelled (`_must_cancel`).
 //!
 //! On the multi-thread runtime a request from another thread can land while the task's
-//! future is being polled. weft orders it as asyncio would order a `call_soon_threadsafe
+//! future is being polled. weft orders it as asyncio orders a `call_soon_threadsafe
 //! (task.cancel)`: after the step that is running. If that step (the poll) completes the
 //! future, the task keeps what it returns: an item its last `get()` took from a queue is
 //! never lost to a cancellation that arrived too late to stop the `get`. So the end takes
-//! a pending request only if it was there when the poll began (`AT_START`: the future had
-//! its chance to see it at a checkpoint, and asyncio would have raised it into the step)
-//! or if the task made it on itself (`BY_ITSELF`). A request that landed during the last
-//! poll stays counted (`cancelling()` shows it, as asyncio's counter would after a
-//! request the task did not act on) and delivers nothing.
-//!
+//! a pending request only if it was made while the future was not being polled
+//! (`AT_START`: `cancel()` looks at the task word after its request and marks it; the
+//! next poll had its chance to see it at a checkpoint, and asyncio would have raised it
+//! into the step) or if the task made it on itself (`BY_ITSELF`). A request that landed
+//! during the last poll stays counted (`cancelling()` shows it, as asyncio's counter
+//! would after a request the task did not act on) and delivers nothing. The mark is made
+//! on the request's path, not by the harness, so a poll costs nothing more.
+
 //! `cancel()` returns whether the task was still running. The request can arrive just as
 //! the task's future returns, after the harness looked for a pending request; two flags
 //! on two words make `cancel()` say no when it lost that race, as in Dekker's algorithm:
@@ -63,7 +65,8 @@
 //!   take_at_end(): PENDING with AT_START or     FINISHING or COMPLETE? then withdraw():
 //!     BY_ITSELF? take it, set TAKEN_AT_END:       TAKEN_AT_END set: say yes (the task
 //!     the task ends cancelled                     ends cancelled); otherwise take the
-//!                                                 request back, say no
+//!                                                 request back, say no; not polled?
+//!                                                 mark AT_START
 //! ```
 //!
 //! The fences guarantee that at least one side sees the other's write; when both do, the
@@ -226,20 +229,16 @@ impl CancelState {
         w & PENDING != 0 && w & NEXT_CHECKPOINT == 0
     }
 
-    /// The harness, as a poll of the task begins: if a delivery is pending, marks that it
-    /// was there before the poll (`AT_START`, module docs). One load when nothing is
-    /// pending.
-    #[inline]
+    /// `cancel()`, after its request, when the task's future was not being polled: the
+    /// pending delivery is one the next poll can see (`AT_START`, module docs).
     pub(crate) fn mark_at_start(&self) {
-        if self.is_pending() {
-            let _ = self.0.fetch_update(AcqRel, Acquire, |w| (w & PENDING != 0).then_some(w | AT_START));
-        }
+        let _ = self.0.fetch_update(AcqRel, Acquire, |w| (w & PENDING != 0).then_some(w | AT_START));
     }
 
     /// The harness's half of the handshake (module docs): takes a pending request (not a
-    /// re-armed one) that was there when the last poll began or that the task made on
-    /// itself, as the task's future ends, counting it live as a delivery, and marks that
-    /// it did. Call after `State::set_finishing`.
+    /// re-armed one) made while the future was not being polled, or by the task itself,
+    /// as the task's future ends, counting it live as a delivery, and marks that it did.
+    /// Call after `State::set_finishing`.
     pub(crate) fn take_at_end(&self) -> bool {
         self.0
             .fetch_update(AcqRel, Acquire, |w| {

@@ -135,9 +135,6 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
     let waker = waker::waker_ref(raw);
     let mut cx = Context::from_waker(&waker);
     let _current = context::enter_task(raw);
-    // A request pending now is one this poll can see; one that lands during it is
-    // ordered after it (cancel/state.rs, "A request that races the end").
-    h.header().cancel.mark_at_start();
     let stage = h.stage();
     let polled = catch_unwind(AssertUnwindSafe(|| {
         // The borrow ends with this closure, before any transition that could let the

@@ -189,6 +189,13 @@ impl State {
         self.0.load(Acquire) & (FINISHING | COMPLETE) != 0
     }
 
+    /// `cancel()`'s look at the task after its request: `None` if the task finished or
+    /// is finishing, otherwise whether its future is being polled right now.
+    pub(crate) fn polling_unless_finishing(&self) -> Option<bool> {
+        let s = self.0.load(Acquire);
+        (s & (FINISHING | COMPLETE) == 0).then_some(s & RUNNING != 0)
+    }
+
     pub(crate) fn transition_to_complete(&self, cancelled: bool) -> Snapshot {
         let bits = RUNNING | COMPLETE | if cancelled { CANCELLED } else { 0 };
         let prev = Snapshot(self.0.fetch_xor(bits, AcqRel));

@@ -97,9 +97,16 @@ impl TaskRef {
         // The handshake with a future that is ending right now (cancel/state.rs, "A
         // request that races the end"): if it is, the request counts only if the end took
         // it.
+        // A request made while the future is not being polled is one the next poll will
+        // find (`mark_at_start`); one made during a poll is ordered after that poll.
         crate::sync::fence_seq_cst();
-        if self.raw.state().is_finishing_or_complete() {
-            return self.raw.header().cancel.withdraw(found == crate::cancel::state::Requested::StartedBurst);
+        match self.raw.state().polling_unless_finishing() {
+            None => {
+                let started_burst = found == crate::cancel::state::Requested::StartedBurst;
+                return self.raw.header().cancel.withdraw(started_burst);
+            }
+            Some(false) => self.raw.header().cancel.mark_at_start(),
+            Some(true) => {}
         }
         #[cfg(feature = "tracing")]
         crate::trace::cancel_requested(self.id().as_u64(), _cancelling, message);

@@ -83,6 +83,11 @@ impl IoDriver {
         IoDriver { registry, resources: Mutex::new(Slab::new()), registered: AtomicUsize::new(0) }
     }
 
+    /// Resources registered now (for the metrics).
+    pub(crate) fn registrations(&self) -> usize {
+        self.registered.load(Ordering::Relaxed)
+    }
+
     /// Whether any resource is registered (an event could be waiting for it).
     pub(crate) fn has_sources(&self) -> bool {
         self.registered.load(Ordering::Acquire) != 0
@@ -309,6 +314,11 @@ impl Registration {
         if word & mask != 0 {
             return Poll::Ready(ReadyEvent { direction, word });
         }
+        let kind = match direction {
+            Direction::Read => "io read",
+            Direction::Write => "io write",
+        };
+        crate::observe::waiting_on(kind, crate::observe::WaitDetail::Resource(self.token as u64));
         Poll::Pending
     }
 

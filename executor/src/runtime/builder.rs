@@ -27,6 +27,9 @@ pub struct Builder {
     lifo_slot: bool,
     ctrl_c: bool,
     start_paused: bool,
+    debug: bool,
+    slow_poll: std::time::Duration,
+    debug_sink: Option<crate::observe::DebugSink>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -74,7 +77,54 @@ impl Builder {
             ctrl_c: true,
             lifo_slot: true,
             start_paused: false,
+            debug: std::env::var_os("WEFT_DEBUG").is_some_and(|v| v == "1"),
+            slow_poll: Self::DEFAULT_SLOW_POLL,
+            debug_sink: None,
         }
+    }
+
+    /// The slow-poll threshold of debug mode unless
+    /// [`slow_poll_threshold`](Self::slow_poll_threshold) says otherwise: 100 ms, as
+    /// asyncio's `slow_callback_duration`.
+    pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+    /// Debug mode, asyncio's: slow polls, unobserved failures, swallowed cancellations and
+    /// tasks pending at shutdown are reported, and every task records where it was
+    /// spawned, by which task, and what it waits on (see [`crate::observe`]). Off by
+    /// default, unless the environment variable `WEFT_DEBUG` is `1` when the builder is
+    /// made (asyncio's `PYTHONASYNCIODEBUG`); this call overrides the variable.
+    ///
+    /// With it off, the runtime pays nothing for it. With it on, each poll reads the clock
+    /// twice and takes one uncontended lock, and each spawn allocates the task's extras.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().debug(true).build().unwrap();
+    /// assert!(rt.observer().debug_mode());
+    /// ```
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+
+    /// How long one poll may hold a worker before debug mode reports it (default
+    /// [`DEFAULT_SLOW_POLL`](Self::DEFAULT_SLOW_POLL)). Zero is refused by
+    /// [`build`](Self::build): every poll would be reported.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let err = weft::Runtime::builder().debug(true).slow_poll_threshold(Duration::ZERO).build().unwrap_err();
+    /// assert!(err.to_string().contains("slow_poll_threshold"));
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_poll = threshold;
+        self
+    }
+
+    /// Where debug mode's reports go, instead of stderr (a test's collector, a logger).
+    /// See [`DebugEvent`](crate::observe::DebugEvent) for an example.
+    pub fn debug_sink(mut self, sink: impl Fn(&crate::observe::DebugEvent) + Send + Sync + 'static) -> Self {
+        self.debug_sink = Some(std::sync::Arc::new(sink));
+        self
     }
 
     /// Work-stealing over several worker threads (the default).
@@ -188,6 +238,13 @@ impl Builder {
             }
             _ => {}
         }
+        if self.slow_poll.is_zero() {
+            return Err(BuildError::InvalidConfig("slow_poll_threshold must be more than zero"));
+        }
+        let debug = self.debug.then(|| crate::observe::Debug {
+            slow_poll: self.slow_poll,
+            sink: self.debug_sink.clone().unwrap_or_else(crate::observe::Debug::stderr),
+        });
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
@@ -202,7 +259,7 @@ impl Builder {
         let ctrl_c = self.ctrl_c;
         let mut rt = match self.flavor {
             Flavor::CurrentThread => {
-                let shared = current_thread::new(driver, blocking);
+                let shared = current_thread::new(driver, blocking, debug);
                 Runtime::from_parts(Handle::Current(shared), Vec::new())
             }
             Flavor::MultiThread => {
@@ -217,6 +274,7 @@ impl Builder {
                     thread_name: Arc::new(move |i| names[i].clone()),
                     stack_size: self.thread_stack_size,
                     lifo: self.lifo_slot,
+                    debug,
                 };
                 let (shared, threads) = multi_thread::start(config, driver, blocking)?;
                 Runtime::from_parts(Handle::Multi(shared), threads)

@@ -58,6 +58,11 @@ pub(crate) struct Shared {
     parked: AtomicBool,
     /// The thread that spawned `!Send` tasks, if any: they may only be dropped there.
     local_thread: Mutex<Option<std::thread::ThreadId>>,
+    /// The loop's counters, for the metrics (observe/metrics.rs).
+    stats: crate::observe::WorkerStats,
+    /// Tasks ready at the start of the last turn (the run queue lives in the loop's
+    /// thread-local context while it runs; the metrics read this instead).
+    queue_depth: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) struct Core {
@@ -78,13 +83,19 @@ impl Cx {
     }
 }
 
-pub(crate) fn new(driver: Arc<Driver>, blocking: crate::blocking::BlockingPool) -> Arc<Shared> {
+pub(crate) fn new(
+    driver: Arc<Driver>,
+    blocking: crate::blocking::BlockingPool,
+    debug: Option<crate::observe::Debug>,
+) -> Arc<Shared> {
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking },
+        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug },
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64) }))),
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
+        stats: Default::default(),
+        queue_depth: Default::default(),
     });
     // The loop parks without a timeout only when its own queue is empty; the rest of
     // "every task is idle" (for a paused clock's auto-advance) is asked here.
@@ -99,12 +110,13 @@ pub(crate) fn spawn<F>(
     shared: &Arc<Shared>,
     future: F,
     name: Option<Arc<str>>,
+    at: &'static std::panic::Location<'static>,
 ) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name, at)?;
     shared.schedule(notified);
     Ok(task)
 }
@@ -114,6 +126,7 @@ pub(crate) fn spawn_local<F>(
     shared: &Arc<Shared>,
     future: F,
     name: Option<Arc<str>>,
+    at: &'static std::panic::Location<'static>,
 ) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + 'static,
@@ -123,7 +136,7 @@ where
         return Err(SpawnError::NotLocal);
     }
     *shared.local_thread.lock() = Some(std::thread::current().id());
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name, at)?;
     shared.schedule(notified);
     Ok(task)
 }
@@ -149,6 +162,10 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: &Header) -> bool {
         self.common.owned.remove(task)
+    }
+
+    fn debug(&self) -> Option<&crate::observe::Debug> {
+        self.common.debug.as_ref()
     }
 }
 
@@ -180,6 +197,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
     let root_raw = root.raw();
     // Declared last, dropped first: wakes what a turn collected even if a poll panics.
     let mut callbacks = Callbacks(Vec::new());
+    let mut awake = std::time::Instant::now();
     loop {
         // 1. Events: remote wake-ups, then I/O readiness and due timers (collected).
         let ready = cx.with_core(|core| {
@@ -189,11 +207,19 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
         if ready {
             shared.common.driver.poll_ready_now(&mut callbacks.0);
         } else {
+            let slept = std::time::Instant::now();
+            crate::observe::WorkerStats::bump(
+                &shared.stats.busy_ns,
+                slept.duration_since(awake).as_nanos() as u64,
+            );
+            crate::observe::WorkerStats::bump(&shared.stats.parks, 1);
             shared.park(&mut callbacks.0);
+            awake = std::time::Instant::now();
             cx.with_core(|core| shared.drain_inject(core));
         }
         // 2. Each task that was ready when the turn began, once.
         let n = cx.with_core(|core| core.run_queue.len());
+        shared.queue_depth.store(n, Ordering::Relaxed);
         for _ in 0..n {
             let Some(task) = cx.with_core(|core| core.run_queue.pop_front()) else { break };
             if task.raw() == root_raw {
@@ -201,8 +227,12 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
                     return Ok(v);
                 }
             } else {
-                task.run();
+                match &shared.common.debug {
+                    None => task.run(),
+                    Some(d) => d.run(task),
+                }
             }
+            crate::observe::WorkerStats::bump(&shared.stats.polls, 1);
         }
         // 3. The callbacks of the events: their tasks run in the next turn.
         callbacks.wake_all();
@@ -237,6 +267,16 @@ impl Cx {
 }
 
 impl Shared {
+    /// The loop's metrics, as one worker's.
+    pub(crate) fn worker_metrics(&self) -> crate::observe::WorkerMetrics {
+        let polls = self.stats.polls.load(Ordering::Relaxed);
+        crate::observe::metrics::worker(&self.stats, polls, self.queue_depth.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn injector_depth(&self) -> usize {
+        self.inject.len()
+    }
+
     /// Moves the wake-ups from other threads to the back of the run queue, in the order
     /// they arrived.
     fn drain_inject(&self, core: &mut Core) {
@@ -279,6 +319,7 @@ pub(crate) fn shutdown(shared: &Arc<Shared>) {
             Handle::Current(shared.clone()),
             (Arc::as_ptr(shared) as *const (), &cx as *const Cx as *const ()),
         );
+        crate::observe::report_pending_at_shutdown(&shared.common);
         shared.common.owned.close_and_shutdown_all();
     }
     drop(cx);

@@ -111,7 +111,9 @@ impl Rt {
     where
         F::Output: Send + 'static,
     {
-        let (task, notified) = task::spawn_into(&self.owned, f, self.clone(), None).expect("open");
+        let (task, notified) =
+            task::spawn_into(&self.owned, f, self.clone(), None, std::panic::Location::caller())
+                .expect("open");
         self.schedule(notified);
         task
     }

@@ -174,7 +174,16 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
                         drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
                         Err(JoinError::Cancelled(c))
                     }
-                    None => Ok(output),
+                    None => {
+                        // Debug mode: cancelled, yet ending normally with the request
+                        // still counted, is a swallowed cancellation (observe/debug.rs).
+                        if h.header().cancel.requested() > 0 {
+                            crate::observe::report_for(h.header(), h.scheduler().debug(), |task| {
+                                crate::observe::DebugEvent::SwallowedCancellation { task }
+                            });
+                        }
+                        Ok(output)
+                    }
                 },
             };
             // SAFETY: RUNNING, and the entry's reference is held.
@@ -219,10 +228,20 @@ unsafe fn complete<F: Future, S: Schedule>(
 ) {
     let raw = h.raw();
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
+    let panic_message = match (&result, h.scheduler().debug()) {
+        (Err(JoinError::Panicked(p)), Some(_)) => Some(p.message().to_owned()),
+        _ => None,
+    };
     // SAFETY: the caller owns the stage until COMPLETE is published just below.
     unsafe { *h.stage() = Stage::Finished(result) };
     let prev = h.state().transition_to_complete(cancelled);
     if !prev.is(JOIN_INTEREST) {
+        // Debug mode: a detached task failed and nobody will see it.
+        if let Some(message) = panic_message {
+            crate::observe::report_for(h.header(), h.scheduler().debug(), |task| {
+                crate::observe::DebugEvent::UnobservedFailure { task, message, handle_dropped: false }
+            });
+        }
         // Nobody will read the output: drop it here (its destructor may panic).
         // SAFETY: without join interest, the stage stays ours after COMPLETE.
         unsafe { h.drop_stage() };
@@ -351,6 +370,16 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
     // SAFETY: the handle's reference keeps the cell alive until the last line.
     let h = unsafe { Harness::<F, S>::from_raw(ptr) };
     if h.state().unset_join_interest().is_err() {
+        // Debug mode: the handle drops a failure nobody read.
+        if let Some(debug) = h.scheduler().debug() {
+            // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
+            if let Stage::Finished(Err(JoinError::Panicked(p))) = unsafe { &*h.stage() } {
+                let message = p.message().to_owned();
+                crate::observe::report_for(h.header(), Some(debug), |task| {
+                    crate::observe::DebugEvent::UnobservedFailure { task, message, handle_dropped: true }
+                });
+            }
+        }
         // Complete: the output is the handle's to drop.
         // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
         unsafe { h.drop_stage() };

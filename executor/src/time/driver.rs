@@ -293,6 +293,11 @@ impl TimeDriver {
         self.publish_next_due(&inner);
     }
 
+    /// Timers in the wheel (for the metrics).
+    pub(crate) fn timer_count(&self) -> usize {
+        self.inner.lock().wheel.len()
+    }
+
     pub(crate) fn is_shut_down(&self) -> bool {
         self.shut_down.load(Ordering::Acquire)
     }

@@ -162,6 +162,7 @@ impl Sleep {
     pub(crate) fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if let Some((driver, key)) = &self.entry {
             if driver.time.set_waker(*key, cx.waker()) {
+                crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(self.deadline));
                 return Poll::Pending;
             }
             self.entry = None;
@@ -189,6 +190,7 @@ impl Sleep {
             driver.unpark();
         }
         self.entry = Some((driver, key));
+        crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(self.deadline));
         Poll::Pending
     }
 }

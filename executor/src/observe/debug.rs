@@ -146,6 +146,16 @@ pub enum DebugEvent {
         /// The tasks, as they were just before the shutdown dropped them.
         tasks: Vec<TaskInfo>,
     },
+    /// The introspection socket refused a connection (reported whether or not debug mode
+    /// is on).
+    IntrospectionRefused {
+        /// The peer's user id (`u32::MAX` if it could not be read).
+        uid: u32,
+        /// The peer's process id (0 if it could not be read).
+        pid: i32,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl fmt::Display for DebugEvent {
@@ -164,6 +174,9 @@ impl fmt::Display for DebugEvent {
                 task.describe(),
                 task.cancel_requests
             ),
+            DebugEvent::IntrospectionRefused { uid, pid, reason } => {
+                write!(f, "introspection refused: a connection from uid {uid} (pid {pid}): {reason}")
+            }
             DebugEvent::PendingAtShutdown { tasks } => {
                 write!(f, "shutdown with {} task(s) pending:", tasks.len())?;
                 for t in tasks {

@@ -51,10 +51,14 @@
 
 mod debug;
 pub(crate) mod metrics;
+#[cfg(target_os = "linux")]
+pub(crate) mod socket;
 mod tree;
 
 pub use debug::{DebugEvent, DebugSink};
 pub use metrics::{RuntimeMetrics, WorkerMetrics};
+#[cfg(target_os = "linux")]
+pub use socket::{MAX_REQUEST, REQUEST_TIMEOUT, SocketError, request, socket_path};
 pub use tree::{TaskInfo, TaskState, TaskTree, WaitDetail, WaitingOn};
 
 pub(crate) use debug::{Debug, TaskRecord, report_for};

@@ -30,6 +30,8 @@ pub struct Builder {
     debug: bool,
     slow_poll: std::time::Duration,
     debug_sink: Option<crate::observe::DebugSink>,
+    /// `None`: no socket; `Some(None)`: the default path; `Some(Some(p))`: at `p`.
+    introspection: Option<Option<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -80,7 +82,46 @@ impl Builder {
             debug: std::env::var_os("WEFT_DEBUG").is_some_and(|v| v == "1"),
             slow_poll: Self::DEFAULT_SLOW_POLL,
             debug_sink: None,
+            introspection: None,
         }
+    }
+
+    /// Listens on a Unix socket for introspection requests from other processes of the
+    /// same user (or root): the task tree and the metrics, as the `weft_ps` example
+    /// prints them. The socket is at [`observe::socket_path`](crate::observe::socket_path)
+    /// of this process's id, in a directory only this user may enter; see
+    /// `observe/socket.rs` for the fences and the protocol. Off by default. Refusals go
+    /// to the debug sink (stderr unless [`debug_sink`](Self::debug_sink) says otherwise).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().introspection_socket(true).build().unwrap();
+    /// let path = weft::observe::socket_path(std::process::id());
+    /// let tree = weft::observe::request(&path, "tree").unwrap();
+    /// assert_eq!(tree, ""); // no task alive
+    /// drop(rt);
+    /// assert!(!path.exists());
+    /// ```
+    #[cfg(target_os = "linux")]
+    pub fn introspection_socket(mut self, on: bool) -> Self {
+        self.introspection = on.then_some(None);
+        self
+    }
+
+    /// [`introspection_socket`](Self::introspection_socket) at a path of your choosing
+    /// (its directory must exist; the socket is made `0600`). A path where a live process
+    /// listens is refused with [`BuildError::Socket`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("weft-doc-{}.sock", std::process::id()));
+    /// let rt = weft::Runtime::builder().introspection_socket_at(&path).build().unwrap();
+    /// let err = weft::Runtime::builder().introspection_socket_at(&path).build().unwrap_err();
+    /// assert!(matches!(err, weft::BuildError::Socket(weft::observe::SocketError::InUse(_))));
+    /// drop(rt);
+    /// ```
+    #[cfg(target_os = "linux")]
+    pub fn introspection_socket_at(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.introspection = Some(Some(path.into()));
+        self
     }
 
     /// The slow-poll threshold of debug mode unless
@@ -245,6 +286,8 @@ impl Builder {
             slow_poll: self.slow_poll,
             sink: self.debug_sink.clone().unwrap_or_else(crate::observe::Debug::stderr),
         });
+        #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+        let (introspection, sink) = (self.introspection.clone(), self.debug_sink.clone());
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
@@ -281,6 +324,15 @@ impl Builder {
             }
         };
         rt.ctrl_c = ctrl_c;
+        #[cfg(target_os = "linux")]
+        if let Some(path) = introspection {
+            let log = sink.unwrap_or_else(crate::observe::Debug::stderr);
+            // On an error, `rt` drops here and shuts the runtime down again.
+            rt.introspect = Some(
+                crate::observe::socket::Server::start(path, rt.observer(), log)
+                    .map_err(BuildError::Socket)?,
+            );
+        }
         Ok(rt)
     }
 }

@@ -34,6 +34,9 @@ pub struct Runtime {
     threads: Vec<JoinHandle<()>>,
     /// `run_on` treats Ctrl-C as asyncio.run does ([`Builder::handle_ctrl_c`]).
     pub(crate) ctrl_c: bool,
+    /// The introspection socket's server, if one was asked for.
+    #[cfg(target_os = "linux")]
+    pub(crate) introspect: Option<crate::observe::socket::Server>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -44,7 +47,13 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     pub(crate) fn from_parts(handle: Handle, threads: Vec<JoinHandle<()>>) -> Runtime {
-        Runtime { handle, threads, ctrl_c: true }
+        Runtime {
+            handle,
+            threads,
+            ctrl_c: true,
+            #[cfg(target_os = "linux")]
+            introspect: None,
+        }
     }
 
     /// A multi-thread runtime with default settings.
@@ -209,6 +218,9 @@ impl Runtime {
 /// ```
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // The socket first: its thread answers from the runtime it is about to lose.
+        #[cfg(target_os = "linux")]
+        drop(self.introspect.take());
         let threads = std::mem::take(&mut self.threads);
         let me = std::thread::current().id();
         let own_thread =

@@ -34,26 +34,6 @@ impl Debug {
     pub(crate) fn stderr() -> DebugSink {
         Arc::new(|e: &DebugEvent| eprintln!("weft debug: {e}"))
     }
-
-    /// Runs one queue entry, timing the poll: a poll longer than the threshold is
-    /// reported with the task's name, parent and spawn location. The task's "waiting on"
-    /// record is cleared first: whatever it waits on after this poll, the poll says anew.
-    pub(crate) fn run(&self, task: crate::task::Notified) {
-        let raw = task.raw();
-        raw.ref_inc(); // keeps the header readable after the poll, for the report
-        // SAFETY: we took a reference just above; from_raw takes it over.
-        let keep = crate::task::TaskRef::from_raw(raw);
-        if let Some(record) = raw.extras().and_then(|e| e.observe.get()) {
-            *record.waiting.lock() = None;
-        }
-        let start = Instant::now();
-        task.run();
-        let elapsed = start.elapsed();
-        if elapsed >= self.slow_poll {
-            let task = tree::info(keep.raw().header(), Instant::now());
-            self.report(DebugEvent::SlowPoll { task, elapsed });
-        }
-    }
 }
 
 /// What debug mode records about one task, in its extras, at spawn.

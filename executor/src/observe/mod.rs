@@ -53,6 +53,7 @@ mod debug;
 pub(crate) mod metrics;
 #[cfg(target_os = "linux")]
 pub(crate) mod socket;
+mod timeline;
 mod tree;
 
 pub use debug::{DebugEvent, DebugSink};
@@ -63,6 +64,8 @@ pub use tree::{TaskInfo, TaskState, TaskTree, WaitDetail, WaitingOn};
 
 pub(crate) use debug::{Debug, TaskRecord, report_for};
 pub(crate) use metrics::WorkerStats;
+pub use timeline::MAX_EVENTS_PER_LANE;
+pub(crate) use timeline::Timeline;
 
 use crate::scheduler::Handle;
 use std::fmt;
@@ -93,12 +96,16 @@ impl fmt::Debug for Observer {
 pub enum ObserveError {
     /// The runtime has shut down: it has no tasks, workers or timers to show.
     ShutDown,
+    /// The runtime records no timeline (see
+    /// [`Builder::timeline`](crate::runtime::Builder::timeline)).
+    TimelineOff,
 }
 
 impl fmt::Display for ObserveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ObserveError::ShutDown => f.write_str("the runtime has shut down"),
+            ObserveError::TimelineOff => f.write_str("the runtime records no timeline (Builder::timeline)"),
         }
     }
 }
@@ -125,6 +132,25 @@ impl Observer {
     pub fn task_tree(&self) -> Result<TaskTree, ObserveError> {
         self.check()?;
         Ok(tree::collect(&self.handle.common().owned))
+    }
+
+    /// The timeline recorded so far, as Chrome trace-event JSON, if the runtime was built
+    /// with [`Builder::timeline`](crate::runtime::Builder::timeline);
+    /// [`ObserveError::TimelineOff`] if not. See `observe/timeline.rs` for the events.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().worker_threads(2).timeline(true).build().unwrap();
+    /// rt.block_on(async { weft::spawn(async {}).await.unwrap() });
+    /// let json = rt.observer().timeline_json().unwrap();
+    /// assert!(json.starts_with("{\"traceEvents\":[") && json.contains("\"name\":\"poll\""));
+    /// std::fs::write(std::env::temp_dir().join("weft-trace.json"), json).unwrap(); // for Perfetto
+    /// ```
+    pub fn timeline_json(&self) -> Result<String, ObserveError> {
+        self.check()?;
+        match &self.handle.common().timeline {
+            Some(t) => Ok(t.to_json()),
+            None => Err(ObserveError::TimelineOff),
+        }
     }
 
     /// Whether the runtime runs in debug mode.
@@ -182,6 +208,35 @@ pub(crate) fn report_pending_at_shutdown(common: &crate::scheduler::Common) {
         let tree = tree::collect(&common.owned);
         if !tree.tasks.is_empty() {
             debug.report(DebugEvent::PendingAtShutdown { tasks: tree.tasks });
+        }
+    }
+}
+
+/// Runs one queue entry when debug mode or the timeline is on (the schedulers call
+/// `Notified::run` directly otherwise): times the poll for both, clears the task's
+/// "waiting on" record first (whatever it waits on after this poll, the poll says anew),
+/// and reports a poll longer than the threshold.
+pub(crate) fn run(common: &crate::scheduler::Common, task: crate::task::Notified) {
+    let raw = task.raw();
+    let id = raw.id().as_u64();
+    let keep = common.debug.as_ref().map(|d| {
+        if let Some(record) = raw.extras().and_then(|e| e.observe.get()) {
+            *record.waiting.lock() = None;
+        }
+        raw.ref_inc(); // keeps the header readable after the poll, for the report
+        (d, crate::task::TaskRef::from_raw(raw))
+    });
+    let start = std::time::Instant::now();
+    task.run();
+    let end = std::time::Instant::now();
+    if let Some(t) = &common.timeline {
+        t.poll(id, start, end);
+    }
+    if let Some((debug, keep)) = keep {
+        let elapsed = end - start;
+        if elapsed >= debug.slow_poll {
+            let task = tree::info(keep.raw().header(), end);
+            debug.report(DebugEvent::SlowPoll { task, elapsed });
         }
     }
 }

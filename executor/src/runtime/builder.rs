@@ -32,6 +32,7 @@ pub struct Builder {
     debug_sink: Option<crate::observe::DebugSink>,
     /// `None`: no socket; `Some(None)`: the default path; `Some(Some(p))`: at `p`.
     introspection: Option<Option<std::path::PathBuf>>,
+    timeline: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -83,7 +84,18 @@ impl Builder {
             slow_poll: Self::DEFAULT_SLOW_POLL,
             debug_sink: None,
             introspection: None,
+            timeline: false,
         }
+    }
+
+    /// Records a timeline of every poll, wake, steal, park and timer firing, per worker,
+    /// for [`Observer::timeline_json`](crate::observe::Observer::timeline_json) (Chrome
+    /// trace-event JSON, for Perfetto). Off by default; on, each event costs a clock read
+    /// and a push under its worker's own lock, and memory (32 bytes an event, at most
+    /// [`MAX_EVENTS_PER_LANE`](crate::observe::MAX_EVENTS_PER_LANE) per worker).
+    pub fn timeline(mut self, on: bool) -> Self {
+        self.timeline = on;
+        self
     }
 
     /// Listens on a Unix socket for introspection requests from other processes of the
@@ -302,7 +314,12 @@ impl Builder {
         let ctrl_c = self.ctrl_c;
         let mut rt = match self.flavor {
             Flavor::CurrentThread => {
-                let shared = current_thread::new(driver, blocking, debug);
+                let timeline =
+                    self.timeline.then(|| Arc::new(crate::observe::Timeline::new(vec!["loop".into()])));
+                if let Some(t) = &timeline {
+                    let _ = driver.time.timeline.set(t.clone());
+                }
+                let shared = current_thread::new(driver, blocking, debug, timeline);
                 Runtime::from_parts(Handle::Current(shared), Vec::new())
             }
             Flavor::MultiThread => {
@@ -312,12 +329,17 @@ impl Builder {
                 // The names first: `thread_name_fn` is user code, and if it panics, it
                 // does so before any worker thread is started.
                 let names: Arc<[String]> = (0..workers).map(|i| (self.thread_name)(i)).collect();
+                let timeline = self.timeline.then(|| Arc::new(crate::observe::Timeline::new(names.to_vec())));
+                if let Some(t) = &timeline {
+                    let _ = driver.time.timeline.set(t.clone());
+                }
                 let config = multi_thread::Config {
                     workers,
                     thread_name: Arc::new(move |i| names[i].clone()),
                     stack_size: self.thread_stack_size,
                     lifo: self.lifo_slot,
                     debug,
+                    timeline,
                 };
                 let (shared, threads) = multi_thread::start(config, driver, blocking)?;
                 Runtime::from_parts(Handle::Multi(shared), threads)

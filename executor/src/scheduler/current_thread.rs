@@ -87,9 +87,10 @@ pub(crate) fn new(
     driver: Arc<Driver>,
     blocking: crate::blocking::BlockingPool,
     debug: Option<crate::observe::Debug>,
+    timeline: Option<Arc<crate::observe::Timeline>>,
 ) -> Arc<Shared> {
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug },
+        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug, timeline },
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64) }))),
         parked: AtomicBool::new(false),
@@ -143,6 +144,9 @@ where
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         if let Some(cx) = Cx::current(self) {
             if let Ok(mut core) = cx.core.try_borrow_mut() {
                 if let Some(core) = core.as_mut() {
@@ -186,6 +190,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
         }
     }
     let _put_back = PutBack(shared, &cx);
+    if shared.common.timeline.is_some() {
+        crate::observe::Timeline::enter_lane(0);
+    }
 
     let hook_shared = shared.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| hook_shared.schedule(entry)));
@@ -215,6 +222,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
             crate::observe::WorkerStats::bump(&shared.stats.parks, 1);
             shared.park(&mut callbacks.0);
             awake = std::time::Instant::now();
+            if let Some(t) = &shared.common.timeline {
+                t.park(slept, awake);
+            }
             cx.with_core(|core| shared.drain_inject(core));
         }
         // 2. Each task that was ready when the turn began, once.
@@ -227,10 +237,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
                     return Ok(v);
                 }
             } else {
-                match &shared.common.debug {
-                    None => task.run(),
-                    Some(d) => d.run(task),
-                }
+                shared.common.run(task);
             }
             crate::observe::WorkerStats::bump(&shared.stats.polls, 1);
         }

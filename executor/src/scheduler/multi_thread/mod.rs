@@ -153,6 +153,7 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     pub(crate) lifo: bool,
     pub(crate) debug: Option<crate::observe::Debug>,
+    pub(crate) timeline: Option<Arc<crate::observe::Timeline>>,
 }
 
 /// Creates the scheduler and starts its worker threads.
@@ -175,7 +176,13 @@ pub(crate) fn start(
         cores.push(Core::new(index, local, config.lifo));
     }
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug: config.debug.take() },
+        common: Common {
+            driver,
+            owned: task::OwnedTasks::new(),
+            blocking,
+            debug: config.debug.take(),
+            timeline: config.timeline.take(),
+        },
         remotes: remotes.into_boxed_slice(),
         inject: Inject::new(),
         idle: Idle::new(config.workers),
@@ -228,6 +235,9 @@ impl Shared {
     /// a worker of this runtime, the task goes to that worker's core; anywhere else, to
     /// the injector, and a sleeper is woken unless someone is searching.
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         let task = if is_yield {
             task
         } else {

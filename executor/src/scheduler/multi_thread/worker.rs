@@ -210,6 +210,9 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         (Arc::as_ptr(&shared) as *const (), &cx as *const WorkerCx as *const ()),
     );
     let mut core = core;
+    if shared.common.timeline.is_some() {
+        crate::observe::Timeline::enter_lane(core.index);
+    }
     while !shared.is_shutdown() {
         core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
@@ -315,6 +318,9 @@ impl WorkerCx {
             }
             if let Some(t) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
                 WorkerStats::bump(&core.remote(shared).stats.steals, 1);
+                if let Some(tl) = &shared.common.timeline {
+                    tl.steal(victim);
+                }
                 return Some(t);
             }
         }
@@ -359,13 +365,10 @@ impl WorkerCx {
         }
     }
 
-    /// Polls one task; in debug mode, timed (observe/debug.rs).
+    /// Polls one task (timed when debug mode or the timeline is on: `Common::run`).
     #[inline]
     fn run_one(&self, task: Notified) {
-        match &self.shared.common.debug {
-            None => task.run(),
-            Some(d) => d.run(task),
-        }
+        self.shared.common.run(task);
     }
 
     /// Nothing to run and nothing to steal: sleep until woken. The LIFO slot is emptied
@@ -399,6 +402,9 @@ impl WorkerCx {
         WorkerStats::bump(&stats.parks, 1);
         core = self.park_timeout(core, watch.then_some(WATCH_PERIOD));
         core.awake = std::time::Instant::now();
+        if let Some(t) = &shared.common.timeline {
+            t.park(slept, core.awake);
+        }
         if watch {
             shared.lifo_watched.store(false, Ordering::Release);
         }

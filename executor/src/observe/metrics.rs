@@ -6,15 +6,20 @@ use std::time::Duration;
 
 /// A worker's counters. One writer (the worker itself): it adds with a relaxed load and a
 /// relaxed store, which compile to plain moves, so counting costs what an increment of a
-/// local variable costs. Any thread may read them.
+/// local variable costs. Any thread may read them. On cache lines of their own, so that
+/// the writes do not disturb threads that read the fields next to them.
 #[derive(Default)]
+#[repr(align(128))]
 pub(crate) struct WorkerStats {
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
     /// Polls, for the current-thread loop (the multi-thread workers already publish theirs
-    /// for the LIFO watch, `Remote::polls`).
+    /// for the LIFO watch, `Remote::polls`), counted a turn at a time.
     pub(crate) polls: AtomicU64,
+    /// Tasks ready at the start of the current-thread loop's last turn (its run queue lives
+    /// in the loop's thread-local context while it runs; the metrics read this instead).
+    pub(crate) queue_depth: AtomicU64,
 }
 
 impl WorkerStats {

@@ -58,11 +58,8 @@ pub(crate) struct Shared {
     parked: AtomicBool,
     /// The thread that spawned `!Send` tasks, if any: they may only be dropped there.
     local_thread: Mutex<Option<std::thread::ThreadId>>,
-    /// The loop's counters, for the metrics (observe/metrics.rs).
+    /// The loop's counters, for the metrics (observe/metrics.rs), on their own cache line.
     stats: crate::observe::WorkerStats,
-    /// Tasks ready at the start of the last turn (the run queue lives in the loop's
-    /// thread-local context while it runs; the metrics read this instead).
-    queue_depth: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) struct Core {
@@ -96,7 +93,6 @@ pub(crate) fn new(
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
         stats: Default::default(),
-        queue_depth: Default::default(),
     });
     // The loop parks without a timeout only when its own queue is empty; the rest of
     // "every task is idle" (for a paused clock's auto-advance) is asked here.
@@ -229,7 +225,8 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
         }
         // 2. Each task that was ready when the turn began, once.
         let n = cx.with_core(|core| core.run_queue.len());
-        shared.queue_depth.store(n, Ordering::Relaxed);
+        shared.stats.queue_depth.store(n as u64, Ordering::Relaxed);
+        crate::observe::WorkerStats::bump(&shared.stats.polls, n as u64);
         for _ in 0..n {
             let Some(task) = cx.with_core(|core| core.run_queue.pop_front()) else { break };
             if task.raw() == root_raw {
@@ -239,7 +236,6 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
             } else {
                 shared.common.run(task);
             }
-            crate::observe::WorkerStats::bump(&shared.stats.polls, 1);
         }
         // 3. The callbacks of the events: their tasks run in the next turn.
         callbacks.wake_all();
@@ -277,7 +273,11 @@ impl Shared {
     /// The loop's metrics, as one worker's.
     pub(crate) fn worker_metrics(&self) -> crate::observe::WorkerMetrics {
         let polls = self.stats.polls.load(Ordering::Relaxed);
-        crate::observe::metrics::worker(&self.stats, polls, self.queue_depth.load(Ordering::Relaxed))
+        crate::observe::metrics::worker(
+            &self.stats,
+            polls,
+            self.stats.queue_depth.load(Ordering::Relaxed) as usize,
+        )
     }
 
     pub(crate) fn injector_depth(&self) -> usize {

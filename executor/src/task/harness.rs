@@ -228,8 +228,8 @@ unsafe fn complete<F: Future, S: Schedule>(
 ) {
     let raw = h.raw();
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
-    let panic_message = match (&result, h.scheduler().debug()) {
-        (Err(JoinError::Panicked(p)), Some(_)) => Some(p.message().to_owned()),
+    let panic_message = match &result {
+        Err(JoinError::Panicked(p)) if h.scheduler().debug().is_some() => Some(p.message().to_owned()),
         _ => None,
     };
     // SAFETY: the caller owns the stage until COMPLETE is published just below.

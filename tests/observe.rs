@@ -50,8 +50,13 @@ fn metrics_count_polls_parks_and_busy_time_per_worker() {
         assert!(m.workers.iter().map(|w| w.polls).sum::<u64>() >= 2000, "{m:?}");
         assert!(m.workers.iter().map(|w| w.parks).sum::<u64>() >= 1, "{m:?}");
         assert!(m.workers.iter().map(|w| w.busy).sum::<Duration>() > Duration::ZERO, "{m:?}");
-        assert_eq!(m.live_tasks, 0);
         assert_eq!(m.pending_timers, 0);
+        // A joined task leaves the list just after its result is out: eventually none.
+        let start = Instant::now();
+        while rt.observer().metrics().unwrap().live_tasks != 0 {
+            assert!(start.elapsed() < Duration::from_secs(10), "tasks never left the list");
+            std::thread::yield_now();
+        }
     });
 }
 

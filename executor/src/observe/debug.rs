@@ -88,6 +88,7 @@ impl TaskRecord {
 /// rt.block_on(async {
 ///     weft::spawn_named("hog", async { std::thread::sleep(Duration::from_millis(50)) }).await.unwrap();
 /// });
+/// drop(rt); // the report follows the poll: the shutdown waits for the workers
 /// let seen = seen.lock().unwrap();
 /// assert!(seen[0].contains("slow poll") && seen[0].contains("hog"), "{seen:?}");
 /// ```

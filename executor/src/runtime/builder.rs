@@ -93,6 +93,12 @@ impl Builder {
     /// trace-event JSON, for Perfetto). Off by default; on, each event costs a clock read
     /// and a push under its worker's own lock, and memory (32 bytes an event, at most
     /// [`MAX_EVENTS_PER_LANE`](crate::observe::MAX_EVENTS_PER_LANE) per worker).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().timeline(true).build().unwrap();
+    /// rt.block_on(async { weft::spawn(async {}).await.unwrap() });
+    /// assert!(rt.observer().timeline_json().unwrap().contains("\"name\":\"poll\""));
+    /// ```
     pub fn timeline(mut self, on: bool) -> Self {
         self.timeline = on;
         self
@@ -174,7 +180,22 @@ impl Builder {
     }
 
     /// Where debug mode's reports go, instead of stderr (a test's collector, a logger).
-    /// See [`DebugEvent`](crate::observe::DebugEvent) for an example.
+    /// See [`DebugEvent`](crate::observe::DebugEvent) for the reports.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// let rt = weft::Runtime::builder()
+    ///     .current_thread()
+    ///     .debug(true)
+    ///     .debug_sink(move |e: &weft::observe::DebugEvent| sink.lock().unwrap().push(e.to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// let _stuck = rt.spawn(std::future::pending::<()>());
+    /// drop(rt);
+    /// assert!(seen.lock().unwrap()[0].starts_with("shutdown with 1 task(s) pending"));
+    /// ```
     pub fn debug_sink(mut self, sink: impl Fn(&crate::observe::DebugEvent) + Send + Sync + 'static) -> Self {
         self.debug_sink = Some(std::sync::Arc::new(sink));
         self

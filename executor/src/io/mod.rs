@@ -288,7 +288,15 @@ impl Registration {
         cx: &mut Context<'_>,
     ) -> Poll<Result<ReadyEvent, Cancelled>> {
         cancel::check()?;
-        self.poll_ready_unchecked(direction, cx).map(Ok)
+        let polled = self.poll_ready_unchecked(direction, cx);
+        if polled.is_pending() {
+            let kind = match direction {
+                Direction::Read => "io read",
+                Direction::Write => "io write",
+            };
+            crate::observe::waiting_on(kind, crate::observe::WaitDetail::Resource(self.token as u64));
+        }
+        polled.map(Ok)
     }
 
     /// [`poll_ready`](Self::poll_ready) without the checkpoint, for waits that must not
@@ -314,11 +322,6 @@ impl Registration {
         if word & mask != 0 {
             return Poll::Ready(ReadyEvent { direction, word });
         }
-        let kind = match direction {
-            Direction::Read => "io read",
-            Direction::Write => "io write",
-        };
-        crate::observe::waiting_on(kind, crate::observe::WaitDetail::Resource(self.token as u64));
         Poll::Pending
     }
 

@@ -36,11 +36,16 @@ impl Debug {
     }
 }
 
-/// What debug mode records about one task, in its extras, at spawn.
+/// What debug mode (or the timeline) records about one task, in its extras, at spawn.
+/// It also holds the runtime's debug settings and timeline, so that the task's own code
+/// paths (its poll, its completion, its handle's drop) find them without asking the
+/// scheduler.
 pub(crate) struct TaskRecord {
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) parent: Option<u64>,
     pub(crate) waiting: Mutex<Option<Waiting>>,
+    pub(crate) debug: Option<Arc<Debug>>,
+    pub(crate) timeline: Option<Arc<super::Timeline>>,
 }
 
 /// The last thing the task said it waits on, and since when.
@@ -52,8 +57,13 @@ pub(crate) struct Waiting {
 }
 
 impl TaskRecord {
-    pub(crate) fn new(spawned_at: &'static Location<'static>, parent: Option<u64>) -> TaskRecord {
-        TaskRecord { spawned_at, parent, waiting: Mutex::new(None) }
+    pub(crate) fn new(
+        spawned_at: &'static Location<'static>,
+        parent: Option<u64>,
+        debug: Option<Arc<Debug>>,
+        timeline: Option<Arc<super::Timeline>>,
+    ) -> TaskRecord {
+        TaskRecord { spawned_at, parent, waiting: Mutex::new(None), debug, timeline }
     }
 
     pub(crate) fn set_waiting(&self, kind: &'static str, detail: WaitDetail) {

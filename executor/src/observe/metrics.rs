@@ -14,6 +14,9 @@ pub(crate) struct WorkerStats {
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
+    /// For the current-thread loop: when it last woke from a park, in nanoseconds since the
+    /// runtime was built.
+    pub(crate) awake_ns: AtomicU64,
     /// Polls, for the current-thread loop (the multi-thread workers already publish theirs
     /// for the LIFO watch, `Remote::polls`), counted a turn at a time.
     pub(crate) polls: AtomicU64,

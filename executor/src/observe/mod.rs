@@ -212,31 +212,62 @@ pub(crate) fn report_pending_at_shutdown(common: &crate::scheduler::Common) {
     }
 }
 
-/// Runs one queue entry when debug mode or the timeline is on (the schedulers call
-/// `Notified::run` directly otherwise): times the poll for both, clears the task's
-/// "waiting on" record first (whatever it waits on after this poll, the poll says anew),
-/// and reports a poll longer than the threshold.
-pub(crate) fn run(common: &crate::scheduler::Common, task: crate::task::Notified) {
-    let raw = task.raw();
-    let id = raw.id().as_u64();
-    let keep = common.debug.as_ref().map(|d| {
-        if let Some(record) = raw.extras().and_then(|e| e.observe.get()) {
-            *record.waiting.lock() = None;
-        }
-        raw.ref_inc(); // keeps the header readable after the poll, for the report
-        (d, crate::task::TaskRef::from_raw(raw))
-    });
-    let start = std::time::Instant::now();
-    task.run();
-    let end = std::time::Instant::now();
-    if let Some(t) = &common.timeline {
-        t.poll(id, start, end);
+/// What debug mode or the timeline records about a task, made at spawn: `None` (nothing
+/// allocated, nothing recorded) unless one of them is on.
+pub(crate) fn record_for(
+    common: &crate::scheduler::Common,
+    at: &'static std::panic::Location<'static>,
+) -> Option<TaskRecord> {
+    if common.debug.is_none() && common.timeline.is_none() {
+        return None;
     }
-    if let Some((debug, keep)) = keep {
-        let elapsed = end - start;
-        if elapsed >= debug.slow_poll {
-            let task = tree::info(keep.raw().header(), end);
-            debug.report(DebugEvent::SlowPoll { task, elapsed });
+    let parent = crate::context::current_task().map(|t| t.id().as_u64());
+    Some(TaskRecord::new(at, parent, common.debug.clone(), common.timeline.clone()))
+}
+
+/// The debug settings of the runtime that spawned this task, if it was in debug mode.
+pub(crate) fn debug_of(header: &crate::task::Header) -> Option<&Debug> {
+    crate::task::extras::Extras::get(header)?.observe.get()?.debug.as_deref()
+}
+
+/// A poll being timed (debug mode or the timeline): what `after_poll` needs once the
+/// poll has returned, the task perhaps finished and released by then.
+pub(crate) struct Observed {
+    /// Keeps the header readable after the poll, for a report.
+    task: crate::task::TaskRef,
+    start: std::time::Instant,
+}
+
+/// Called by the harness before a task's poll: `None` at the cost of one load of the
+/// extras pointer when the task carries no record. Otherwise it clears what the task
+/// waits on (whatever it waits on after this poll, the poll says anew) and starts the
+/// clock.
+#[inline]
+pub(crate) fn before_poll(raw: crate::task::RawTask) -> Option<Observed> {
+    let record = raw.extras()?.observe.get()?;
+    *record.waiting.lock() = None;
+    raw.ref_inc();
+    Some(Observed { task: crate::task::TaskRef::from_raw(raw), start: std::time::Instant::now() })
+}
+
+impl Observed {
+    /// Records the poll in the timeline, and reports it if it was slow.
+    pub(crate) fn after_poll(self) {
+        let end = std::time::Instant::now();
+        let raw = self.task.raw();
+        let header = raw.header();
+        let Some(record) = crate::task::extras::Extras::get(header).and_then(|e| e.observe.get()) else {
+            return;
+        };
+        if let Some(t) = &record.timeline {
+            t.poll(header.id.as_u64(), self.start, end);
+        }
+        if let Some(debug) = &record.debug {
+            let elapsed = end - self.start;
+            if elapsed >= debug.slow_poll {
+                let task = tree::info(header, end);
+                debug.report(DebugEvent::SlowPoll { task, elapsed });
+            }
         }
     }
 }

@@ -315,9 +315,11 @@ impl Builder {
         if self.slow_poll.is_zero() {
             return Err(BuildError::InvalidConfig("slow_poll_threshold must be more than zero"));
         }
-        let debug = self.debug.then(|| crate::observe::Debug {
-            slow_poll: self.slow_poll,
-            sink: self.debug_sink.clone().unwrap_or_else(crate::observe::Debug::stderr),
+        let debug = self.debug.then(|| {
+            Arc::new(crate::observe::Debug {
+                slow_poll: self.slow_poll,
+                sink: self.debug_sink.clone().unwrap_or_else(crate::observe::Debug::stderr),
+            })
         });
         #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
         let (introspection, sink) = (self.introspection.clone(), self.debug_sink.clone());

@@ -60,6 +60,8 @@ pub(crate) struct Shared {
     local_thread: Mutex<Option<std::thread::ThreadId>>,
     /// The loop's counters, for the metrics (observe/metrics.rs), on their own cache line.
     stats: crate::observe::WorkerStats,
+    /// When the runtime was built: the loop's last wake-up is kept as nanoseconds since.
+    base: std::time::Instant,
 }
 
 pub(crate) struct Core {
@@ -83,7 +85,7 @@ impl Cx {
 pub(crate) fn new(
     driver: Arc<Driver>,
     blocking: crate::blocking::BlockingPool,
-    debug: Option<crate::observe::Debug>,
+    debug: Option<Arc<crate::observe::Debug>>,
     timeline: Option<Arc<crate::observe::Timeline>>,
 ) -> Arc<Shared> {
     let shared = Arc::new(Shared {
@@ -93,6 +95,7 @@ pub(crate) fn new(
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
         stats: Default::default(),
+        base: std::time::Instant::now(),
     });
     // The loop parks without a timeout only when its own queue is empty; the rest of
     // "every task is idle" (for a paused clock's auto-advance) is asked here.
@@ -113,7 +116,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name, at)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule(notified);
     Ok(task)
 }
@@ -133,7 +142,13 @@ where
         return Err(SpawnError::NotLocal);
     }
     *shared.local_thread.lock() = Some(std::thread::current().id());
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name, at)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule(notified);
     Ok(task)
 }
@@ -163,10 +178,6 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: &Header) -> bool {
         self.common.owned.remove(task)
     }
-
-    fn debug(&self) -> Option<&crate::observe::Debug> {
-        self.common.debug.as_ref()
-    }
 }
 
 /// Runs the loop until `future` completes; `EnterError` if another thread is inside
@@ -194,13 +205,12 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
     let (mut root, first) = Root::new(Arc::new(move |entry| hook_shared.schedule(entry)));
     // Tasks spawned from outside before `block_on` (they waited in the injector) go first,
     // as tasks created before `run_until_complete` run before its main task.
-    cx.with_core(|core| shared.drain_inject(core));
+    cx.with_core(|core| shared.take_injected(core));
     shared.schedule(first);
     let mut future = std::pin::pin!(future);
     let root_raw = root.raw();
     // Declared last, dropped first: wakes what a turn collected even if a poll panics.
     let mut callbacks = Callbacks(Vec::new());
-    let mut awake = std::time::Instant::now();
     loop {
         // 1. Events: remote wake-ups, then I/O readiness and due timers (collected).
         let ready = cx.with_core(|core| {
@@ -210,23 +220,11 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
         if ready {
             shared.common.driver.poll_ready_now(&mut callbacks.0);
         } else {
-            let slept = std::time::Instant::now();
-            crate::observe::WorkerStats::bump(
-                &shared.stats.busy_ns,
-                slept.duration_since(awake).as_nanos() as u64,
-            );
-            crate::observe::WorkerStats::bump(&shared.stats.parks, 1);
             shared.park(&mut callbacks.0);
-            awake = std::time::Instant::now();
-            if let Some(t) = &shared.common.timeline {
-                t.park(slept, awake);
-            }
             cx.with_core(|core| shared.drain_inject(core));
         }
         // 2. Each task that was ready when the turn began, once.
         let n = cx.with_core(|core| core.run_queue.len());
-        shared.stats.queue_depth.store(n as u64, Ordering::Relaxed);
-        crate::observe::WorkerStats::bump(&shared.stats.polls, n as u64);
         for _ in 0..n {
             let Some(task) = cx.with_core(|core| core.run_queue.pop_front()) else { break };
             if task.raw() == root_raw {
@@ -234,7 +232,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
                     return Ok(v);
                 }
             } else {
-                shared.common.run(task);
+                task.run();
             }
         }
         // 3. The callbacks of the events: their tasks run in the next turn.
@@ -290,11 +288,32 @@ impl Shared {
         if !self.inject.is_empty() {
             self.inject.pop_n(usize::MAX, |batch| core.run_queue.extend(batch));
         }
+        // For the metrics: a drain of a turn's first step that finds tasks ready is its last
+        // (the turn then runs them), so what it leaves is what step 2 polls.
+        let ready = core.run_queue.len() as u64;
+        self.stats.queue_depth.store(ready, Ordering::Relaxed);
+        crate::observe::WorkerStats::bump(&self.stats.polls, ready);
+    }
+
+    /// The first drain of `block_on`, before its loop: not a turn, so not counted.
+    fn take_injected(&self, core: &mut Core) {
+        if !self.inject.is_empty() {
+            self.inject.pop_n(usize::MAX, |batch| core.run_queue.extend(batch));
+        }
     }
 
     /// Blocks in the driver until an event, the next timers, or a wake-up from another
     /// thread; collects the wakers of what happened.
     fn park(&self, sink: &mut Vec<Waker>) {
+        // For the metrics and the timeline: the turns since the last park were busy.
+        let slept = std::time::Instant::now();
+        let stats = &self.stats;
+        let awake = self.base + Duration::from_nanos(stats.awake_ns.load(Ordering::Relaxed));
+        crate::observe::WorkerStats::bump(
+            &stats.busy_ns,
+            slept.saturating_duration_since(awake).as_nanos() as u64,
+        );
+        crate::observe::WorkerStats::bump(&stats.parks, 1);
         // The handshake with `schedule` from other threads: announce the sleep, then look
         // at the injector once more (see the fence there).
         self.parked.store(true, Ordering::SeqCst);
@@ -304,6 +323,11 @@ impl Shared {
             self.common.driver.poll(&mut core, timeout, sink);
         }
         self.parked.store(false, Ordering::SeqCst);
+        let awake = std::time::Instant::now();
+        stats.awake_ns.store(awake.saturating_duration_since(self.base).as_nanos() as u64, Ordering::Relaxed);
+        if let Some(t) = &self.common.timeline {
+            t.park(slept, awake);
+        }
     }
 }
 

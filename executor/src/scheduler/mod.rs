@@ -34,22 +34,9 @@ pub(crate) struct Common {
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
     /// Debug mode's settings, `None` when it is off (`observe/`).
-    pub(crate) debug: Option<crate::observe::Debug>,
+    pub(crate) debug: Option<Arc<crate::observe::Debug>>,
     /// The timeline, `None` unless asked for (`observe/timeline.rs`).
     pub(crate) timeline: Option<Arc<crate::observe::Timeline>>,
-}
-
-impl Common {
-    /// Runs one queue entry: straight, or through `observe::run` when debug mode or the
-    /// timeline is on.
-    #[inline]
-    pub(crate) fn run(&self, task: crate::task::Notified) {
-        if self.debug.is_none() && self.timeline.is_none() {
-            task.run();
-        } else {
-            crate::observe::run(self, task);
-        }
-    }
 }
 
 /// A cheap, cloneable reference to a running runtime.

@@ -122,8 +122,15 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 // SAFETY: RUNNING is set: the stage is ours.
                 return unsafe { cancel_and_complete(h, c) };
             }
+            // Debug mode or the timeline: the task carries a record (observe/), and the
+            // poll is timed. Otherwise one load of the extras pointer, which the poll
+            // reads anyway for the task's scope.
+            let observed = crate::observe::before_poll(h.raw());
             // SAFETY: RUNNING is set, and the queue entry's reference is still held.
-            unsafe { poll_future(h) }
+            unsafe { poll_future(h) };
+            if let Some(o) = observed {
+                o.after_poll();
+            }
         }
     }
 }
@@ -174,16 +181,7 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
                         drop(catch_unwind(AssertUnwindSafe(move || drop(output))));
                         Err(JoinError::Cancelled(c))
                     }
-                    None => {
-                        // Debug mode: cancelled, yet ending normally with the request
-                        // still counted, is a swallowed cancellation (observe/debug.rs).
-                        if h.header().cancel.requested() > 0 {
-                            crate::observe::report_for(h.header(), h.scheduler().debug(), |task| {
-                                crate::observe::DebugEvent::SwallowedCancellation { task }
-                            });
-                        }
-                        Ok(output)
-                    }
+                    None => Ok(output),
                 },
             };
             // SAFETY: RUNNING, and the entry's reference is held.
@@ -228,23 +226,34 @@ unsafe fn complete<F: Future, S: Schedule>(
 ) {
     let raw = h.raw();
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
+    // Debug mode (the task carries a record): a task that was cancelled yet ends normally
+    // with its request still counted swallowed the cancellation; a panic may go unseen.
+    let debug = crate::observe::debug_of(h.header());
     let panic_message = match &result {
-        Err(JoinError::Panicked(p)) if h.scheduler().debug().is_some() => Some(p.message().to_owned()),
+        Err(JoinError::Panicked(p)) if debug.is_some() => Some(p.message().to_owned()),
+        Ok(_) if debug.is_some() && h.header().cancel.requested() > 0 => {
+            crate::observe::report_for(h.header(), debug, |task| {
+                crate::observe::DebugEvent::SwallowedCancellation { task }
+            });
+            None
+        }
         _ => None,
     };
     // SAFETY: the caller owns the stage until COMPLETE is published just below.
     unsafe { *h.stage() = Stage::Finished(result) };
     let prev = h.state().transition_to_complete(cancelled);
     if !prev.is(JOIN_INTEREST) {
-        // Debug mode: a detached task failed and nobody will see it.
-        if let Some(message) = panic_message {
-            crate::observe::report_for(h.header(), h.scheduler().debug(), |task| {
-                crate::observe::DebugEvent::UnobservedFailure { task, message, handle_dropped: false }
-            });
-        }
         // Nobody will read the output: drop it here (its destructor may panic).
         // SAFETY: without join interest, the stage stays ours after COMPLETE.
         unsafe { h.drop_stage() };
+    }
+    // Debug mode: a detached task failed and nobody will see it.
+    if let Some(message) = panic_message.filter(|_| !prev.is(JOIN_INTEREST)) {
+        crate::observe::report_for(h.header(), debug, |task| crate::observe::DebugEvent::UnobservedFailure {
+            task,
+            message,
+            handle_dropped: false,
+        });
     }
     if let Some(extras) = raw.extras() {
         extras.on_complete(raw.id());
@@ -371,7 +380,7 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
     let h = unsafe { Harness::<F, S>::from_raw(ptr) };
     if h.state().unset_join_interest().is_err() {
         // Debug mode: the handle drops a failure nobody read.
-        if let Some(debug) = h.scheduler().debug() {
+        if let Some(debug) = crate::observe::debug_of(h.header()) {
             // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
             if let Stage::Finished(Err(JoinError::Panicked(p))) = unsafe { &*h.stage() } {
                 let message = p.message().to_owned();

@@ -64,10 +64,6 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     }
     /// The task finished: unlink it from the owned list. True if it was linked.
     fn release(&self, task: &Header) -> bool;
-    /// The runtime's debug settings, if it runs in debug mode (`observe/`).
-    fn debug(&self) -> Option<&crate::observe::Debug> {
-        None
-    }
 }
 
 /// Creates a task, gives it what it inherits from the spawning task (the cancel scope
@@ -78,19 +74,18 @@ pub(crate) fn spawn_into<F, S>(
     future: F,
     scheduler: S,
     name: Option<Arc<str>>,
-    spawned_at: &'static std::panic::Location<'static>,
+    record: Option<crate::observe::TaskRecord>,
 ) -> Result<(Task<F::Output>, Notified), SpawnError>
 where
     F: Future,
     S: Schedule,
 {
-    let debug = scheduler.debug().is_some();
     let raw = RawTask::new(future, scheduler, Id::next());
     let scope = crate::context::current_scope_arc();
     let locals = crate::context::current_task().and_then(|t| t.extras()?.inner.lock().locals.clone());
-    if debug {
-        let parent = crate::context::current_task().map(|t| t.id().as_u64());
-        let _ = raw.extras_or_init().observe.set(crate::observe::TaskRecord::new(spawned_at, parent));
+    if let Some(record) = record {
+        // Debug mode or the timeline (observe/): set before the task is published.
+        let _ = raw.extras_or_init().observe.set(record);
     }
     if name.is_some() || scope.is_some() || locals.is_some() {
         let extras = raw.extras_or_init();

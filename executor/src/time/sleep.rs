@@ -162,7 +162,6 @@ impl Sleep {
     pub(crate) fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if let Some((driver, key)) = &self.entry {
             if driver.time.set_waker(*key, cx.waker()) {
-                crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(self.deadline));
                 return Poll::Pending;
             }
             self.entry = None;
@@ -190,7 +189,6 @@ impl Sleep {
             driver.unpark();
         }
         self.entry = Some((driver, key));
-        crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(self.deadline));
         Poll::Pending
     }
 }
@@ -200,7 +198,12 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         cancel::check()?;
-        self.get_mut().poll_timer(cx).map(Ok)
+        let this = self.get_mut();
+        let polled = this.poll_timer(cx);
+        if polled.is_pending() {
+            crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(this.deadline));
+        }
+        polled.map(Ok)
     }
 }
 

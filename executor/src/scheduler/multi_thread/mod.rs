@@ -152,7 +152,7 @@ pub(crate) struct Config {
     pub(crate) thread_name: Arc<dyn Fn(usize) -> String + Send + Sync>,
     pub(crate) stack_size: Option<usize>,
     pub(crate) lifo: bool,
-    pub(crate) debug: Option<crate::observe::Debug>,
+    pub(crate) debug: Option<Arc<crate::observe::Debug>>,
     pub(crate) timeline: Option<Arc<crate::observe::Timeline>>,
 }
 
@@ -224,7 +224,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name, at)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule_task(notified, false);
     Ok(task)
 }
@@ -235,9 +241,6 @@ impl Shared {
     /// a worker of this runtime, the task goes to that worker's core; anywhere else, to
     /// the injector, and a sleeper is woken unless someone is searching.
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
-        if let Some(t) = &self.common.timeline {
-            t.wake(task.raw().id().as_u64());
-        }
         let task = if is_yield {
             task
         } else {
@@ -332,19 +335,21 @@ impl Shared {
 /// a yielding one goes, and who forgets a finished one.
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         self.schedule_task(task, false);
     }
 
     fn yield_now(&self, task: Notified) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         self.schedule_task(task, true);
     }
 
     fn release(&self, task: &Header) -> bool {
         self.common.owned.remove(task)
-    }
-
-    fn debug(&self) -> Option<&crate::observe::Debug> {
-        self.common.debug.as_ref()
     }
 }
 

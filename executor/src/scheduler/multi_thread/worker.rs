@@ -346,7 +346,7 @@ impl WorkerCx {
         core.count_poll(shared);
         // Lend the core to the task's wakers for the length of the poll.
         *self.core.borrow_mut() = Some(core);
-        self.run_one(task);
+        task.run();
         // A task that woke another put it in the LIFO slot: run it now, while its data is
         // warm, unless the slot has had its share of consecutive polls.
         let mut lifo_polls = 0;
@@ -361,14 +361,8 @@ impl WorkerCx {
             lifo_polls += 1;
             core.count_poll(shared);
             *self.core.borrow_mut() = Some(core);
-            self.run_one(next);
+            next.run();
         }
-    }
-
-    /// Polls one task (timed when debug mode or the timeline is on: `Common::run`).
-    #[inline]
-    fn run_one(&self, task: Notified) {
-        self.shared.common.run(task);
     }
 
     /// Nothing to run and nothing to steal: sleep until woken. The LIFO slot is emptied

@@ -244,7 +244,15 @@ pub(crate) struct Observed {
 /// clock.
 #[inline]
 pub(crate) fn before_poll(raw: crate::task::RawTask) -> Option<Observed> {
-    let record = raw.extras()?.observe.get()?;
+    match raw.extras() {
+        None => None,
+        Some(extras) => start_observed(raw, extras),
+    }
+}
+
+#[cold]
+fn start_observed(raw: crate::task::RawTask, extras: &crate::task::extras::Extras) -> Option<Observed> {
+    let record = extras.observe.get()?;
     *record.waiting.lock() = None;
     raw.ref_inc();
     Some(Observed { task: crate::task::TaskRef::from_raw(raw), start: std::time::Instant::now() })

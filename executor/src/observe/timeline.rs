@@ -8,7 +8,7 @@
 //! | `poll` | complete (`X`): start and duration | the worker that polled | the task's id |
 //! | `park` | complete (`X`): how long the worker slept | that worker | |
 //! | `steal` | instant (`i`) | the thief | the victim worker |
-//! | `wake` | instant (`i`) | the thread that woke the task (a worker, or "other threads") | the task's id |
+//! | `wake` | instant (`i`) | the thread that woke the task (a worker, or "other threads"); a task that yields is not counted on the multi-thread runtime | the task's id |
 //! | `timers` | instant (`i`) | the thread that fired them | how many fired |
 //!
 //! A reader sees work stealing (a `steal` on one lane, then polls of tasks that were woken

@@ -123,16 +123,28 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 return unsafe { cancel_and_complete(h, c) };
             }
             // Debug mode or the timeline: the task carries a record (observe/), and the
-            // poll is timed. Otherwise one load of the extras pointer, which the poll
-            // reads anyway for the task's scope.
-            let observed = crate::observe::before_poll(h.raw());
-            // SAFETY: RUNNING is set, and the queue entry's reference is still held.
-            unsafe { poll_future(h) };
-            if let Some(o) = observed {
-                o.after_poll();
+            // poll is timed, out of line. Otherwise one load of the extras pointer, which
+            // the poll reads anyway for the task's scope.
+            match crate::observe::before_poll(h.raw()) {
+                // SAFETY: RUNNING is set, and the queue entry's reference is still held.
+                None => unsafe { poll_future(h) },
+                // SAFETY: as above.
+                Some(o) => unsafe { poll_observed(h, o) },
             }
         }
     }
+}
+
+/// [`poll_future`], timed for debug mode or the timeline (`observe::Observed`).
+///
+/// # Safety
+/// As for [`poll_future`].
+#[cold]
+#[inline(never)]
+unsafe fn poll_observed<F: Future, S: Schedule>(h: Harness<F, S>, o: crate::observe::Observed) {
+    // SAFETY: forwarded from the caller.
+    unsafe { poll_future(h) };
+    o.after_poll();
 }
 
 /// # Safety

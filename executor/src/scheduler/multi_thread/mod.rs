@@ -342,9 +342,7 @@ impl Schedule for Arc<Shared> {
     }
 
     fn yield_now(&self, task: Notified) {
-        if let Some(t) = &self.common.timeline {
-            t.wake(task.raw().id().as_u64());
-        }
+        // Not a wake for the timeline: the task woke itself, and its next poll shows it.
         self.schedule_task(task, true);
     }
 

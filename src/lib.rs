@@ -358,6 +358,8 @@ pub mod book {
     pub struct TheStructuredLayer;
     #[doc = include_str!("../docs/book/08-porting-asyncio.md")]
     pub struct PortingAsyncio;
+    #[doc = include_str!("../docs/book/09-observability.md")]
+    pub struct Observability;
     #[doc = include_str!("../docs/ARCHITECTURE.md")]
     pub struct Architecture;
 }

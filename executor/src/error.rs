@@ -39,6 +39,10 @@ pub enum BuildError {
     InvalidConfig(&'static str),
     /// The OS refused a resource (the poller, a thread).
     Io(std::io::Error),
+    /// The introspection socket could not be opened (its path is taken by a live process,
+    /// its directory is not private, or the OS refused).
+    #[cfg(target_os = "linux")]
+    Socket(crate::observe::SocketError),
 }
 
 impl fmt::Display for BuildError {
@@ -46,6 +50,8 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::InvalidConfig(m) => write!(f, "invalid runtime configuration: {m}"),
             BuildError::Io(e) => write!(f, "could not build the runtime: {e}"),
+            #[cfg(target_os = "linux")]
+            BuildError::Socket(e) => write!(f, "could not build the runtime: {e}"),
         }
     }
 }
@@ -54,6 +60,8 @@ impl std::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BuildError::Io(e) => Some(e),
+            #[cfg(target_os = "linux")]
+            BuildError::Socket(e) => Some(e),
             _ => None,
         }
     }

@@ -34,6 +34,7 @@ mod error;
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod observe;
 #[cfg(unix)]
 pub mod process;
 pub mod runtime;
@@ -87,7 +88,7 @@ where
 /// let err = weft::try_spawn(async {}).unwrap_err();
 /// assert_eq!(err, weft::SpawnError::NoRuntime);
 /// ```
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 pub fn try_spawn<F>(future: F) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
@@ -115,16 +116,17 @@ where
     spawn_inner(future, Some(Arc::from(name))).unwrap_or_else(|e| panic!("weft: {e}"))
 }
 
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let at = std::panic::Location::caller();
     #[cfg(feature = "tracing")]
-    let future = trace::instrument(future, std::panic::Location::caller());
+    let future = trace::instrument(future, at);
     context::with_handle(|h| match h {
-        Some(h) => h.spawn(future, name),
+        Some(h) => h.spawn(future, name, at),
         None => Err(SpawnError::NoRuntime),
     })
 }
@@ -162,16 +164,17 @@ where
 /// assert!(weft::try_spawn_local(async {}).is_err());
 /// # });
 /// ```
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 pub fn try_spawn_local<F>(future: F) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let at = std::panic::Location::caller();
     #[cfg(feature = "tracing")]
-    let future = trace::instrument(future, std::panic::Location::caller());
+    let future = trace::instrument(future, at);
     context::with_handle(|h| match h {
-        Some(scheduler::Handle::Current(s)) => scheduler::current_thread::spawn_local(s, future, None),
+        Some(scheduler::Handle::Current(s)) => scheduler::current_thread::spawn_local(s, future, None, at),
         Some(_) => Err(SpawnError::NotLocal),
         None => Err(SpawnError::NoRuntime),
     })

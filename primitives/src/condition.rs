@@ -450,7 +450,13 @@ impl Future for Wait<'_> {
                             this.notified = true;
                             this.phase = Phase::Relock;
                         }
-                        None => return Poll::Pending,
+                        None => {
+                            weft_executor::observe::waiting_on(
+                                "condition",
+                                weft_executor::observe::WaitDetail::None,
+                            );
+                            return Poll::Pending;
+                        }
                     }
                 }
                 Phase::Relock => {

@@ -164,6 +164,7 @@ impl Future for Wait<'_> {
             None if this.event.flag.load(Relaxed) => Poll::Ready(Ok(())),
             None => {
                 this.key = Some(waiters.push(cx.waker()));
+                weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);
                 Poll::Pending
             }
             Some(k) => match waiters.poll(k, cx.waker()) {
@@ -171,7 +172,10 @@ impl Future for Wait<'_> {
                     this.key = None;
                     Poll::Ready(Ok(()))
                 }
-                None => Poll::Pending,
+                None => {
+                    weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);
+                    Poll::Pending
+                }
             },
         }
     }

@@ -209,6 +209,7 @@ impl<T> Future for Receiver<T> {
                 if !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     st.waker = Some(cx.waker().clone());
                 }
+                weft_executor::observe::waiting_on("oneshot", weft_executor::observe::WaitDetail::None);
                 Poll::Pending
             }
         }

@@ -148,7 +148,12 @@ impl PermitCore {
             }
         };
         wakers.wake_all();
-        if ready { Poll::Ready(()) } else { Poll::Pending }
+        if ready {
+            Poll::Ready(())
+        } else {
+            weft_executor::observe::waiting_on("lock/semaphore", weft_executor::observe::WaitDetail::None);
+            Poll::Pending
+        }
     }
 
     /// The acquirer with slot `key` gives up; a permit it was handed goes to the next.

@@ -106,7 +106,10 @@ impl<R> Future for BlockingTask<R> {
             }
             Poll::Pending => match cancel::check() {
                 Err(c) => Poll::Ready(Err(JoinError::Cancelled(c))),
-                Ok(()) => Poll::Pending,
+                Ok(()) => {
+                    crate::observe::waiting_on("blocking job", crate::observe::WaitDetail::None);
+                    Poll::Pending
+                }
             },
         }
     }

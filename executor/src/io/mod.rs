@@ -83,6 +83,11 @@ impl IoDriver {
         IoDriver { registry, resources: Mutex::new(Slab::new()), registered: AtomicUsize::new(0) }
     }
 
+    /// Resources registered now (for the metrics).
+    pub(crate) fn registrations(&self) -> usize {
+        self.registered.load(Ordering::Relaxed)
+    }
+
     /// Whether any resource is registered (an event could be waiting for it).
     pub(crate) fn has_sources(&self) -> bool {
         self.registered.load(Ordering::Acquire) != 0
@@ -283,7 +288,15 @@ impl Registration {
         cx: &mut Context<'_>,
     ) -> Poll<Result<ReadyEvent, Cancelled>> {
         cancel::check()?;
-        self.poll_ready_unchecked(direction, cx).map(Ok)
+        let polled = self.poll_ready_unchecked(direction, cx);
+        if polled.is_pending() {
+            let kind = match direction {
+                Direction::Read => "io read",
+                Direction::Write => "io write",
+            };
+            crate::observe::waiting_on(kind, crate::observe::WaitDetail::Resource(self.token as u64));
+        }
+        polled.map(Ok)
     }
 
     /// [`poll_ready`](Self::poll_ready) without the checkpoint, for waits that must not

@@ -27,6 +27,12 @@ pub struct Builder {
     lifo_slot: bool,
     ctrl_c: bool,
     start_paused: bool,
+    debug: bool,
+    slow_poll: std::time::Duration,
+    debug_sink: Option<crate::observe::DebugSink>,
+    /// `None`: no socket; `Some(None)`: the default path; `Some(Some(p))`: at `p`.
+    introspection: Option<Option<std::path::PathBuf>>,
+    timeline: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -74,7 +80,125 @@ impl Builder {
             ctrl_c: true,
             lifo_slot: true,
             start_paused: false,
+            debug: std::env::var_os("WEFT_DEBUG").is_some_and(|v| v == "1"),
+            slow_poll: Self::DEFAULT_SLOW_POLL,
+            debug_sink: None,
+            introspection: None,
+            timeline: false,
         }
+    }
+
+    /// Records a timeline of every poll, wake, steal, park and timer firing, per worker,
+    /// for [`Observer::timeline_json`](crate::observe::Observer::timeline_json) (Chrome
+    /// trace-event JSON, for Perfetto). Off by default; on, each event costs a clock read
+    /// and a push under its worker's own lock, and memory (32 bytes an event, at most
+    /// [`MAX_EVENTS_PER_LANE`](crate::observe::MAX_EVENTS_PER_LANE) per worker).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().timeline(true).build().unwrap();
+    /// rt.block_on(async { weft::spawn(async {}).await.unwrap() });
+    /// assert!(rt.observer().timeline_json().unwrap().contains("\"name\":\"poll\""));
+    /// ```
+    pub fn timeline(mut self, on: bool) -> Self {
+        self.timeline = on;
+        self
+    }
+
+    /// Listens on a Unix socket for introspection requests from other processes of the
+    /// same user (or root): the task tree and the metrics, as the `weft_ps` example
+    /// prints them. The socket is at [`observe::socket_path`](crate::observe::socket_path)
+    /// of this process's id, in a directory only this user may enter; see
+    /// `observe/socket.rs` for the fences and the protocol. Off by default. Refusals go
+    /// to the debug sink (stderr unless [`debug_sink`](Self::debug_sink) says otherwise).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().introspection_socket(true).build().unwrap();
+    /// let path = weft::observe::socket_path(std::process::id());
+    /// let tree = weft::observe::request(&path, "tree").unwrap();
+    /// assert_eq!(tree, ""); // no task alive
+    /// drop(rt);
+    /// assert!(!path.exists());
+    /// ```
+    #[cfg(target_os = "linux")]
+    pub fn introspection_socket(mut self, on: bool) -> Self {
+        self.introspection = on.then_some(None);
+        self
+    }
+
+    /// [`introspection_socket`](Self::introspection_socket) at a path of your choosing
+    /// (its directory must exist; the socket is made `0600`). A path where a live process
+    /// listens is refused with [`BuildError::Socket`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("weft-doc-{}.sock", std::process::id()));
+    /// let rt = weft::Runtime::builder().introspection_socket_at(&path).build().unwrap();
+    /// let err = weft::Runtime::builder().introspection_socket_at(&path).build().unwrap_err();
+    /// assert!(matches!(err, weft::BuildError::Socket(weft::observe::SocketError::InUse(_))));
+    /// drop(rt);
+    /// ```
+    #[cfg(target_os = "linux")]
+    pub fn introspection_socket_at(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.introspection = Some(Some(path.into()));
+        self
+    }
+
+    /// The slow-poll threshold of debug mode unless
+    /// [`slow_poll_threshold`](Self::slow_poll_threshold) says otherwise: 100 ms, as
+    /// asyncio's `slow_callback_duration`.
+    pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+    /// Debug mode, asyncio's: slow polls, unobserved failures, swallowed cancellations and
+    /// tasks pending at shutdown are reported, and every task records where it was
+    /// spawned, by which task, and what it waits on (see [`crate::observe`]). Off by
+    /// default, unless the environment variable `WEFT_DEBUG` is `1` when the builder is
+    /// made (asyncio's `PYTHONASYNCIODEBUG`); this call overrides the variable.
+    ///
+    /// With it off, the runtime pays nothing for it. With it on, each poll reads the clock
+    /// twice and takes one uncontended lock, and each spawn allocates the task's extras.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().debug(true).build().unwrap();
+    /// assert!(rt.observer().debug_mode());
+    /// ```
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+
+    /// How long one poll may hold a worker before debug mode reports it (default
+    /// [`DEFAULT_SLOW_POLL`](Self::DEFAULT_SLOW_POLL)). Zero is refused by
+    /// [`build`](Self::build): every poll would be reported.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let err = weft::Runtime::builder().debug(true).slow_poll_threshold(Duration::ZERO).build().unwrap_err();
+    /// assert!(err.to_string().contains("slow_poll_threshold"));
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_poll = threshold;
+        self
+    }
+
+    /// Where debug mode's reports go, instead of stderr (a test's collector, a logger).
+    /// See [`DebugEvent`](crate::observe::DebugEvent) for the reports.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// let rt = weft::Runtime::builder()
+    ///     .current_thread()
+    ///     .debug(true)
+    ///     .debug_sink(move |e: &weft::observe::DebugEvent| sink.lock().unwrap().push(e.to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// let _stuck = rt.spawn(std::future::pending::<()>());
+    /// drop(rt);
+    /// assert!(seen.lock().unwrap()[0].starts_with("shutdown with 1 task(s) pending"));
+    /// ```
+    pub fn debug_sink(mut self, sink: impl Fn(&crate::observe::DebugEvent) + Send + Sync + 'static) -> Self {
+        self.debug_sink = Some(std::sync::Arc::new(sink));
+        self
     }
 
     /// Work-stealing over several worker threads (the default).
@@ -194,6 +318,17 @@ impl Builder {
             }
             _ => {}
         }
+        if self.slow_poll.is_zero() {
+            return Err(BuildError::InvalidConfig("slow_poll_threshold must be more than zero"));
+        }
+        let debug = self.debug.then(|| {
+            Arc::new(crate::observe::Debug {
+                slow_poll: self.slow_poll,
+                sink: self.debug_sink.clone().unwrap_or_else(crate::observe::Debug::stderr),
+            })
+        });
+        #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+        let (introspection, sink) = (self.introspection.clone(), self.debug_sink.clone());
         if self.max_blocking_threads == 0 {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
@@ -209,7 +344,12 @@ impl Builder {
         let ctrl_c = self.ctrl_c;
         let mut rt = match self.flavor {
             Flavor::CurrentThread => {
-                let shared = current_thread::new(driver, blocking);
+                let timeline =
+                    self.timeline.then(|| Arc::new(crate::observe::Timeline::new(vec!["loop".into()])));
+                if let Some(t) = &timeline {
+                    let _ = driver.time.timeline.set(t.clone());
+                }
+                let shared = current_thread::new(driver, blocking, debug, timeline);
                 Runtime::from_parts(Handle::Current(shared), Vec::new())
             }
             Flavor::MultiThread => {
@@ -219,17 +359,32 @@ impl Builder {
                 // The names first: `thread_name_fn` is user code, and if it panics, it
                 // does so before any worker thread is started.
                 let names: Arc<[String]> = (0..workers).map(|i| (self.thread_name)(i)).collect();
+                let timeline = self.timeline.then(|| Arc::new(crate::observe::Timeline::new(names.to_vec())));
+                if let Some(t) = &timeline {
+                    let _ = driver.time.timeline.set(t.clone());
+                }
                 let config = multi_thread::Config {
                     workers,
                     thread_name: Arc::new(move |i| names[i].clone()),
                     stack_size: self.thread_stack_size,
                     lifo: self.lifo_slot,
+                    debug,
+                    timeline,
                 };
                 let (shared, threads) = multi_thread::start(config, driver, blocking)?;
                 Runtime::from_parts(Handle::Multi(shared), threads)
             }
         };
         rt.ctrl_c = ctrl_c;
+        #[cfg(target_os = "linux")]
+        if let Some(path) = introspection {
+            let log = sink.unwrap_or_else(crate::observe::Debug::stderr);
+            // On an error, `rt` drops here and shuts the runtime down again.
+            rt.introspect = Some(
+                crate::observe::socket::Server::start(path, rt.observer(), log)
+                    .map_err(BuildError::Socket)?,
+            );
+        }
         Ok(rt)
     }
 }

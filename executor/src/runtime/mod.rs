@@ -34,6 +34,9 @@ pub struct Runtime {
     threads: Vec<JoinHandle<()>>,
     /// `run_on` treats Ctrl-C as asyncio.run does ([`Builder::handle_ctrl_c`]).
     pub(crate) ctrl_c: bool,
+    /// The introspection socket's server, if one was asked for.
+    #[cfg(target_os = "linux")]
+    pub(crate) introspect: Option<crate::observe::socket::Server>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -44,7 +47,13 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     pub(crate) fn from_parts(handle: Handle, threads: Vec<JoinHandle<()>>) -> Runtime {
-        Runtime { handle, threads, ctrl_c: true }
+        Runtime {
+            handle,
+            threads,
+            ctrl_c: true,
+            #[cfg(target_os = "linux")]
+            introspect: None,
+        }
     }
 
     /// A multi-thread runtime with default settings.
@@ -118,7 +127,7 @@ impl Runtime {
     /// # Panics
     ///
     /// If the runtime is shutting down (see [`try_spawn`](Self::try_spawn)).
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
@@ -128,15 +137,16 @@ impl Runtime {
     }
 
     /// Spawns a task from outside the runtime, or says why it cannot.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let at = std::panic::Location::caller();
         #[cfg(feature = "tracing")]
-        let future = crate::trace::instrument(future, std::panic::Location::caller());
-        self.handle.spawn(future, None)
+        let future = crate::trace::instrument(future, at);
+        self.handle.spawn(future, None, at)
     }
 
     /// Runs a blocking function on the runtime's blocking pool.
@@ -146,6 +156,18 @@ impl Runtime {
         R: Send + 'static,
     {
         crate::blocking::spawn_on(&self.handle, f)
+    }
+
+    /// An [`Observer`](crate::observe::Observer) of this runtime: its metrics and its
+    /// live task tree, readable from any thread while it runs.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::new().unwrap();
+    /// let _t = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.observer().task_tree().unwrap().tasks.len(), 1);
+    /// ```
+    pub fn observer(&self) -> crate::observe::Observer {
+        crate::observe::Observer::new(self.handle.clone())
     }
 
     /// Number of tasks alive in the runtime (spawned and not finished).
@@ -196,6 +218,9 @@ impl Runtime {
 /// ```
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // The socket first: its thread answers from the runtime it is about to lose.
+        #[cfg(target_os = "linux")]
+        drop(self.introspect.take());
         let threads = std::mem::take(&mut self.threads);
         let me = std::thread::current().id();
         let own_thread =

@@ -58,6 +58,10 @@ pub(crate) struct Shared {
     parked: AtomicBool,
     /// The thread that spawned `!Send` tasks, if any: they may only be dropped there.
     local_thread: Mutex<Option<std::thread::ThreadId>>,
+    /// The loop's counters, for the metrics (observe/metrics.rs), on their own cache line.
+    stats: crate::observe::WorkerStats,
+    /// When the runtime was built: the loop's last wake-up is kept as nanoseconds since.
+    base: std::time::Instant,
 }
 
 pub(crate) struct Core {
@@ -78,13 +82,20 @@ impl Cx {
     }
 }
 
-pub(crate) fn new(driver: Arc<Driver>, blocking: crate::blocking::BlockingPool) -> Arc<Shared> {
+pub(crate) fn new(
+    driver: Arc<Driver>,
+    blocking: crate::blocking::BlockingPool,
+    debug: Option<Arc<crate::observe::Debug>>,
+    timeline: Option<Arc<crate::observe::Timeline>>,
+) -> Arc<Shared> {
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking },
+        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug, timeline },
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64) }))),
         parked: AtomicBool::new(false),
         local_thread: Mutex::new(None),
+        stats: Default::default(),
+        base: std::time::Instant::now(),
     });
     // The loop parks without a timeout only when its own queue is empty; the rest of
     // "every task is idle" (for a paused clock's auto-advance) is asked here.
@@ -99,12 +110,19 @@ pub(crate) fn spawn<F>(
     shared: &Arc<Shared>,
     future: F,
     name: Option<Arc<str>>,
+    at: &'static std::panic::Location<'static>,
 ) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule(notified);
     Ok(task)
 }
@@ -114,6 +132,7 @@ pub(crate) fn spawn_local<F>(
     shared: &Arc<Shared>,
     future: F,
     name: Option<Arc<str>>,
+    at: &'static std::panic::Location<'static>,
 ) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + 'static,
@@ -123,13 +142,22 @@ where
         return Err(SpawnError::NotLocal);
     }
     *shared.local_thread.lock() = Some(std::thread::current().id());
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule(notified);
     Ok(task)
 }
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         if let Some(cx) = Cx::current(self) {
             if let Ok(mut core) = cx.core.try_borrow_mut() {
                 if let Some(core) = core.as_mut() {
@@ -169,12 +197,15 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
         }
     }
     let _put_back = PutBack(shared, &cx);
+    if shared.common.timeline.is_some() {
+        crate::observe::Timeline::enter_lane(0);
+    }
 
     let hook_shared = shared.clone();
     let (mut root, first) = Root::new(Arc::new(move |entry| hook_shared.schedule(entry)));
     // Tasks spawned from outside before `block_on` (they waited in the injector) go first,
     // as tasks created before `run_until_complete` run before its main task.
-    cx.with_core(|core| shared.drain_inject(core));
+    cx.with_core(|core| shared.take_injected(core));
     shared.schedule(first);
     let mut future = std::pin::pin!(future);
     let root_raw = root.raw();
@@ -237,9 +268,35 @@ impl Cx {
 }
 
 impl Shared {
+    /// The loop's metrics, as one worker's.
+    pub(crate) fn worker_metrics(&self) -> crate::observe::WorkerMetrics {
+        let polls = self.stats.polls.load(Ordering::Relaxed);
+        crate::observe::metrics::worker(
+            &self.stats,
+            polls,
+            self.stats.queue_depth.load(Ordering::Relaxed) as usize,
+        )
+    }
+
+    pub(crate) fn injector_depth(&self) -> usize {
+        self.inject.len()
+    }
+
     /// Moves the wake-ups from other threads to the back of the run queue, in the order
     /// they arrived.
     fn drain_inject(&self, core: &mut Core) {
+        if !self.inject.is_empty() {
+            self.inject.pop_n(usize::MAX, |batch| core.run_queue.extend(batch));
+        }
+        // For the metrics: a drain of a turn's first step that finds tasks ready is its last
+        // (the turn then runs them), so what it leaves is what step 2 polls.
+        let ready = core.run_queue.len() as u64;
+        self.stats.queue_depth.store(ready, Ordering::Relaxed);
+        crate::observe::WorkerStats::bump(&self.stats.polls, ready);
+    }
+
+    /// The first drain of `block_on`, before its loop: not a turn, so not counted.
+    fn take_injected(&self, core: &mut Core) {
         if !self.inject.is_empty() {
             self.inject.pop_n(usize::MAX, |batch| core.run_queue.extend(batch));
         }
@@ -248,6 +305,15 @@ impl Shared {
     /// Blocks in the driver until an event, the next timers, or a wake-up from another
     /// thread; collects the wakers of what happened.
     fn park(&self, sink: &mut Vec<Waker>) {
+        // For the metrics and the timeline: the turns since the last park were busy.
+        let slept = std::time::Instant::now();
+        let stats = &self.stats;
+        let awake = self.base + Duration::from_nanos(stats.awake_ns.load(Ordering::Relaxed));
+        crate::observe::WorkerStats::bump(
+            &stats.busy_ns,
+            slept.saturating_duration_since(awake).as_nanos() as u64,
+        );
+        crate::observe::WorkerStats::bump(&stats.parks, 1);
         // The handshake with `schedule` from other threads: announce the sleep, then look
         // at the injector once more (see the fence there).
         self.parked.store(true, Ordering::SeqCst);
@@ -257,6 +323,11 @@ impl Shared {
             self.common.driver.poll(&mut core, timeout, sink);
         }
         self.parked.store(false, Ordering::SeqCst);
+        let awake = std::time::Instant::now();
+        stats.awake_ns.store(awake.saturating_duration_since(self.base).as_nanos() as u64, Ordering::Relaxed);
+        if let Some(t) = &self.common.timeline {
+            t.park(slept, awake);
+        }
     }
 }
 
@@ -279,6 +350,7 @@ pub(crate) fn shutdown(shared: &Arc<Shared>) {
             Handle::Current(shared.clone()),
             (Arc::as_ptr(shared) as *const (), &cx as *const Cx as *const ()),
         );
+        crate::observe::report_pending_at_shutdown(&shared.common);
         shared.common.owned.close_and_shutdown_all();
     }
     drop(cx);

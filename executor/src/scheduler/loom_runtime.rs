@@ -111,7 +111,7 @@ impl Rt {
     where
         F::Output: Send + 'static,
     {
-        let (task, notified) = task::spawn_into(&self.owned, f, self.clone(), None).expect("open");
+        let (task, notified) = task::spawn_into(&self.owned, f, self.clone(), None, None).expect("open");
         self.schedule(notified);
         task
     }

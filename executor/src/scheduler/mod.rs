@@ -33,6 +33,10 @@ pub(crate) struct Common {
     pub(crate) driver: Arc<Driver>,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
+    /// Debug mode's settings, `None` when it is off (`observe/`).
+    pub(crate) debug: Option<Arc<crate::observe::Debug>>,
+    /// The timeline, `None` unless asked for (`observe/timeline.rs`).
+    pub(crate) timeline: Option<Arc<crate::observe::Timeline>>,
 }
 
 /// A cheap, cloneable reference to a running runtime.
@@ -54,14 +58,19 @@ impl Handle {
         &self.common().driver
     }
 
-    pub(crate) fn spawn<F>(&self, future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, SpawnError>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<Arc<str>>,
+        at: &'static std::panic::Location<'static>,
+    ) -> Result<Task<F::Output>, SpawnError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::Multi(s) => multi_thread::spawn(s, future, name),
-            Handle::Current(s) => current_thread::spawn(s, future, name),
+            Handle::Multi(s) => multi_thread::spawn(s, future, name, at),
+            Handle::Current(s) => current_thread::spawn(s, future, name, at),
         }
     }
 }

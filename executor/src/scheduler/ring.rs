@@ -216,6 +216,12 @@ impl<T> Drop for Local<T> {
 }
 
 impl<T> Steal<T> {
+    /// Tasks in the ring, as another thread sees it (for the metrics).
+    pub(crate) fn len(&self) -> usize {
+        let (_, real) = unpack(self.0.head.load(Acquire));
+        self.0.tail.load(Acquire).wrapping_sub(real) as usize
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         let (_, real) = unpack(self.0.head.load(Acquire));
         self.0.tail.load(Acquire) == real

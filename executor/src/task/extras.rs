@@ -18,6 +18,9 @@ pub(crate) struct Extras {
     pub(crate) scope: std::sync::OnceLock<Arc<ScopeCore>>,
     /// Set on the task that drives `block_on` (see scheduler/root.rs).
     pub(crate) root: AtomicBool,
+    /// What debug mode records (spawn location, parent, what the task waits on); set at
+    /// spawn, before the task is published, only in debug mode.
+    pub(crate) observe: std::sync::OnceLock<crate::observe::TaskRecord>,
 }
 
 #[derive(Default)]
@@ -45,6 +48,7 @@ impl Extras {
             inner: Mutex::new(Inner::default()),
             scope: std::sync::OnceLock::new(),
             root: AtomicBool::new(false),
+            observe: std::sync::OnceLock::new(),
         }));
         match header.extras.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
         {

@@ -122,10 +122,29 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 // SAFETY: RUNNING is set: the stage is ours.
                 return unsafe { cancel_and_complete(h, c) };
             }
-            // SAFETY: RUNNING is set, and the queue entry's reference is still held.
-            unsafe { poll_future(h) }
+            // Debug mode or the timeline: the task carries a record (observe/), and the
+            // poll is timed, out of line. Otherwise one load of the extras pointer, which
+            // the poll reads anyway for the task's scope.
+            match crate::observe::before_poll(h.raw()) {
+                // SAFETY: RUNNING is set, and the queue entry's reference is still held.
+                None => unsafe { poll_future(h) },
+                // SAFETY: as above.
+                Some(o) => unsafe { poll_observed(h, o) },
+            }
         }
     }
+}
+
+/// [`poll_future`], timed for debug mode or the timeline (`observe::Observed`).
+///
+/// # Safety
+/// As for [`poll_future`].
+#[cold]
+#[inline(never)]
+unsafe fn poll_observed<F: Future, S: Schedule>(h: Harness<F, S>, o: crate::observe::Observed) {
+    // SAFETY: forwarded from the caller.
+    unsafe { poll_future(h) };
+    o.after_poll();
 }
 
 /// # Safety
@@ -216,6 +235,19 @@ unsafe fn complete<F: Future, S: Schedule>(
 ) {
     let raw = h.raw();
     let cancelled = matches!(result, Err(JoinError::Cancelled(_)));
+    // Debug mode (the task carries a record): a task that was cancelled yet ends normally
+    // with its request still counted swallowed the cancellation; a panic may go unseen.
+    let debug = crate::observe::debug_of(h.header());
+    let panic_message = match &result {
+        Err(JoinError::Panicked(p)) if debug.is_some() => Some(p.message().to_owned()),
+        Ok(_) if debug.is_some() && h.header().cancel.requested() > 0 => {
+            crate::observe::report_for(h.header(), debug, |task| {
+                crate::observe::DebugEvent::SwallowedCancellation { task }
+            });
+            None
+        }
+        _ => None,
+    };
     // SAFETY: the caller owns the stage until COMPLETE is published just below.
     unsafe { *h.stage() = Stage::Finished(result) };
     let prev = h.state().transition_to_complete(cancelled);
@@ -223,6 +255,14 @@ unsafe fn complete<F: Future, S: Schedule>(
         // Nobody will read the output: drop it here (its destructor may panic).
         // SAFETY: without join interest, the stage stays ours after COMPLETE.
         unsafe { h.drop_stage() };
+    }
+    // Debug mode: a detached task failed and nobody will see it.
+    if let Some(message) = panic_message.filter(|_| !prev.is(JOIN_INTEREST)) {
+        crate::observe::report_for(h.header(), debug, |task| crate::observe::DebugEvent::UnobservedFailure {
+            task,
+            message,
+            handle_dropped: false,
+        });
     }
     if let Some(extras) = raw.extras() {
         extras.on_complete(raw.id());
@@ -348,6 +388,16 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
     // SAFETY: the handle's reference keeps the cell alive until the last line.
     let h = unsafe { Harness::<F, S>::from_raw(ptr) };
     if h.state().unset_join_interest().is_err() {
+        // Debug mode: the handle drops a failure nobody read.
+        if let Some(debug) = crate::observe::debug_of(h.header()) {
+            // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
+            if let Stage::Finished(Err(JoinError::Panicked(p))) = unsafe { &*h.stage() } {
+                let message = p.message().to_owned();
+                crate::observe::report_for(h.header(), Some(debug), |task| {
+                    crate::observe::DebugEvent::UnobservedFailure { task, message, handle_dropped: true }
+                });
+            }
+        }
         // Complete: the output is the handle's to drop.
         // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
         unsafe { h.drop_stage() };

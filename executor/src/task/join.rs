@@ -170,7 +170,10 @@ impl<T> Task<T> {
         }
         match cancel::check() {
             Err(c) => Poll::Ready(Err(JoinError::Cancelled(c))),
-            Ok(()) => Poll::Pending,
+            Ok(()) => {
+                crate::observe::waiting_on("join", crate::observe::WaitDetail::Task(self.raw.id().as_u64()));
+                Poll::Pending
+            }
         }
     }
 }

@@ -191,6 +191,30 @@ impl OwnedTasks {
         }
     }
 
+    /// Whether shutdown has closed the list (the runtime has shut down).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Calls `f` with every live task's header, shard by shard, under that shard's lock
+    /// and without taking references: `f` must not keep the header, nor lock anything
+    /// that a holder of a task's lock might wait for while it takes a shard lock (the
+    /// observer's walk only `try_lock`s a task's extras).
+    pub(crate) fn inspect(&self, mut f: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let shard = shard.0.lock();
+            let mut cur = shard.head;
+            while let Some(ptr) = cur {
+                // SAFETY: linked tasks are alive (the list holds a reference to each), and
+                // the links are read under the shard lock.
+                let header = unsafe { ptr.as_ref() };
+                f(header);
+                // SAFETY: as above.
+                cur = unsafe { *header.owned_next.get() };
+            }
+        }
+    }
+
     /// Tasks in the list: the sum of the shards' counts, each read under its lock.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.0.lock().len).sum()

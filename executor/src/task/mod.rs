@@ -74,6 +74,7 @@ pub(crate) fn spawn_into<F, S>(
     future: F,
     scheduler: S,
     name: Option<Arc<str>>,
+    record: Option<crate::observe::TaskRecord>,
 ) -> Result<(Task<F::Output>, Notified), SpawnError>
 where
     F: Future,
@@ -82,6 +83,10 @@ where
     let raw = RawTask::new(future, scheduler, Id::next());
     let scope = crate::context::current_scope_arc();
     let locals = crate::context::current_task().and_then(|t| t.extras()?.inner.lock().locals.clone());
+    if let Some(record) = record {
+        // Debug mode or the timeline (observe/): set before the task is published.
+        let _ = raw.extras_or_init().observe.set(record);
+    }
     if name.is_some() || scope.is_some() || locals.is_some() {
         let extras = raw.extras_or_init();
         let mut inner = extras.inner.lock();

@@ -71,6 +71,9 @@ pub(crate) struct TimeDriver {
     /// enough for a turn to see, without the lock, that nothing can be due yet.
     next_due: AtomicU64,
     shut_down: AtomicBool,
+    /// The runtime's timeline, if it records one (each `process` that fires timers says
+    /// how many).
+    pub(crate) timeline: std::sync::OnceLock<std::sync::Arc<crate::observe::Timeline>>,
 }
 
 struct Inner {
@@ -110,6 +113,7 @@ impl TimeDriver {
             inner: Mutex::new(Inner { wheel: TimerWheel::new(), parked_until: 0 }),
             next_due: AtomicU64::new(u64::MAX),
             shut_down: AtomicBool::new(false),
+            timeline: std::sync::OnceLock::new(),
         }
     }
 
@@ -252,7 +256,11 @@ impl TimeDriver {
         let now = self.tick_floor(self.now());
         let mut inner = self.inner.lock();
         if inner.wheel.len() > 0 {
+            let before = fired.len();
             inner.wheel.advance(now, fired);
+            if let Some(t) = self.timeline.get().filter(|_| fired.len() > before) {
+                t.timers(fired.len() - before);
+            }
         }
         self.publish_next_due(&inner);
     }
@@ -291,6 +299,11 @@ impl TimeDriver {
         let mut inner = self.inner.lock();
         inner.wheel.advance(u64::MAX, fired);
         self.publish_next_due(&inner);
+    }
+
+    /// Timers in the wheel (for the metrics).
+    pub(crate) fn timer_count(&self) -> usize {
+        self.inner.lock().wheel.len()
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {

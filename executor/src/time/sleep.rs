@@ -198,7 +198,12 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         cancel::check()?;
-        self.get_mut().poll_timer(cx).map(Ok)
+        let this = self.get_mut();
+        let polled = this.poll_timer(cx);
+        if polled.is_pending() {
+            crate::observe::waiting_on("sleep", crate::observe::WaitDetail::Deadline(this.deadline));
+        }
+        polled.map(Ok)
     }
 }
 

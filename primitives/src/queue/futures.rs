@@ -60,11 +60,15 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
                 Err(TryGetError::ShutDown) => Poll::Ready(Err(GetError::ShutDown)),
                 Err(TryGetError::Empty) => {
                     *key = Some(st.getters.push(cx.waker()));
+                    weft_executor::observe::waiting_on("queue get", weft_executor::observe::WaitDetail::None);
                     Poll::Pending
                 }
             },
             Some(k) => match st.getters.poll(k, cx.waker()) {
-                None => Poll::Pending,
+                None => {
+                    weft_executor::observe::waiting_on("queue get", weft_executor::observe::WaitDetail::None);
+                    Poll::Pending
+                }
                 Some(handed) => {
                     *key = None;
                     match handed {
@@ -144,12 +148,14 @@ impl<T, O: Order<T>> Future for Put<'_, T, O> {
                 Err(TryPutError::Full(item)) => {
                     *slot = Some(item);
                     *key = Some(st.putters.push(cx.waker()));
+                    weft_executor::observe::waiting_on("queue put", weft_executor::observe::WaitDetail::None);
                     Poll::Pending
                 }
             },
             Some(k) => match st.putters.poll(k, cx.waker()) {
                 None => {
                     *slot = Some(item);
+                    weft_executor::observe::waiting_on("queue put", weft_executor::observe::WaitDetail::None);
                     Poll::Pending
                 }
                 Some(reserved) => {
@@ -217,6 +223,7 @@ impl<T, O: Order<T>> Future for Join<'_, T, O> {
             None if st.unfinished == 0 => Poll::Ready(Ok(())),
             None => {
                 *key = Some(st.joiners.push(cx.waker()));
+                weft_executor::observe::waiting_on("queue join", weft_executor::observe::WaitDetail::None);
                 Poll::Pending
             }
             Some(k) => match st.joiners.poll(k, cx.waker()) {
@@ -224,7 +231,13 @@ impl<T, O: Order<T>> Future for Join<'_, T, O> {
                     *key = None;
                     Poll::Ready(Ok(()))
                 }
-                None => Poll::Pending,
+                None => {
+                    weft_executor::observe::waiting_on(
+                        "queue join",
+                        weft_executor::observe::WaitDetail::None,
+                    );
+                    Poll::Pending
+                }
             },
         })
     }

@@ -101,7 +101,7 @@ use lifo::LifoSlot;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 pub(crate) use worker::Core;
@@ -138,9 +138,11 @@ struct Remote {
     parker: Parker,
     /// The task the worker runs next (owner pushes, owner or a rescuer takes; lifo.rs).
     lifo: LifoSlot<Notified>,
-    /// Polls the worker has started (wrapping): unchanged over a watch period while
-    /// `lifo` is full means the worker is stuck in one poll.
-    polls: AtomicU32,
+    /// Polls the worker has started: unchanged over a watch period while `lifo` is full
+    /// means the worker is stuck in one poll. Also the metrics' poll count.
+    polls: AtomicU64,
+    /// The worker's other counters, for the metrics (observe/metrics.rs).
+    stats: crate::observe::WorkerStats,
 }
 
 /// How `Builder` configured the runtime: the number of workers, their threads' names and
@@ -150,11 +152,13 @@ pub(crate) struct Config {
     pub(crate) thread_name: Arc<dyn Fn(usize) -> String + Send + Sync>,
     pub(crate) stack_size: Option<usize>,
     pub(crate) lifo: bool,
+    pub(crate) debug: Option<Arc<crate::observe::Debug>>,
+    pub(crate) timeline: Option<Arc<crate::observe::Timeline>>,
 }
 
 /// Creates the scheduler and starts its worker threads.
 pub(crate) fn start(
-    config: Config,
+    mut config: Config,
     driver: Arc<Driver>,
     blocking: crate::blocking::BlockingPool,
 ) -> std::io::Result<(Arc<Shared>, Vec<JoinHandle<()>>)> {
@@ -166,12 +170,19 @@ pub(crate) fn start(
             steal,
             parker: Parker::new(driver.clone()),
             lifo: LifoSlot::new(),
-            polls: AtomicU32::new(0),
+            polls: AtomicU64::new(0),
+            stats: Default::default(),
         });
         cores.push(Core::new(index, local, config.lifo));
     }
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking },
+        common: Common {
+            driver,
+            owned: task::OwnedTasks::new(),
+            blocking,
+            debug: config.debug.take(),
+            timeline: config.timeline.take(),
+        },
         remotes: remotes.into_boxed_slice(),
         inject: Inject::new(),
         idle: Idle::new(config.workers),
@@ -207,12 +218,19 @@ pub(crate) fn spawn<F>(
     shared: &Arc<Shared>,
     future: F,
     name: Option<Arc<str>>,
+    at: &'static std::panic::Location<'static>,
 ) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified) = task::spawn_into(&shared.common.owned, future, shared.clone(), name)?;
+    let (task, notified) = task::spawn_into(
+        &shared.common.owned,
+        future,
+        shared.clone(),
+        name,
+        crate::observe::record_for(&shared.common, at),
+    )?;
     shared.schedule_task(notified, false);
     Ok(task)
 }
@@ -282,6 +300,20 @@ impl Shared {
         }
     }
 
+    /// Each worker's metrics.
+    pub(crate) fn worker_metrics(&self) -> Vec<crate::observe::WorkerMetrics> {
+        self.remotes
+            .iter()
+            .map(|r| {
+                crate::observe::metrics::worker(&r.stats, r.polls.load(Ordering::Relaxed), r.steal.len())
+            })
+            .collect()
+    }
+
+    pub(crate) fn injector_depth(&self) -> usize {
+        self.inject.len()
+    }
+
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
@@ -303,10 +335,14 @@ impl Shared {
 /// a yielding one goes, and who forgets a finished one.
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
+        if let Some(t) = &self.common.timeline {
+            t.wake(task.raw().id().as_u64());
+        }
         self.schedule_task(task, false);
     }
 
     fn yield_now(&self, task: Notified) {
+        // Not a wake for the timeline: the task woke itself, and its next poll shows it.
         self.schedule_task(task, true);
     }
 
@@ -409,6 +445,7 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, threads: Vec<JoinHandle<()>>) {
         let _ = t.join();
     }
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()), (std::ptr::null(), std::ptr::null()));
+    crate::observe::report_pending_at_shutdown(&shared.common);
     shared.common.owned.close_and_shutdown_all();
     drop(std::mem::take(&mut *shared.cores.lock()));
     for r in shared.remotes.iter() {

@@ -46,6 +46,7 @@
 use super::lifo::WATCH_PERIOD;
 use super::{Handle, Remote, Shared};
 use crate::context;
+use crate::observe::WorkerStats;
 use crate::scheduler::ring::Local;
 use crate::task::Notified;
 use std::cell::RefCell;
@@ -67,8 +68,10 @@ const MAX_LIFO_POLLS: u32 = 3;
 pub(crate) struct Core {
     index: usize,
     tick: u32,
-    /// Polls started, published in `Remote::polls` for the LIFO watch.
-    polls: u32,
+    /// Polls started, published in `Remote::polls` for the LIFO watch and the metrics.
+    polls: u64,
+    /// When the worker last woke from a park (for the metrics' busy time).
+    awake: std::time::Instant,
     lifo_enabled: bool,
     run_queue: Local<Notified>,
     is_searching: bool,
@@ -82,7 +85,7 @@ pub(crate) struct Core {
     parked: bool,
     /// Each worker's `Remote::polls` when this worker went to sleep watching the LIFO
     /// slots (empty when it does not watch).
-    seen_polls: Vec<u32>,
+    seen_polls: Vec<u64>,
     rand: u32,
 }
 
@@ -92,6 +95,7 @@ impl Core {
             index,
             tick: 0,
             polls: 0,
+            awake: std::time::Instant::now(),
             deferred: Vec::new(),
             lifo_enabled: lifo,
             run_queue,
@@ -206,6 +210,9 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         (Arc::as_ptr(&shared) as *const (), &cx as *const WorkerCx as *const ()),
     );
     let mut core = core;
+    if shared.common.timeline.is_some() {
+        crate::observe::Timeline::enter_lane(core.index);
+    }
     while !shared.is_shutdown() {
         core.tick = core.tick.wrapping_add(1);
         if core.tick % EVENT_INTERVAL == 0 {
@@ -310,6 +317,10 @@ impl WorkerCx {
                 continue;
             }
             if let Some(t) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
+                WorkerStats::bump(&core.remote(shared).stats.steals, 1);
+                if let Some(tl) = &shared.common.timeline {
+                    tl.steal(victim);
+                }
                 return Some(t);
             }
         }
@@ -379,7 +390,15 @@ impl WorkerCx {
             core.seen_polls.clear();
             core.seen_polls.extend(shared.remotes.iter().map(|r| r.polls.load(Ordering::Relaxed)));
         }
+        let stats = &core.remote(shared).stats;
+        let slept = std::time::Instant::now();
+        WorkerStats::bump(&stats.busy_ns, slept.saturating_duration_since(core.awake).as_nanos() as u64);
+        WorkerStats::bump(&stats.parks, 1);
         core = self.park_timeout(core, watch.then_some(WATCH_PERIOD));
+        core.awake = std::time::Instant::now();
+        if let Some(t) = &shared.common.timeline {
+            t.park(slept, core.awake);
+        }
         if watch {
             shared.lifo_watched.store(false, Ordering::Release);
         }

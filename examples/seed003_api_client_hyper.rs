@@ -23,6 +23,8 @@
 //! connection: two connections in all, the second because the timed-out request's
 //! connection was dropped with it.
 //!
+//! Real clock: the local hyper server answers from a runtime on a thread of its own
+//!
 //! ```text
 //! WARNING:__main__:Request failed (attempt 1): 503, message='Service Unavailable', url='https://api.example.com/users/123'
 //! WARNING:__main__:Request failed (attempt 1):

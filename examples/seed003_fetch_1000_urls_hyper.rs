@@ -20,6 +20,8 @@
 //! checks a `_hyper` example against its recipe's output), and checks that the
 //! thousand requests went over at most 100 connections.
 //!
+//! Real clock: the local hyper server answers from a runtime on a thread of its own
+//!
 //! ```text
 //! fetched 1000 urls through 1 session
 //! most fetches in flight at once: 1000

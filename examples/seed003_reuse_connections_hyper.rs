@@ -15,6 +15,8 @@
 //! `_hyper` example against its recipe's output), and checks the connections: ten for
 //! the ten sessions of `inefficient`, at most ten more for `efficient`'s one session.
 //!
+//! Real clock: the local hyper server answers from a runtime on a thread of its own
+//!
 //! ```text
 //! inefficient: 10 results, 10 sessions opened, * ms
 //! efficient: 10 results, 1 sessions opened, * ms

@@ -892,29 +892,39 @@ fn cpython_test_tasks_test_as_completed_resume_iterator() {
 
 #[test]
 fn cpython_test_tasks_test_as_completed_reverse_wait() {
-    // Deliberately different: asyncio's plain iterator hands out one placeholder future per
-    // input at once, and awaiting the second placeholder first still gives the first
-    // completion. weft's `as_completed` is a stream (Rust's idiom): there are no
-    // placeholders to await out of order. The same scenario through the stream: the first
-    // item is the first completion, at its time; the second, the second.
+    // The plain iterator is `into_futures()`: one placeholder per task, at once; the
+    // placeholder awaited first gets the first completion.
     run(|| async {
         let start = Instant::now();
         let (a, b) = (sleeper(50, "a"), sleeper(100, "b"));
-        let mut it = as_completed(vec![a, b], None);
-        assert_eq!(it.next().await.unwrap().unwrap().result.unwrap().unwrap(), "a");
+        let mut futs = as_completed(vec![a, b], None).into_futures();
+        assert_eq!(futs.len(), 2);
+
+        let x = (&mut futs[1]).await.unwrap().result.unwrap().unwrap();
+        assert_eq!(x, "a");
         about(start, 50);
-        assert_eq!(it.next().await.unwrap().unwrap().result.unwrap().unwrap(), "b");
+        let y = (&mut futs[0]).await.unwrap().result.unwrap().unwrap();
+        assert_eq!(y, "b");
         about(start, 100);
-        assert!(it.next().await.is_none());
     })
 }
 
 #[test]
 fn cpython_test_tasks_test_as_completed_concurrent() {
-    // Deliberately different, as test_as_completed_reverse_wait: asyncio awaits two
-    // placeholders concurrently (through `wait`); a weft stream gives one item per `next`.
-    // The results are the same set.
     run(|| async {
+        // try_iterator: the placeholders, each made a task (`ensure_future`), awaited
+        // together through `wait`.
+        let (a, b) = (sleeper(50, "a"), sleeper(50, "b"));
+        let futs = as_completed(vec![a, b], None).into_futures();
+        assert_eq!(futs.len(), 2);
+        let (done, pending) =
+            wait(futs.into_iter().map(spawn).collect(), ReturnWhen::AllCompleted, None).await.unwrap();
+        assert!(pending.is_empty());
+        let values: HashSet<_> =
+            done.into_iter().map(|f| f.result.unwrap().unwrap().result.unwrap().unwrap()).collect();
+        assert_eq!(values, HashSet::from(["a", "b"]));
+
+        // try_async_iterator: the stream, whose items are the finished tasks' results.
         let (a, b) = (sleeper(50, "a"), sleeper(50, "b"));
         let mut it = as_completed(vec![a, b], None);
         let mut values = HashSet::new();

@@ -46,7 +46,8 @@ impl<O> Shared<O> {
 }
 
 /// One of the futures of [`AsCompleted::into_futures`]: it resolves to the next result
-/// of the stream when it is its turn (see the [module docs](self)).
+/// of the stream when it is its turn; the placeholder awaited first gets the first
+/// completion.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Placeholder<O> {
     shared: Arc<Mutex<Shared<O>>>,

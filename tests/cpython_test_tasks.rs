@@ -842,7 +842,12 @@ fn cpython_test_tasks_test_as_completed_same_tasks_in_as_out() {
 #[test]
 fn cpython_test_tasks_test_as_completed_with_timeout() {
     run(|| async {
-        let start = Instant::now();
+        // CPython's virtual clock is the test clock here: a's timer (100 ms) and the
+        // deadline (120 ms) are 20 ms apart, which a loaded machine's real clock cannot
+        // tell apart reliably (a late loop thread finds both due at once, and the
+        // deadline's callback ends the wait before a's completion is heard).
+        weft::time::pause();
+        let start = weft::time::now();
         let (a, b) = (sleeper(100, "a"), sleeper(150, "b"));
         // a and b are tasks created before the test's task runs: they have started their
         // sleeps when `as_completed` sets its deadline.
@@ -855,7 +860,7 @@ fn cpython_test_tasks_test_as_completed_with_timeout() {
         assert_eq!(res.len(), 2, "{res:?}");
         assert_eq!(res[0], Ok("a"));
         assert!(matches!(res[1], Err(AsCompletedError::TimedOut(_))), "{res:?}");
-        about(start, 120);
+        assert_eq!(weft::time::now() - start, ms(120), "self.assertAlmostEqual(0.12, loop.time())");
     })
 }
 
@@ -892,29 +897,39 @@ fn cpython_test_tasks_test_as_completed_resume_iterator() {
 
 #[test]
 fn cpython_test_tasks_test_as_completed_reverse_wait() {
-    // Deliberately different: asyncio's plain iterator hands out one placeholder future per
-    // input at once, and awaiting the second placeholder first still gives the first
-    // completion. weft's `as_completed` is a stream (Rust's idiom): there are no
-    // placeholders to await out of order. The same scenario through the stream: the first
-    // item is the first completion, at its time; the second, the second.
+    // The plain iterator is `into_futures()`: one placeholder per task, at once; the
+    // placeholder awaited first gets the first completion.
     run(|| async {
         let start = Instant::now();
         let (a, b) = (sleeper(50, "a"), sleeper(100, "b"));
-        let mut it = as_completed(vec![a, b], None);
-        assert_eq!(it.next().await.unwrap().unwrap().result.unwrap().unwrap(), "a");
+        let mut futs = as_completed(vec![a, b], None).into_futures();
+        assert_eq!(futs.len(), 2);
+
+        let x = (&mut futs[1]).await.unwrap().result.unwrap().unwrap();
+        assert_eq!(x, "a");
         about(start, 50);
-        assert_eq!(it.next().await.unwrap().unwrap().result.unwrap().unwrap(), "b");
+        let y = (&mut futs[0]).await.unwrap().result.unwrap().unwrap();
+        assert_eq!(y, "b");
         about(start, 100);
-        assert!(it.next().await.is_none());
     })
 }
 
 #[test]
 fn cpython_test_tasks_test_as_completed_concurrent() {
-    // Deliberately different, as test_as_completed_reverse_wait: asyncio awaits two
-    // placeholders concurrently (through `wait`); a weft stream gives one item per `next`.
-    // The results are the same set.
     run(|| async {
+        // try_iterator: the placeholders, each made a task (`ensure_future`), awaited
+        // together through `wait`.
+        let (a, b) = (sleeper(50, "a"), sleeper(50, "b"));
+        let futs = as_completed(vec![a, b], None).into_futures();
+        assert_eq!(futs.len(), 2);
+        let (done, pending) =
+            wait(futs.into_iter().map(spawn).collect(), ReturnWhen::AllCompleted, None).await.unwrap();
+        assert!(pending.is_empty());
+        let values: HashSet<_> =
+            done.into_iter().map(|f| f.result.unwrap().unwrap().result.unwrap().unwrap()).collect();
+        assert_eq!(values, HashSet::from(["a", "b"]));
+
+        // try_async_iterator: the stream, whose items are the finished tasks' results.
         let (a, b) = (sleeper(50, "a"), sleeper(50, "b"));
         let mut it = as_completed(vec![a, b], None);
         let mut values = HashSet::new();

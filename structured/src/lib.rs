@@ -80,8 +80,8 @@ pub use timeout::{
     wait_for, wait_for_secs,
 };
 pub use wait::{
-    AsCompleted, AsCompletedError, Finished, Remaining, ReturnWhen, Wait, WaitError, WaitSets, as_completed,
-    wait,
+    AsCompleted, AsCompletedError, Finished, Placeholder, Remaining, ReturnWhen, Wait, WaitError, WaitSets,
+    as_completed, wait,
 };
 
 #[allow(dead_code)]

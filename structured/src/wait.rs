@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use weft_executor::time::Timer;
 use weft_executor::{Cancelled, Id, JoinError, Task};
 
+mod placeholder;
+pub use placeholder::Placeholder;
+
 /// When [`wait`] returns (asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,11 +129,12 @@ struct Tasks<O> {
 }
 
 /// What [`Tasks::poll_finished`] found.
-enum Heard<O> {
+struct Heard<O> {
     /// Finished tasks, in completion order, with their join results.
-    Finished(Vec<Finished<O>>),
-    /// The waiting task was cancelled.
-    WaiterCancelled(Cancelled),
+    finished: Vec<Finished<O>>,
+    /// The waiting task was cancelled (a join delivered it); `finished` is still valid and
+    /// every task is still listened to.
+    cancelled: Option<Cancelled>,
 }
 
 impl<O> Tasks<O> {
@@ -150,6 +154,7 @@ impl<O> Tasks<O> {
     /// that finished since, in completion order.
     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Heard<O> {
         let mut finished = Vec::new();
+        let mut cancelled = None;
         let Some(order) = &self.order else {
             let order = DoneOrder::new(self.tasks.len());
             self.wakers = (0..self.tasks.len()).map(|i| order.waker(i)).collect();
@@ -160,14 +165,16 @@ impl<O> Tasks<O> {
                     Some(timer.expect("weft: wait() and as_completed() are awaited inside a weft runtime"));
             }
             self.order = Some(order);
+            // Every task gets its join waker, also after a join delivered a cancellation
+            // (a join registers its waker before it checks for one).
             for i in 0..self.tasks.len() {
                 match self.join(i) {
                     Some(Ok(f)) => finished.push(f),
-                    Some(Err(c)) => return Heard::WaiterCancelled(c),
+                    Some(Err(c)) => cancelled = Some(c),
                     None => {}
                 }
             }
-            return Heard::Finished(finished);
+            return Heard { finished, cancelled };
         };
         order.take(cx.waker(), &mut self.taken);
         while let Some(i) = self.taken.pop_front() {
@@ -176,7 +183,11 @@ impl<O> Tasks<O> {
             }
             match self.join(i) {
                 Some(Ok(f)) => finished.push(f),
-                Some(Err(c)) => return Heard::WaiterCancelled(c),
+                Some(Err(c)) => {
+                    self.taken.push_front(i);
+                    cancelled = Some(c);
+                    break;
+                }
                 None => {
                     // Not ready to be joined yet (its output is being published on another
                     // thread, or the budget ran out): its handle wakes us.
@@ -185,7 +196,7 @@ impl<O> Tasks<O> {
                 }
             }
         }
-        Heard::Finished(finished)
+        Heard { finished, cancelled }
     }
 
     /// Polls task `i` with its join waker.
@@ -270,8 +281,9 @@ impl<T, E> Wait<T, E> {
     /// The sets as asyncio's `_wait` takes them when it resumes: every task finished by
     /// now is done.
     fn sets(&mut self, cx: &mut Context<'_>) -> WaitSets<T, E> {
-        if let Heard::Finished(f) = self.tasks.poll_finished(cx) {
-            self.record(f);
+        let heard = self.tasks.poll_finished(cx);
+        if heard.cancelled.is_none() {
+            self.record(heard.finished);
         }
         for i in 0..self.tasks.tasks.len() {
             if self.tasks.tasks[i].as_ref().is_some_and(Task::is_finished) {
@@ -298,13 +310,12 @@ impl<T, E> Future for Wait<T, E> {
             return Poll::Ready(Ok(this.sets(cx)));
         }
         let first = !std::mem::replace(&mut this.started, true);
-        match this.tasks.poll_finished(cx) {
-            Heard::WaiterCancelled(c) => {
-                this.tasks.stop();
-                return Poll::Ready(Err(WaitError::Cancelled(c)));
-            }
-            Heard::Finished(f) => this.record(f),
+        let heard = this.tasks.poll_finished(cx);
+        if let Some(c) = heard.cancelled {
+            this.tasks.stop();
+            return Poll::Ready(Err(WaitError::Cancelled(c)));
         }
+        this.record(heard.finished);
         if this.met() {
             // asyncio's `_on_completion` runs in the turn after the completion, and the
             // waiter resumes in the turn after that; for tasks already finished when the
@@ -388,6 +399,7 @@ pub fn as_completed<O>(tasks: Vec<Task<O>>, timeout: Option<Duration>) -> AsComp
         hops: Hops::default(),
         started: false,
         ended: false,
+        end_error: None,
     }
 }
 
@@ -400,6 +412,9 @@ pub struct AsCompleted<O> {
     hops: Hops,
     started: bool,
     ended: bool,
+    /// The error it ended with, for the placeholders still waiting (see
+    /// [`AsCompleted::into_futures`]).
+    end_error: Option<AsCompletedError>,
 }
 
 impl<O> Unpin for AsCompleted<O> {}
@@ -409,6 +424,9 @@ impl<O> fmt::Debug for AsCompleted<O> {
         f.debug_struct("AsCompleted").field("ready", &self.ready.len()).finish()
     }
 }
+
+/// One item of [`AsCompleted`].
+type Item<O> = Result<Finished<O>, AsCompletedError>;
 
 /// What [`AsCompleted::into_remaining`] gives back: everything the stream did not yield.
 #[derive(Debug)]
@@ -459,6 +477,38 @@ impl<O> AsCompleted<O> {
         Remaining { finished: std::mem::take(&mut self.ready).into(), pending: self.tasks.remaining() }
     }
 
+    /// asyncio's plain iterator, `for f in as_completed(aws)`: one future per result still
+    /// to come, all at once. Each resolves to the *next* result in completion order when
+    /// it is its turn: the first placeholder awaited gets the first completion, whatever
+    /// its place in the `Vec`, and placeholders awaited concurrently (in several tasks, or
+    /// in `wait`) get one each. After a timeout every placeholder still to resolve gives
+    /// [`AsCompletedError::TimedOut`].
+    ///
+    /// A placeholder whose await is cancelled (its task cancelled while it waits, or the
+    /// placeholder dropped) takes no result: that completion goes to the next placeholder
+    /// awaited, as in asyncio. It then gives `Err(AsCompletedError::Cancelled)`, once: a
+    /// placeholder is a future, spent when it has given its output.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (slow, fast) = (
+    ///     weft::spawn(async { weft::time::sleep(Duration::from_millis(30)).await.map(|_| "slow") }),
+    ///     weft::spawn(async { weft::time::sleep(Duration::from_millis(5)).await.map(|_| "fast") }),
+    /// );
+    /// let mut futs = weft::as_completed(vec![slow, fast], None).into_futures();
+    /// assert_eq!(futs.len(), 2);
+    /// let second = futs.pop().unwrap();
+    /// let first = futs.pop().unwrap();
+    /// // Awaited first, the second placeholder gets the first completion.
+    /// assert_eq!(second.await.unwrap().result.unwrap().unwrap(), "fast");
+    /// assert_eq!(first.await.unwrap().result.unwrap().unwrap(), "slow");
+    /// # });
+    /// ```
+    pub fn into_futures(self) -> Vec<Placeholder<O>> {
+        placeholder::placeholders(self)
+    }
+
     fn hand_out(&mut self) -> Option<Result<Finished<O>, AsCompletedError>> {
         let f = self.ready.pop_front()?;
         // Like `await next_task` in asyncio, a cancellation is delivered to the task that
@@ -475,6 +525,7 @@ impl<O> AsCompleted<O> {
         error: Option<AsCompletedError>,
     ) -> Poll<Option<Result<Finished<O>, AsCompletedError>>> {
         self.ended = true;
+        self.end_error.clone_from(&error);
         self.tasks.stop();
         Poll::Ready(error.map(Err))
     }
@@ -483,21 +534,36 @@ impl<O> AsCompleted<O> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Finished<O>, AsCompletedError>>> {
+        match self.poll_item(cx) {
+            Poll::Ready(Ok(item)) => Poll::Ready(item),
+            Poll::Ready(Err(c)) => self.end(Some(AsCompletedError::Cancelled(c))),
+            // Waiting is a checkpoint.
+            Poll::Pending => match weft_executor::cancel::check() {
+                Err(c) => self.end(Some(AsCompletedError::Cancelled(c))),
+                Ok(()) => Poll::Pending,
+            },
+        }
+    }
+
+    /// The next item, without the waiting task's checkpoint: `Err` when a join delivered
+    /// the waiting task's cancellation (nothing is lost: the stream can go on).
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Item<O>>, Cancelled>> {
         if self.hops.owing() {
             std::task::ready!(self.hops.poll(cx));
-            return Poll::Ready(self.hand_out());
-        }
-        if !self.ready.is_empty() {
-            return Poll::Ready(self.hand_out());
+            return Poll::Ready(Ok(self.hand_out()));
         }
         if self.ended {
-            return Poll::Ready(None);
+            return Poll::Ready(Ok(None));
+        }
+        if !self.ready.is_empty() {
+            return Poll::Ready(Ok(self.hand_out()));
         }
         let first = !std::mem::replace(&mut self.started, true);
-        match self.tasks.poll_finished(cx) {
-            Heard::WaiterCancelled(c) => return self.end(Some(AsCompletedError::Cancelled(c))),
-            // Kept as records until they are handed out (see `hand_out`).
-            Heard::Finished(f) => self.ready.extend(f),
+        let heard = self.tasks.poll_finished(cx);
+        // Kept as records until they are handed out (see `hand_out`).
+        self.ready.extend(heard.finished);
+        if let Some(c) = heard.cancelled {
+            return Poll::Ready(Err(c));
         }
         if !self.ready.is_empty() {
             // A completion reaches the stream through asyncio's done callback (the turn
@@ -506,17 +572,13 @@ impl<O> AsCompleted<O> {
             // together come out together.
             self.hops.owe(if first { 2 } else { 1 });
             std::task::ready!(self.hops.poll(cx));
-            return Poll::Ready(self.hand_out());
+            return Poll::Ready(Ok(self.hand_out()));
         }
         if self.tasks.tasks.iter().all(Option::is_none) {
-            return self.end(None);
+            return self.end(None).map(Ok);
         }
         if self.tasks.timed_out() {
-            return self.end(Some(AsCompletedError::TimedOut(TimeoutError)));
-        }
-        // Waiting is a checkpoint.
-        if let Err(c) = weft_executor::cancel::check() {
-            return self.end(Some(AsCompletedError::Cancelled(c)));
+            return self.end(Some(AsCompletedError::TimedOut(TimeoutError))).map(Ok);
         }
         Poll::Pending
     }

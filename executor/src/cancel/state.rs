@@ -112,7 +112,7 @@ impl CancelState {
     /// asyncio's `Task.cancel`, from outside the task: counts one request and marks one
     /// pending delivery. A request that starts a burst (nothing pending) with `first_wins`
     /// also sets `FIRST_WINS`. Returns the new count and the word as it was before.
-    #[cfg(any(test, loom))]
+    #[cfg(test)]
     pub(crate) fn request(&self, first_wins: bool) -> (u32, Requested) {
         self.request_by(first_wins, false)
     }

@@ -39,7 +39,8 @@
 //! (every thread of the process, see `cpu.rs`). `scale/*` lines give both per item (per
 //! task, per timer) instead of per round, so that their growth from 10³ to 10⁶ items reads
 //! off directly. `mem/*` lines use the same keys but the wall values are bytes (the CPU
-//! values stay the CPU time of the measured spawns). `http/*` lines give both per
+//! values stay the CPU time of the measured spawns). `http/*` lines (with `--features
+//! http`, which builds hyper) give both per
 //! request (`*_ns` = 1e9 / requests per second, so `ratio` = tokio's requests per second
 //! over weft's; see `http.rs`). Progress and spreads go to
 //! stderr. A workload that panics is reported on stderr and skipped (exit status 1); a
@@ -126,6 +127,7 @@ macro_rules! paired {
 
 mod cpu;
 mod group;
+#[cfg(feature = "http")]
 mod http;
 mod mem;
 mod net;
@@ -143,6 +145,7 @@ const GROUPS: &[&[Workload]] = &[
     sync::WORKLOADS,
     group::WORKLOADS,
     net::WORKLOADS,
+    #[cfg(feature = "http")]
     http::WORKLOADS,
     mem::WORKLOADS,
     scale::WORKLOADS,

@@ -742,7 +742,7 @@ fn case_04_gather_spawns_at_the_call_and_reports_the_first_failure_in_time() {
 ///     def _run_once(self):
 ///         global IT; IT += 1; super()._run_once()
 /// n = 0
-/// async def counter():  # helper task from the brief: one increment per iteration
+/// async def counter():  # the counter task: one increment per loop iteration
 ///     global n
 ///     while True: n += 1; await asyncio.sleep(0)
 ///

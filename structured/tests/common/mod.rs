@@ -18,6 +18,20 @@ where
     watchdog(WATCHDOG, move || Runtime::builder().current_thread().build().unwrap().block_on(f))
 }
 
+/// [`run`] on a paused clock that advances only when every task waits (asyncio's test
+/// loops, tokio's `start_paused`): for a test whose outcome depends on two timers set a
+/// moment apart firing in the same turn, which a real clock cannot promise when the
+/// thread is descheduled between the two (a loaded machine), in weft or in asyncio.
+pub fn run_paused<F>(f: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    watchdog(WATCHDOG, move || {
+        Runtime::builder().current_thread().start_paused(true).build().unwrap().block_on(f)
+    })
+}
+
 /// A multi-thread runtime with two workers, under the [`watchdog`].
 pub fn run_mt<F>(f: F) -> F::Output
 where

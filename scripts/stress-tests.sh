@@ -54,6 +54,10 @@ for _ in 1 2; do
 done
 echo "== two CPU burners running (pids ${burners[*]}); $runs runs of ${#selected[@]} binaries"
 
+# A proc-macro crate's unit tests link the toolchain's libstd dynamically: cargo puts the
+# target's library directory on the library path when it runs them, and so does this script.
+export LD_LIBRARY_PATH="$(rustc --print target-libdir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
 mkdir -p target/stress
 failed=0
 for run in $(seq 1 "$runs"); do

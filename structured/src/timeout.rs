@@ -738,6 +738,16 @@ impl<F> Drop for TimeoutFuture<F> {
     fn drop(&mut self) {
         // Dropped mid-way after firing: take back the request, or the task would see a
         // cancellation nobody is left to turn into a timeout.
+        if self.shared.is_none() {
+            // Nothing shares the state and no timer was set: only a request it made is
+            // left to take back. (A ready body ends here.)
+            if self.inline.state == State::Expiring {
+                if let Some(t) = &self.inline.task {
+                    t.uncancel();
+                }
+            }
+            return;
+        }
         let started = self.started;
         self.with_alarm(|s, alarm| {
             if let Some(a) = alarm {

@@ -20,7 +20,9 @@
 //! it never runs backwards: it is the real clock shifted by however far the test moved it
 //! (an hour ahead after `advance(1 h)`, a little behind if it was paused and not advanced).
 //! The mode is an atomic read first, so the `REAL` clock costs one load beside the
-//! `Instant::now()` it returns.
+//! `Instant::now()` it returns. And while no clock in the process is paused or shifted
+//! (every runtime outside tests), [`now`](super::now) does not even look up the runtime:
+//! one process-wide count, [`any_controlled`], says every clock is the real one.
 //!
 //! # What auto-advance waits for
 //!
@@ -45,8 +47,20 @@
 use crate::cancel::Cancelled;
 use crate::error::BuildError;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// How many clocks in the process are not `REAL` (paused or shifted).
+static CONTROLLED: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether some clock in the process is paused or shifted. While none is, every runtime's
+/// time is `Instant::now()`. A clock leaves `REAL` on the thread that pauses it (or in the
+/// builder, before any task of its runtime runs), so that thread, and any task started
+/// after, sees the count raised.
+#[inline]
+pub(crate) fn any_controlled() -> bool {
+    CONTROLLED.load(Ordering::Acquire) != 0
+}
 
 const REAL: u8 = 0;
 const PAUSED: u8 = 1;
@@ -71,6 +85,9 @@ struct State {
 impl Clock {
     /// A clock at `start`, paused there if `paused`.
     pub(crate) fn new(start: Instant, paused: bool) -> Clock {
+        if paused {
+            CONTROLLED.fetch_add(1, Ordering::AcqRel);
+        }
         Clock {
             mode: AtomicU8::new(if paused { PAUSED } else { REAL }),
             state: Mutex::new(State { frozen: start, ahead: Duration::ZERO, behind: Duration::ZERO }),
@@ -112,6 +129,9 @@ impl Clock {
             _ => Instant::now(),
         };
         state.frozen = align(now).max(now);
+        if self.mode.load(Ordering::Acquire) == REAL {
+            CONTROLLED.fetch_add(1, Ordering::AcqRel);
+        }
         self.mode.store(PAUSED, Ordering::Release);
     }
 
@@ -128,6 +148,9 @@ impl Clock {
         };
         let mode = if state.ahead.is_zero() && state.behind.is_zero() { REAL } else { SHIFTED };
         self.mode.store(mode, Ordering::Release);
+        if mode == REAL {
+            CONTROLLED.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     /// Moves a paused clock forward by `by` (as far as an `Instant` can go); false if the
@@ -149,6 +172,14 @@ impl Clock {
         }
         state.frozen = state.frozen.max(to);
         true
+    }
+}
+
+impl Drop for Clock {
+    fn drop(&mut self) {
+        if *self.mode.get_mut() != REAL {
+            CONTROLLED.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 

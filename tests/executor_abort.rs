@@ -125,9 +125,14 @@ fn abort_twice_and_abort_plus_cancel_end_once() {
 #[test]
 fn aborting_a_task_does_not_disturb_the_others() {
     block_on_both(|flavour| async move {
+        // Every task waits for the gate, opened only after the aborts: none can finish
+        // before its abort, however late the root gets to it.
+        let gate = Arc::new(weft::Event::new());
         let tasks: Vec<_> = (0..100u32)
             .map(|i| {
+                let gate = gate.clone();
                 weft::spawn(async move {
+                    gate.wait().await?;
                     weft::time::sleep(Duration::from_millis(5)).await?;
                     Ok::<_, weft::Cancelled>(i)
                 })
@@ -138,6 +143,7 @@ fn aborting_a_task_does_not_disturb_the_others() {
         for t in tasks.iter().step_by(2) {
             t.abort();
         }
+        gate.set();
         let mut done = 0;
         for (i, t) in tasks.into_iter().enumerate() {
             let even = i % 2 == 0;

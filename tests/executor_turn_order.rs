@@ -202,14 +202,18 @@ fn overdue_timers_fire_in_one_turn_in_deadline_order_behind_the_ready_tasks() {
                 move || log.push(&turns, line)
             };
             let base = turns.now();
-            let _t3 = Timer::call_at(now() + Duration::from_millis(100), say("t3 call_later(0.10) set 1st"));
+            // One reading of the clock for the three deadlines: a thread descheduled
+            // between two of the calls cannot bring t1 and t2 due after t3. They are set
+            // in the same step as the block, so none can come due before it.
+            let at = now();
+            let _t3 = Timer::call_at(at + Duration::from_millis(100), say("t3 call_later(0.10) set 1st"));
             let inner = say("call_soon'd from inside t1 cb");
             let (l, t) = (log.clone(), turns.clone());
-            let _t1 = Timer::call_at(now() + Duration::from_millis(50), move || {
+            let _t1 = Timer::call_at(at + Duration::from_millis(50), move || {
                 l.push(&t, "t1 call_later(0.05) set 2nd");
                 weft::spawn(async move { inner() });
             });
-            let _t2 = Timer::call_at(now() + Duration::from_millis(50), say("t2 call_later(0.05) set 3rd"));
+            let _t2 = Timer::call_at(at + Duration::from_millis(50), say("t2 call_later(0.05) set 3rd"));
             let before = say("call_soon'd before the blocking sleep");
             weft::spawn(async move { before() });
             log.push(&turns, "main blocks 150 ms (B = this iteration)");
@@ -393,6 +397,11 @@ fn tasks_spawned_before_block_on_run_first_in_spawn_order() {
 /// A [`Timer`] callback runs in the timer phase of the turn, in deadline order with the
 /// other timers due, and the tasks woken or cancelled there resume in the next turn in
 /// that same order: the hook an asyncio-style timeout needs.
+///
+/// The deadlines are set in one turn and the loop blocks in the next, so the clock stays
+/// paused until the block starts: however long the thread is descheduled before it, no
+/// deadline comes due a turn early and none is past when its timer is registered. The
+/// block itself runs on the real clock again (`resume`), and makes them all overdue.
 #[test]
 fn a_cancel_from_a_timer_callback_and_a_sleep_resume_in_deadline_order() {
     for (a_ms, s_ms, expected) in [
@@ -418,7 +427,8 @@ fn a_cancel_from_a_timer_callback_and_a_sleep_resume_in_deadline_order() {
         ),
     ] {
         let lines = common::watchdog("turns", common::WATCHDOG, move || {
-            current().block_on(async move {
+            let paused = weft::Runtime::builder().current_thread().start_paused(true).build().unwrap();
+            paused.block_on(async move {
                 let (turns, log) = (Turns::default(), Log::default());
                 weft::spawn(turns.start());
                 weft::yield_now().await.unwrap();
@@ -442,6 +452,7 @@ fn a_cancel_from_a_timer_callback_and_a_sleep_resume_in_deadline_order() {
                 });
                 weft::yield_now().await.unwrap(); // A and S register their timers
                 log.push(&turns, "main blocks 150 ms -> all timers overdue");
+                weft::time::resume();
                 std::thread::sleep(Duration::from_millis(150));
                 a.await.unwrap();
                 s.await.unwrap();

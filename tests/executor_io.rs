@@ -38,17 +38,19 @@ fn a_reader_waits_until_the_peer_writes_from_another_thread() {
         b.set_nonblocking(true).unwrap();
         let mut b = mio::net::UnixStream::from_std(b);
         let reg = Registration::new(&mut b, mio::Interest::READABLE).unwrap();
+        // Read before the writer starts its 30 ms wait: the write comes at least that
+        // long after, however the threads are scheduled.
+        let start = Instant::now();
         let writer = std::thread::spawn(move || {
             let mut a = a;
             std::thread::sleep(Duration::from_millis(30));
             a.write_all(b"late").unwrap();
             a
         });
-        let start = Instant::now();
         let mut buf = [0u8; 8];
         let n = reg.io(Direction::Read, || b.read(&mut buf)).await.unwrap();
         assert_eq!(&buf[..n], b"late", "{flavour}");
-        assert!(start.elapsed() >= Duration::from_millis(20), "{flavour}: read before the write?");
+        assert!(start.elapsed() >= Duration::from_millis(30), "{flavour}: read before the write?");
         let a = writer.join().unwrap();
         // End of stream: the read side reports closed and read gives 0.
         drop(a);

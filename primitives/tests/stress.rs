@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use parking_lot::Mutex;
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant, SystemTime};
@@ -286,6 +287,25 @@ fn stress_condition_notifications_accounted_for() {
     });
 }
 
+/// How many polls of a future began and how many ended.
+#[derive(Default)]
+struct Polls {
+    began: AtomicUsize,
+    ended: AtomicUsize,
+}
+
+/// `fut`, counting its polls in `polls`.
+async fn counted<F: Future>(fut: F, polls: Arc<Polls>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        polls.began.fetch_add(1, SeqCst);
+        let r = fut.as_mut().poll(cx);
+        polls.ended.fetch_add(1, SeqCst);
+        r
+    })
+    .await
+}
+
 #[test]
 fn stress_event_wakes_every_waiter() {
     stress("event", |seed| {
@@ -293,27 +313,42 @@ fn stress_event_wakes_every_waiter() {
             for round in 0..20u64 {
                 let ev = Arc::new(Event::new());
                 let woke = Arc::new(AtomicUsize::new(0));
-                let tasks: Vec<_> = (0..TASKS)
-                    .map(|_| {
+                let polls: Vec<_> = (0..TASKS).map(|_| Arc::new(Polls::default())).collect();
+                let tasks: Vec<_> = polls
+                    .iter()
+                    .map(|p| {
                         let (ev, woke) = (ev.clone(), woke.clone());
-                        spawn(async move {
-                            while ev.wait().await.is_err() {} // a cancelled wait waits again
-                            woke.fetch_add(1, SeqCst);
-                        })
+                        spawn(counted(
+                            async move {
+                                while ev.wait().await.is_err() {} // a cancelled wait waits again
+                                woke.fetch_add(1, SeqCst);
+                            },
+                            p.clone(),
+                        ))
                     })
                     .collect();
                 let victims: Vec<_> = tasks.iter().map(|t| t.task_ref()).collect();
                 let stop = Instant::now() + Duration::from_millis(5);
                 chaos(victims, seed ^ round, stop).await;
-                // Once every survivor waits again (cancellations delivered: they were
-                // woken by the cancel), set then clear at once: all must wake.
-                weft_executor::time::sleep(Duration::from_millis(50)).await.unwrap();
+                // The chaos has made its last request. A request is delivered at the first
+                // poll that begins after it, so once every survivor has been polled again
+                // from here, each has seen its cancellations and waits again (an aborted
+                // task is dropped at that run instead): wake them all, and wait for that.
+                let began: Vec<_> = polls.iter().map(|p| p.began.load(SeqCst)).collect();
+                for t in &tasks {
+                    t.task_ref().wake();
+                }
                 let deadline = Instant::now() + SETTLE;
-                while ev.waiters() < tasks.iter().filter(|t| !t.is_finished()).count() {
-                    assert!(Instant::now() < deadline, "waiters never settled (seed {seed})");
+                let repolled = |(t, (p, b)): (&Task<()>, (&Arc<Polls>, &usize))| {
+                    t.is_finished() || p.ended.load(SeqCst) > *b
+                };
+                while !tasks.iter().zip(polls.iter().zip(&began)).all(repolled) {
+                    assert!(Instant::now() < deadline, "survivors never polled again (seed {seed})");
                     weft_executor::time::sleep(Duration::from_millis(1)).await.unwrap();
                 }
+                // Set then clear at once: every waiter must wake.
                 let survivors = tasks.iter().filter(|t| !t.is_finished()).count();
+                assert_eq!(ev.waiters(), survivors, "a survivor is not waiting (seed {seed})");
                 ev.set();
                 ev.clear();
                 settle(tasks, "event", seed).await;

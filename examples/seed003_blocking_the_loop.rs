@@ -37,8 +37,15 @@
 //! (`examples/support/http.rs`), and a paused clock does not wait for a reply in flight (it
 //! would fire the client's timeout first), so `tests/seed_examples.rs` runs this one in
 //! real time. The heartbeat must also tick *while* a blocking job runs, which a paused
-//! clock, waiting for the job, never lets it do. The margins: a 2 ms heartbeat against 40
-//! ms of blocking work.
+//! clock, waiting for the job, never lets it do.
+//!
+//! No margin decides what is printed. A BAD job runs within one poll of the loop, so the
+//! heartbeat cannot tick during it. A GOOD job cannot end before the heartbeat has ticked
+//! while it was in flight, however long the machine deschedules the loop's thread: the
+//! heartbeat's 2 ms timer is due before the 40 ms sleep and fires first in any turn that
+//! fires both; the server, the `to_thread` read and the `spawn_blocking` work each also
+//! wait, off the loop, until the heartbeat has ticked (for 10 s at most: a GOOD job that
+//! blocked the loop would still end, and print `False`).
 #[path = "support/http.rs"]
 mod http;
 #[path = "support/json.rs"]
@@ -56,6 +63,17 @@ use std::time::{Duration, Instant};
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
+/// The heartbeat's count when the job being measured started.
+static JOB_START: AtomicU64 = AtomicU64::new(0);
+
+/// Blocks the calling thread (never the loop's) until the heartbeat has ticked since the
+/// job being measured started, for 10 s at most.
+fn until_the_heartbeat_ticked() {
+    let cap = Instant::now() + Duration::from_secs(10);
+    while TICKS.load(Ordering::SeqCst) == JOB_START.load(Ordering::SeqCst) && Instant::now() < cap {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
 
 async fn heartbeat() -> Result<(), weft::Cancelled> {
     loop {
@@ -84,6 +102,7 @@ async fn measure<Fut: Future<Output = Result<(), Error>>>(
     good: bool,
 ) -> Result<(), Error> {
     let start = TICKS.load(Ordering::SeqCst);
+    JOB_START.store(start, Ordering::SeqCst);
     work.await?;
     let n = TICKS.load(Ordering::SeqCst) - start;
     if good {
@@ -119,7 +138,12 @@ async fn main_(path: PathBuf, port: u16) -> Result<(), Error> {
     };
     let good_read = async {
         let path = path.clone();
-        weft::to_thread(move || blocking_read(&path)).await??;
+        weft::to_thread(move || {
+            let contents = blocking_read(&path);
+            until_the_heartbeat_ticked();
+            contents
+        })
+        .await??;
         Ok(())
     };
     let bad_cpu = async {
@@ -127,7 +151,12 @@ async fn main_(path: PathBuf, port: u16) -> Result<(), Error> {
         Ok(())
     };
     let good_cpu = async {
-        weft::spawn_blocking(cpu_work).await?;
+        weft::spawn_blocking(|| {
+            let n = cpu_work();
+            until_the_heartbeat_ticked();
+            n
+        })
+        .await?;
         Ok(())
     };
 
@@ -144,7 +173,13 @@ async fn main_(path: PathBuf, port: u16) -> Result<(), Error> {
 }
 
 fn main() {
-    let port = start_server(|_| Reply::text(200, "ok").after(Duration::from_millis(40)));
+    let port = start_server(|req| {
+        // The GOOD client's request (the BAD one names 127.0.0.1).
+        if req.host == "api.example.com" {
+            until_the_heartbeat_ticked();
+        }
+        Reply::text(200, "ok").after(Duration::from_millis(40))
+    });
     let dir = std::env::temp_dir().join(format!("weft-seed003-blocking-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("file.txt");

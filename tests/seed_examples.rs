@@ -194,7 +194,9 @@ fn examples_dir() -> PathBuf {
 fn build_examples() {
     let profile = examples_dir().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(root()).args(["build", "--quiet", "--examples"]);
+    // `-p weft`: the examples are the facade's, and `--features hyper` names its feature
+    // (the workspace's other packages do not have one of that name).
+    cmd.current_dir(root()).args(["build", "--quiet", "-p", "weft", "--examples"]);
     if cfg!(feature = "hyper") {
         cmd.args(["--features", "hyper"]);
     }

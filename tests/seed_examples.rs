@@ -43,7 +43,7 @@
 //! has just built them, which it does by default), then each binary is run directly
 //! from the target directory, a few at a time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -191,17 +191,28 @@ fn examples_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target/<profile>").join("examples")
 }
 
-fn build_examples() {
+/// Builds the facade's examples (nothing, when `cargo test` has just built them) and
+/// returns where each one's executable is, as cargo reports it.
+///
+/// `cargo test` builds the examples with the `test` profile; asking for that profile here
+/// finds them fresh, where a plain `cargo build --examples` (the `dev` profile, other
+/// artifacts) would link all of them a second time. Fresh or not, cargo's JSON messages
+/// name each example's executable.
+fn build_examples() -> BTreeMap<String, PathBuf> {
     let profile = examples_dir().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
     let mut cmd = Command::new(env!("CARGO"));
     // `-p weft`: the examples are the facade's, and `--features hyper` names its feature
     // (the workspace's other packages do not have one of that name).
-    cmd.current_dir(root()).args(["build", "--quiet", "-p", "weft", "--examples"]);
+    cmd.current_dir(root())
+        .args(["build", "--quiet", "-p", "weft", "--examples", "--message-format=json"])
+        .stderr(Stdio::inherit());
     if cfg!(feature = "hyper") {
         cmd.args(["--features", "hyper"]);
     }
     match profile.as_str() {
-        "debug" => {}
+        "debug" => {
+            cmd.args(["--profile", "test"]);
+        }
         "release" => {
             cmd.arg("--release");
         }
@@ -209,8 +220,25 @@ fn build_examples() {
             cmd.args(["--profile", other]);
         }
     }
-    let status = cmd.status().expect("run cargo build --examples");
-    assert!(status.success(), "cargo build --examples failed");
+    let out = cmd.output().expect("run cargo build --examples");
+    assert!(out.status.success(), "cargo build --examples failed");
+    let mut paths = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if !line.contains(r#""reason":"compiler-artifact""#) || !line.contains(r#""kind":["example"]"#) {
+            continue;
+        }
+        let field = |after: &str, key: &str| -> Option<String> {
+            let rest = &line[line.find(after)? + after.len()..];
+            let value = &rest[rest.find(key)? + key.len()..];
+            Some(value[..value.find('"')?].to_string())
+        };
+        if let (Some(name), Some(exe)) =
+            (field(r#""target":{"#, r#""name":""#), field(r#""target":{"#, r#""executable":""#))
+        {
+            paths.insert(name, PathBuf::from(exe));
+        }
+    }
+    paths
 }
 
 /// Why example `source` must run on the real clock: the rest of its module-doc line
@@ -225,9 +253,8 @@ fn real_clock_reason(source: &str) -> Option<&str> {
 
 /// Runs one example, with `WEFT_CLOCK` set to `clock`; returns its stdout, or why it
 /// failed.
-fn run_example(name: &str, clock: &str) -> Result<String, String> {
-    let path = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let mut child = Command::new(&path)
+fn run_example(path: &Path, clock: &str) -> Result<String, String> {
+    let mut child = Command::new(path)
         .env("WEFT_CLOCK", clock)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -298,7 +325,7 @@ fn expected_names() -> BTreeSet<String> {
 }
 
 /// Checks one example; `Err` says what went wrong.
-fn check_example(name: &str, source: &str) -> Result<(), String> {
+fn check_example(name: &str, source: &str, exe: Option<&PathBuf>) -> Result<(), String> {
     let expected = expected_output(name)?;
     if let Some(block) = doc_block(source) {
         // A doc comment keeps no trailing spaces (rustfmt removes them).
@@ -321,7 +348,8 @@ fn check_example(name: &str, source: &str) -> Result<(), String> {
         Some(_) => "real",
         None => "paused",
     };
-    let actual = run_example(name, clock)?;
+    let exe = exe.ok_or("cargo built no example of that name")?;
+    let actual = run_example(exe, clock)?;
     compare(&expected, &actual)
         .map_err(|e| format!("{e}\n--- expected ({}):\n{}--- got:\n{actual}", expected.source, expected.text))
 }
@@ -331,7 +359,7 @@ fn every_seed_example_prints_what_cpython_prints() {
     let examples = seed_examples();
     assert!(!examples.is_empty(), "no seed examples found in examples/");
 
-    build_examples();
+    let executables = build_examples();
 
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
@@ -341,7 +369,7 @@ fn every_seed_example_prints_what_cpython_prints() {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((name, source)) = examples.get(i) else { break };
-                    if let Err(e) = check_example(name, source) {
+                    if let Err(e) = check_example(name, source, executables.get(name)) {
                         failures.lock().unwrap().push(format!("{name}: {e}"));
                     }
                 }

@@ -84,13 +84,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }));
         let server = start_server(handle, "127.0.0.1:0").await?;
         let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
-        println!("debug_service: serving on {addr} for {secs} s");
         let until = std::time::Instant::now() + Duration::from_secs(secs);
         let clients: Vec<_> = (0..8)
             .map(|i| {
                 weft::spawn_named(&format!("client-{i}"), client(addr.to_string(), i, until, count.clone()))
             })
             .collect();
+        // Printed once the clients exist: a `weft_ps` started on this line sees them.
+        println!("debug_service: serving on {addr} for {secs} s");
         for c in clients {
             c.await??;
         }

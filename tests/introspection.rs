@@ -80,7 +80,8 @@ fn debug_service_shows_its_three_bugs_and_weft_ps_prints_its_tree_under_load() {
     let mut serving = String::new();
     out.read_line(&mut serving).unwrap();
     assert!(serving.contains("serving on"), "{serving}");
-    // The clients are running now: ask from outside, as another process.
+    // The clients exist now (the line is printed after they are spawned): ask from
+    // outside, as another process.
     let ps = |what: &str| {
         let o = Command::new(dir.join("weft_ps")).arg(service.id().to_string()).arg(what).output().unwrap();
         assert!(o.status.success(), "weft_ps {what}: {}", String::from_utf8_lossy(&o.stderr));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Flag, Live, block_on_both, wait_until};
+use common::{Flag, Live, block_on_both, wait_until, with_unpolled};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -14,15 +14,10 @@ fn abort_before_the_first_poll_never_runs_the_body() {
     block_on_both(|flavour| async move {
         let ran = Arc::new(AtomicBool::new(false));
         let r = ran.clone();
-        // Spawned by a running task: on the multi-thread runtime it sits in that worker's
-        // LIFO slot (not stealable) until the spawner's poll ends, so abort() comes first.
-        let kind = weft::spawn(async move {
-            let t = weft::spawn(async move { r.store(true, Ordering::SeqCst) });
-            t.abort();
-            t.await.err().and_then(|e| e.as_cancelled().map(|c| c.kind()))
-        })
-        .await
-        .unwrap();
+        // Not polled before abort() (see `with_unpolled`), so abort() comes first.
+        let (_, joined) =
+            with_unpolled(flavour, async move { r.store(true, Ordering::SeqCst) }, |t| t.abort()).await;
+        let kind = joined.err().and_then(|e| e.as_cancelled().map(|c| c.kind()));
         assert_eq!(kind, Some(CancelKind::Aborted), "{flavour}");
         assert!(!ran.load(Ordering::SeqCst), "{flavour}: an aborted task ran");
     });

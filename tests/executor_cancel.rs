@@ -3,36 +3,14 @@
 
 mod common;
 
-use common::{Flag, block_on_both, wait_until};
+use common::{Flag, block_on_both, wait_until, with_unpolled};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use weft::cancel::{CancellableExt, checkpoint};
-use weft::{CancelKind, Cancelled, JoinError};
+use weft::{CancelKind, Cancelled};
 
 const LONG: Duration = Duration::from_secs(3600);
-
-/// Spawns `fut` so that it is certainly not polled before the caller's next await: on the
-/// current-thread runtime every spawn is; on the multi-thread runtime a task spawned by a
-/// running task goes to that worker's LIFO slot, which no other worker can steal.
-async fn with_unpolled<T, F, R>(
-    fut: F,
-    then: impl FnOnce(&weft::Task<T>) -> R + Send + 'static,
-) -> (R, Result<T, JoinError>)
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = T> + Send + 'static,
-    R: Send + 'static,
-{
-    weft::spawn(async move {
-        let t = weft::spawn(fut);
-        let r = then(&t);
-        // The result is data here: caught, it does not make this task cancelled.
-        (r, t.await.map_err(JoinError::caught))
-    })
-    .await
-    .unwrap()
-}
 
 #[test]
 fn cancel_is_delivered_to_a_task_suspended_in_sleep() {
@@ -61,7 +39,10 @@ fn a_task_cancelled_before_its_first_poll_never_runs() {
         let ran = Arc::new(AtomicBool::new(false));
         let r = ran.clone();
         let (cancelled, joined) =
-            with_unpolled(async move { r.store(true, Ordering::SeqCst) }, |t| t.cancel(Some("early"))).await;
+            with_unpolled(flavour, async move { r.store(true, Ordering::SeqCst) }, |t| {
+                t.cancel(Some("early"))
+            })
+            .await;
         assert!(cancelled);
         let err = joined.unwrap_err();
         assert_eq!(err.as_cancelled().and_then(|c| c.message()), Some("early"));

@@ -46,8 +46,9 @@ fn a_worker_blocked_by_its_task_does_not_hold_up_the_tasks_queued_behind_it() {
             rt.block_on(t).unwrap();
         }
         assert_eq!(ran.load(Ordering::SeqCst), N);
-        // The newest spawn sits in the blocked worker's LIFO slot, which is not stealable
-        // (as in tokio); every other task must have been stolen and run meanwhile.
+        // The newest spawn sits in the blocked worker's LIFO slot, which only an idle
+        // worker watching it may take; every other task must have been stolen and run
+        // meanwhile.
         let stolen = ran_while_blocked.load(Ordering::SeqCst);
         assert!(stolen >= N - 1, "only {stolen} of {N} tasks ran while their worker was blocked");
     });

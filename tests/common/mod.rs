@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -144,4 +144,51 @@ impl Flag {
             }
         })
     }
+}
+
+/// Spawns `fut` so that it is certainly not polled before `then` has run. On the
+/// current-thread runtime every spawn is. On the multi-thread runtime (two workers) a
+/// task spawned by a running task goes to that worker's LIFO slot, which only an idle
+/// worker may take, and only after the owner has been stuck in one poll for a
+/// millisecond (`scheduler/multi_thread/lifo.rs`), which a descheduled thread can be:
+/// so the other worker is kept busy until `then` has run.
+pub async fn with_unpolled<T, F, R>(
+    flavour: &str,
+    fut: F,
+    then: impl FnOnce(&weft::Task<T>) -> R + Send + 'static,
+) -> (R, Result<T, weft::JoinError>)
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    R: Send + 'static,
+{
+    let done = Arc::new(AtomicBool::new(false));
+    let busy = if flavour == "multi_thread" {
+        let running = Arc::new(AtomicBool::new(false));
+        let (r, d) = (running.clone(), done.clone());
+        let other_worker = weft::spawn(async move {
+            r.store(true, Ordering::SeqCst);
+            while !d.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+        });
+        wait_until("the other worker is busy", || running.load(Ordering::SeqCst)).await;
+        Some(other_worker)
+    } else {
+        None
+    };
+    let d = done.clone();
+    let out = weft::spawn(async move {
+        let t = weft::spawn(fut);
+        let r = then(&t);
+        d.store(true, Ordering::SeqCst);
+        // The result is data here: caught, it does not make this task cancelled.
+        (r, t.await.map_err(weft::JoinError::caught))
+    })
+    .await
+    .unwrap();
+    if let Some(other_worker) = busy {
+        other_worker.await.unwrap();
+    }
+    out
 }

@@ -53,6 +53,12 @@ impl SpinPolicy {
     /// Spins until `ready()` or [`SPIN`] has passed, if spinning has been paying.
     /// Returns true if `ready()` held when it returned.
     pub(super) fn spin(&self, ready: impl Fn() -> bool) -> bool {
+        self.spin_within(SPIN, ready)
+    }
+
+    /// [`spin`](Self::spin) with `limit` in place of [`SPIN`] (the tests give a limit that
+    /// no stall of the test's thread can reach, or none at all).
+    fn spin_within(&self, limit: Duration, ready: impl Fn() -> bool) -> bool {
         let skip = self.skip.load(Relaxed);
         if skip > 0 {
             self.skip.store(skip - 1, Relaxed);
@@ -61,14 +67,14 @@ impl SpinPolicy {
         let start = Instant::now();
         loop {
             if ready() {
-                if start.elapsed() <= SPIN {
+                if start.elapsed() <= limit {
                     self.failures.store(0, Relaxed);
                 } else {
                     self.failed(); // preempted mid-spin: the wake-up waited for us
                 }
                 return true;
             }
-            if start.elapsed() > SPIN {
+            if start.elapsed() > limit {
                 self.failed();
                 return false;
             }
@@ -87,11 +93,22 @@ impl SpinPolicy {
 mod tests {
     use super::*;
 
+    /// A spin that pays: `ready()` holds at once, and no stall of the test's thread between
+    /// two clock reads can reach an hour.
+    fn pays(policy: &SpinPolicy) -> bool {
+        policy.spin_within(Duration::from_secs(3600), || true)
+    }
+
+    /// A spin that fails: nothing comes, and the limit is already over.
+    fn fails(policy: &SpinPolicy) -> bool {
+        policy.spin_within(Duration::ZERO, || false)
+    }
+
     #[test]
     fn a_spin_that_pays_keeps_spinning() {
         let policy = SpinPolicy::new();
         for _ in 0..100 {
-            assert!(policy.spin(|| true));
+            assert!(pays(&policy));
         }
         assert_eq!(policy.skip.load(Relaxed), 0);
     }
@@ -104,7 +121,7 @@ mod tests {
         // Never ready: every spin fails. Count how many of the waits actually spin.
         while waits < 10_000 {
             let before = policy.skip.load(Relaxed);
-            assert!(!policy.spin(|| false));
+            assert!(!fails(&policy));
             if before == 0 {
                 tries += 1;
             }
@@ -121,14 +138,14 @@ mod tests {
         let policy = SpinPolicy::new();
         for _ in 0..5 {
             while policy.skip.load(Relaxed) > 0 {
-                assert!(!policy.spin(|| true)); // skipped: parks without looking
+                assert!(!pays(&policy)); // skipped: parks without looking
             }
-            assert!(!policy.spin(|| false));
+            assert!(!fails(&policy));
         }
         while policy.skip.load(Relaxed) > 0 {
-            policy.spin(|| true);
+            pays(&policy);
         }
-        assert!(policy.spin(|| true));
+        assert!(pays(&policy));
         assert_eq!(policy.failures.load(Relaxed), 0);
         assert_eq!(policy.skip.load(Relaxed), 0);
     }

@@ -2,7 +2,8 @@
 //! is built with `--cfg loom`, so the same source is model-checked.
 //!
 //! Only the structures that loom models cover go through this module (the task state word,
-//! the run-queue ring, the LIFO slot, the idle counters and sleepers list, the injector). Everything else
+//! the run-queue ring, the LIFO slot, the idle counters and sleepers list, the injector, the
+//! timer driver's lock and its `fired_below`). Everything else
 //! uses `std` and `parking_lot` directly.
 
 #[cfg(loom)]

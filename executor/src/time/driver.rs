@@ -42,8 +42,10 @@
 
 use super::clock::Clock;
 use super::wheel::{MAX_SLACK as WHEEL_MAX_SLACK, NextWake, TimerKey, TimerWheel};
-use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+// The wheel's lock and the atomics published beside it are loom's under `--cfg loom`, so
+// that `loom_fired.rs` can check the lock-free "did my timer fire?" read.
+use crate::sync::{AtomicU64, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -70,6 +72,10 @@ pub(crate) struct TimeDriver {
     /// that may be earlier than the truth (it is not raised when a timer is removed):
     /// enough for a turn to see, without the lock, that nothing can be due yet.
     next_due: AtomicU64,
+    /// The wheel's [`fired_below`](TimerWheel::fired_below), published under the lock
+    /// whenever it changes: a woken sleep compares its key with it to see, without the
+    /// lock, that its timer fired.
+    fired_below: AtomicU64,
     shut_down: AtomicBool,
     /// The runtime's timeline, if it records one (each `process` that fires timers says
     /// how many).
@@ -112,6 +118,7 @@ impl TimeDriver {
             clock: Clock::new(start, start_paused),
             inner: Mutex::new(Inner { wheel: TimerWheel::new(), parked_until: 0 }),
             next_due: AtomicU64::new(u64::MAX),
+            fired_below: AtomicU64::new(0),
             shut_down: AtomicBool::new(false),
             timeline: std::sync::OnceLock::new(),
         }
@@ -140,7 +147,7 @@ impl TimeDriver {
     }
 
     /// The instant tick `tick` begins.
-    fn tick_instant(&self, tick: u64) -> Instant {
+    pub(super) fn tick_instant(&self, tick: u64) -> Instant {
         super::clock::add_saturating(self.start, Duration::from_nanos(tick.saturating_mul(TICK_NANOS)))
     }
 
@@ -165,22 +172,34 @@ impl TimeDriver {
         let mut inner = self.inner.lock();
         let key = inner.wheel.insert(tick, slack, waker);
         self.next_due.fetch_min(tick, Ordering::Relaxed);
+        self.publish_fired_below(&inner);
         (key, inner.woken_for(tick.saturating_add(slack)))
+    }
+
+    /// Whether the timer `key` names has certainly fired, read without the lock; `false`
+    /// means "maybe not". See [`TimerWheel::fired_below`] for why a `true` is certain.
+    #[inline]
+    pub(crate) fn fired(&self, key: &TimerKey) -> bool {
+        key.fired(self.fired_below.load(Ordering::Acquire))
     }
 
     /// Updates a pending timer's waker; false if it already fired.
     pub(crate) fn set_waker(&self, key: TimerKey, waker: &Waker) -> bool {
-        self.inner.lock().wheel.set_waker(key, waker)
+        !self.fired(&key) && self.inner.lock().wheel.set_waker(key, waker)
     }
 
     /// Cancels a pending timer; false if it already fired or was cancelled.
     pub(crate) fn remove(&self, key: TimerKey) -> bool {
-        self.inner.lock().wheel.remove(key)
+        !self.fired(&key) && self.inner.lock().wheel.remove(key)
     }
 
     /// Moves a pending timer to `deadline`, with `slack` ticks of slack; returns whether it
-    /// was still pending, and whether the driver's holder must be woken.
-    pub(crate) fn reset(&self, key: TimerKey, deadline: Instant, slack: u64) -> (bool, bool) {
+    /// was still pending, and whether the driver's holder must be woken. `key` learns the
+    /// new deadline.
+    pub(crate) fn reset(&self, key: &mut TimerKey, deadline: Instant, slack: u64) -> (bool, bool) {
+        if self.fired(key) {
+            return (false, false);
+        }
         let tick = self.tick_ceil(deadline);
         let mut inner = self.inner.lock();
         let ok = inner.wheel.reset(key, tick, slack);
@@ -188,6 +207,7 @@ impl TimeDriver {
             return (false, false);
         }
         self.next_due.fetch_min(tick, Ordering::Relaxed);
+        self.publish_fired_below(&inner);
         (true, inner.woken_for(tick.saturating_add(slack)))
     }
 
@@ -253,7 +273,11 @@ impl TimeDriver {
     /// Fires every timer that is due, pushing their wakers onto `fired` in deadline order
     /// (and registration order for equal deadlines).
     pub(crate) fn process(&self, fired: &mut Vec<Waker>) {
-        let now = self.tick_floor(self.now());
+        self.process_at(self.tick_floor(self.now()), fired);
+    }
+
+    /// [`process`](Self::process) with the clock read as tick `now`.
+    pub(super) fn process_at(&self, now: u64, fired: &mut Vec<Waker>) {
         let mut inner = self.inner.lock();
         if inner.wheel.len() > 0 {
             let before = fired.len();
@@ -292,6 +316,17 @@ impl TimeDriver {
     fn publish_next_due(&self, inner: &Inner) {
         let next = inner.wheel.next_expiration().unwrap_or(u64::MAX);
         self.next_due.store(next, Ordering::Relaxed);
+        self.publish_fired_below(inner);
+    }
+
+    /// Publishes the wheel's `fired_below` if it changed. Called under the lock, so the
+    /// stores are in the order of the wheel's changes; Release so that a reader that sees
+    /// a timer fired also sees the wheel's removal of it.
+    fn publish_fired_below(&self, inner: &Inner) {
+        let below = inner.wheel.fired_below();
+        if self.fired_below.load(Ordering::Relaxed) != below {
+            self.fired_below.store(below, Ordering::Release);
+        }
     }
 
     pub(crate) fn shutdown(&self, fired: &mut Vec<Waker>) {

@@ -81,6 +81,8 @@ pub(crate) mod alarm;
 mod clock;
 pub(crate) mod driver;
 mod interval;
+#[cfg(all(test, loom))]
+mod loom_fired;
 mod sleep;
 mod timer;
 mod wheel;

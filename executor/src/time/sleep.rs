@@ -121,9 +121,9 @@ impl Sleep {
         self.deadline = deadline;
         self.slack = 0;
         self.clock_check = true;
-        if let Some((driver, key)) = &self.entry {
+        if let Some((driver, key)) = &mut self.entry {
             let slack = TimeDriver::slack(deadline.saturating_duration_since(driver.time.now()));
-            let (ok, unpark) = driver.time.reset(*key, deadline, slack);
+            let (ok, unpark) = driver.time.reset(key, deadline, slack);
             if unpark {
                 driver.unpark();
             }

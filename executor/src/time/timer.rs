@@ -59,7 +59,9 @@ impl Timer {
         if unpark {
             driver.unpark();
         }
-        Some(Timer { driver, key })
+        // `reset` takes `&self` and cannot teach the key a new deadline: the key forgets
+        // it, so the driver always asks the wheel whether this timer fired.
+        Some(Timer { driver, key: key.without_deadline() })
     }
 
     /// Runs `callback` once at `deadline`, in the timer phase of the turn (see [`Timer`]):
@@ -74,7 +76,8 @@ impl Timer {
     /// then).
     pub fn reset(&self, deadline: Instant) -> bool {
         let slack = TimeDriver::slack(deadline.saturating_duration_since(self.driver.time.now()));
-        let (ok, unpark) = self.driver.time.reset(self.key, deadline, slack);
+        // A copy: `&self` cannot update the key, which is why it holds no deadline.
+        let (ok, unpark) = self.driver.time.reset(&mut { self.key }, deadline, slack);
         if unpark {
             self.driver.unpark();
         }

@@ -40,8 +40,8 @@
 //! wheel at `elapsed = 37` holds a timer due at 37 in level 0 slot 37, and a timer due at
 //! 150 (digits 2, 22) in level 1 slot 2, because 150 and 37 first differ in digit 1.
 //!
-//! Each slot is an intrusive doubly-linked list through the entries, which live in a slab
-//! (see [`list`]): inserting and cancelling are `O(1)` and, once the slab has grown to the
+//! Each slot is an intrusive doubly-linked list through the entries, which live in an
+//! arena (see [`list`] and [`arena`]): inserting and cancelling are `O(1)` and, once the arena has grown to the
 //! peak number of timers, allocate nothing. Each level keeps a `u64` *occupancy bitmap*
 //! whose bit `S` says whether slot `S` is non-empty, so the earliest non-empty slot of a
 //! level is one `trailing_zeros`, however sparse the wheel is.
@@ -85,6 +85,7 @@
 //! **Architecture Invariant:** the wheel is single-threaded state: the driver holds a lock
 //! around it, and wakes the wakers that [`TimerWheel::advance`] returns after releasing it.
 
+mod arena;
 mod list;
 mod slots;
 
@@ -93,8 +94,7 @@ mod tests;
 
 use std::task::Waker;
 
-use slab::Slab;
-
+use self::arena::Arena;
 pub(crate) use self::list::MAX_SLACK;
 use self::list::{Entry, GENERATIONS, NIL};
 pub(crate) use self::slots::NextWake;
@@ -111,13 +111,16 @@ use self::slots::{Place, Slots};
 /// the caller can wake them after releasing the lock.
 pub(crate) struct TimerWheel {
     /// The pending timers; the slot lists thread through them.
-    entries: Slab<Entry>,
+    entries: Arena,
     /// The slot lists, their occupancy bitmaps and the overflow list.
     slots: Slots,
     /// The tick the wheel has advanced to.
     elapsed: u64,
     /// The generation the next inserted timer gets; reused only after 2^48 insertions.
     next_generation: u64,
+    /// Every timer with a stored deadline below this tick has fired: no pending timer's
+    /// deadline is below it. See [`TimerWheel::fired_below`].
+    fired_below: u64,
 }
 
 /// Names one timer registered with [`TimerWheel::insert`].
@@ -131,12 +134,55 @@ pub(crate) struct TimerKey {
     index: u32,
     /// The generation of the insertion that created it (modulo 2^48).
     generation: u64,
+    /// The timer's stored deadline, as of its insertion or its last
+    /// [`reset`](TimerWheel::reset) through this key: what [`TimerKey::fired`] compares.
+    deadline: u64,
+}
+
+impl TimerKey {
+    /// Whether the timer has certainly fired, given the wheel's
+    /// [`fired_below`](TimerWheel::fired_below) (read now or at any earlier moment after
+    /// the key was made). `false` only means "maybe not": ask the wheel.
+    ///
+    /// This is what lets a woken sleep see that its timer fired without taking the
+    /// driver's lock or touching the timer's entry (with a million timers, a cache miss).
+    pub(crate) fn fired(&self, fired_below: u64) -> bool {
+        self.deadline < fired_below
+    }
+
+    /// The same key with its deadline forgotten, so that [`fired`](TimerKey::fired) always
+    /// answers "maybe not": for a holder that resets the timer through copies of the key.
+    pub(crate) fn without_deadline(self) -> TimerKey {
+        TimerKey { deadline: u64::MAX, ..self }
+    }
 }
 
 impl TimerWheel {
     /// An empty wheel at tick 0.
     pub(crate) fn new() -> Self {
-        TimerWheel { entries: Slab::new(), slots: Slots::new(), elapsed: 0, next_generation: 0 }
+        TimerWheel {
+            entries: Arena::new(),
+            slots: Slots::new(),
+            elapsed: 0,
+            next_generation: 0,
+            fired_below: 0,
+        }
+    }
+
+    /// A tick below which every stored deadline has fired: after an
+    /// [`advance`](TimerWheel::advance) to `now` it is `now + 1`, and an insertion or a
+    /// [`reset`](TimerWheel::reset) at a deadline below it lowers it to that deadline (a
+    /// timer set at [`elapsed`](TimerWheel::elapsed) is pending although the wheel has
+    /// advanced to its tick). So no pending timer's deadline is ever below it, and a key
+    /// whose deadline is below it names a timer that fired (or was removed).
+    ///
+    /// | event | `fired_below` becomes |
+    /// |---|---|
+    /// | `advance(now)` | `max(now, elapsed) + 1` |
+    /// | `insert(d)` / `reset(key, d)` | `min(fired_below, max(d, elapsed))` |
+    /// | `remove(key)` | unchanged |
+    pub(crate) fn fired_below(&self) -> u64 {
+        self.fired_below
     }
 
     /// The tick the wheel has advanced to: the largest `now` given to
@@ -168,14 +214,14 @@ impl TimerWheel {
         let generation = self.next_generation;
         self.next_generation = (generation + 1) % GENERATIONS;
         // Checked before inserting, so that a panic leaves the wheel consistent.
-        let index = match u32::try_from(self.entries.vacant_key()) {
-            Ok(index) if index != NIL => index,
-            _ => panic!("weft timer wheel: more than {} pending timers", NIL - 1),
-        };
-        self.entries.insert(Entry::new(waker, deadline, generation, slack));
+        if self.entries.next_index().is_none() {
+            panic!("weft timer wheel: more than {} pending timers", u32::MAX - 1);
+        }
+        let index = self.entries.insert(Entry::new(waker, deadline, generation, slack));
         let place = Place::of(deadline, self.elapsed);
         self.slots.push(&mut self.entries, place, index, deadline, slack);
-        TimerKey { index, generation }
+        self.fired_below = self.fired_below.min(deadline);
+        TimerKey { index, generation, deadline }
     }
 
     /// Makes a pending timer wake `waker` instead of the waker it had; returns `false` and
@@ -187,8 +233,10 @@ impl TimerWheel {
         let Some(entry) = self.entry_mut(key) else {
             return false;
         };
-        if !entry.waker.will_wake(waker) {
-            entry.waker.clone_from(waker);
+        if let Some(stored) = &mut entry.waker
+            && !stored.will_wake(waker)
+        {
+            stored.clone_from(waker);
         }
         true
     }
@@ -201,7 +249,7 @@ impl TimerWheel {
         };
         let place = Place::of(entry.deadline, self.elapsed);
         self.slots.unlink(&mut self.entries, place, key.index);
-        self.entries.remove(key.index as usize);
+        drop(self.entries.remove(key.index));
         true
     }
 
@@ -211,22 +259,27 @@ impl TimerWheel {
     /// As with [`insert`](TimerWheel::insert), a deadline at or before
     /// [`elapsed`](TimerWheel::elapsed) fires at the next advance. A moved timer fires
     /// after timers that were already registered for the same tick, as if newly inserted.
-    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64, slack: u64) -> bool {
+    /// `key` learns the new deadline. A copy of the key made before keeps the old one and
+    /// must no longer be asked [`fired`](TimerKey::fired): the timer may have moved later.
+    pub(crate) fn reset(&mut self, key: &mut TimerKey, deadline: u64, slack: u64) -> bool {
         let elapsed = self.elapsed;
         let slack = slack.min(MAX_SLACK);
-        let Some(entry) = self.entry_mut(key) else {
+        let Some(entry) = self.entry_mut(*key) else {
             return false;
         };
         let deadline = deadline.max(elapsed);
+        key.deadline = deadline;
         let old_deadline = entry.deadline;
         if deadline == old_deadline {
             // It keeps its place (and its turn among the timers of its tick).
             entry.set_slack(slack);
+            self.fired_below = self.fired_below.min(deadline);
             self.slots.tighten(Place::of(deadline, elapsed), deadline.saturating_add(slack));
             return true;
         }
         entry.deadline = deadline;
         entry.set_slack(slack);
+        self.fired_below = self.fired_below.min(deadline);
         self.slots.unlink(&mut self.entries, Place::of(old_deadline, elapsed), key.index);
         self.slots.push(&mut self.entries, Place::of(deadline, elapsed), key.index, deadline, slack);
         true
@@ -282,16 +335,18 @@ impl TimerWheel {
             }
         }
         self.elapsed = now;
+        self.fired_below = self.fired_below.max(now.saturating_add(1));
     }
 
     /// Fires every timer of the level-0 list at `place`, all due at exactly `elapsed`.
     fn fire(&mut self, place: Place, fired: &mut Vec<Waker>) {
         let mut index = self.slots.take(place);
         while index != NIL {
-            let entry = self.entries.remove(index as usize);
+            let entry = &self.entries[index];
             debug_assert_eq!(entry.deadline, self.elapsed);
-            index = entry.next();
-            fired.push(entry.waker);
+            let next = entry.next();
+            fired.push(self.entries.remove(index));
+            index = next;
         }
     }
 
@@ -301,7 +356,7 @@ impl TimerWheel {
     fn cascade(&mut self, place: Place) {
         let mut index = self.slots.take(place);
         while index != NIL {
-            let entry = &self.entries[index as usize];
+            let entry = &self.entries[index];
             let (next, deadline, slack) = (entry.next(), entry.deadline, entry.slack());
             let new_place = Place::of(deadline, self.elapsed);
             debug_assert!(
@@ -315,7 +370,7 @@ impl TimerWheel {
 
     /// The entry `key` names, if it is still pending.
     fn entry_mut(&mut self, key: TimerKey) -> Option<&mut Entry> {
-        self.entries.get_mut(key.index as usize).filter(|entry| entry.generation() == key.generation)
+        self.entries.get_mut(key.index, key.generation)
     }
 }
 

@@ -20,7 +20,7 @@
 
 use std::task::Waker;
 
-use slab::Slab;
+use super::arena::Arena;
 
 /// The "no entry" index: the end of a list, or the neighbour of an entry at either end.
 pub(super) const NIL: u32 = u32::MAX;
@@ -45,7 +45,7 @@ pub(super) const GENERATIONS: u64 = 1 << (64 - SLACK_BITS);
 /// word. This keeps an entry at 40 bytes.
 pub(super) struct Entry {
     /// Woken when the timer fires.
-    pub(super) waker: Waker,
+    pub(super) waker: Option<Waker>,
     /// The tick from which the timer is due: the requested deadline, raised to the wheel's
     /// elapsed tick if it was already in the past when it was set.
     pub(super) deadline: u64,
@@ -63,7 +63,7 @@ impl Entry {
     /// [`GENERATIONS`], `slack` at most [`MAX_SLACK`].
     pub(super) fn new(waker: Waker, deadline: u64, generation: u64, slack: u64) -> Self {
         debug_assert!(generation < GENERATIONS && slack <= MAX_SLACK);
-        Entry { waker, deadline, tag: (generation << SLACK_BITS) | slack, prev: NIL, next: NIL }
+        Entry { waker: Some(waker), deadline, tag: (generation << SLACK_BITS) | slack, prev: NIL, next: NIL }
     }
 
     /// Unique (modulo [`GENERATIONS`]) to the insertion that created this entry; a
@@ -114,31 +114,31 @@ impl List {
     }
 
     /// Links the entry at `index`, which must not be in any list, after the last entry.
-    pub(super) fn push_back(&mut self, entries: &mut Slab<Entry>, index: u32) {
-        let entry = &mut entries[index as usize];
+    pub(super) fn push_back(&mut self, entries: &mut Arena, index: u32) {
+        let entry = &mut entries[index];
         entry.prev = self.tail;
         entry.next = NIL;
         if self.tail == NIL {
             self.head = index;
         } else {
-            entries[self.tail as usize].next = index;
+            entries[self.tail].next = index;
         }
         self.tail = index;
     }
 
     /// Unlinks the entry at `index`, which must be in this list. O(1).
-    pub(super) fn unlink(&mut self, entries: &mut Slab<Entry>, index: u32) {
-        let entry = &entries[index as usize];
+    pub(super) fn unlink(&mut self, entries: &mut Arena, index: u32) {
+        let entry = &entries[index];
         let (prev, next) = (entry.prev, entry.next);
         if prev == NIL {
             self.head = next;
         } else {
-            entries[prev as usize].next = next;
+            entries[prev].next = next;
         }
         if next == NIL {
             self.tail = prev;
         } else {
-            entries[next as usize].prev = prev;
+            entries[next].prev = prev;
         }
     }
 
@@ -155,12 +155,12 @@ impl List {
 
     /// The slab indices of the entries, first to last (for the tests' invariant checks).
     #[cfg(test)]
-    pub(super) fn indices(&self, entries: &Slab<Entry>) -> Vec<u32> {
+    pub(super) fn indices(&self, entries: &Arena) -> Vec<u32> {
         let mut indices = Vec::new();
         let mut prev = NIL;
         let mut index = self.head;
         while index != NIL {
-            let entry = &entries[index as usize];
+            let entry = &entries[index];
             assert_eq!(entry.prev, prev, "entry {index}: prev link is not its predecessor");
             indices.push(index);
             prev = index;

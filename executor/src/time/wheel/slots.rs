@@ -5,9 +5,8 @@
 //! that is due ([`Slots::next_due`]); it does not know about wakers, firing or cascading,
 //! which belong to the wheel itself.
 
-use slab::Slab;
-
-use super::list::{Entry, List, NIL};
+use super::arena::Arena;
+use super::list::{List, NIL};
 
 /// How many entries [`Slots::next_wake`] walks, at most, to learn the earliest deadline in
 /// a higher-level list: enough for timers at low density, where it saves an alarm per
@@ -129,14 +128,7 @@ impl Slots {
 
     /// Appends the entry at `index`, whose deadline is `deadline` and slack `slack`, to the
     /// list at `place`.
-    pub(super) fn push(
-        &mut self,
-        entries: &mut Slab<Entry>,
-        place: Place,
-        index: u32,
-        deadline: u64,
-        slack: u64,
-    ) {
+    pub(super) fn push(&mut self, entries: &mut Arena, place: Place, index: u32, deadline: u64, slack: u64) {
         let list = place.list_index();
         self.lists[list].push_back(entries, index);
         match place {
@@ -158,7 +150,7 @@ impl Slots {
     }
 
     /// Unlinks the entry at `index` from the list at `place`, which must hold it.
-    pub(super) fn unlink(&mut self, entries: &mut Slab<Entry>, place: Place, index: u32) {
+    pub(super) fn unlink(&mut self, entries: &mut Arena, place: Place, index: u32) {
         let list = &mut self.lists[place.list_index()];
         list.unlink(entries, index);
         if list.is_empty() {
@@ -220,7 +212,7 @@ impl Slots {
     /// found so far cannot lower it (its timers' windows end later still), so the walk
     /// stops there: it visits only the lists inside the first window, at most the slack's
     /// width in level-0 slots plus one list of a higher level.
-    pub(super) fn next_wake(&self, elapsed: u64, entries: &Slab<Entry>) -> Option<NextWake> {
+    pub(super) fn next_wake(&self, elapsed: u64, entries: &Arena) -> Option<NextWake> {
         let first = self.next_due(elapsed)?;
         let mut at = u64::MAX;
         'levels: for (level, &occupied) in self.occupied.iter().enumerate() {
@@ -250,14 +242,14 @@ impl Slots {
 
     /// The earliest deadline in the list at `place`, walking at most [`WALK_LIMIT`]
     /// entries; `None` if the list is longer.
-    fn earliest(&self, place: Place, entries: &Slab<Entry>) -> Option<u64> {
+    fn earliest(&self, place: Place, entries: &Arena) -> Option<u64> {
         let mut earliest = u64::MAX;
         let mut index = self.lists[place.list_index()].first();
         for _ in 0..WALK_LIMIT {
             if index == NIL {
                 return Some(earliest);
             }
-            let entry = &entries[index as usize];
+            let entry = &entries[index];
             earliest = earliest.min(entry.deadline);
             index = entry.next();
         }
@@ -267,7 +259,7 @@ impl Slots {
     /// The slab indices in each non-empty list, with its place (for the tests' invariant
     /// checks); also checks that the occupancy bitmaps match the lists.
     #[cfg(test)]
-    pub(super) fn contents(&self, entries: &Slab<Entry>) -> Vec<(Place, Vec<u32>)> {
+    pub(super) fn contents(&self, entries: &Arena) -> Vec<(Place, Vec<u32>)> {
         let mut contents = Vec::new();
         for level in 0..LEVELS {
             for slot in 0..SLOTS {
@@ -282,7 +274,7 @@ impl Slots {
         }
         let overflow = self.lists[OVERFLOW].indices(entries);
         for &index in &overflow {
-            assert!(entries[index as usize].deadline >= self.overflow_floor, "overflow floor");
+            assert!(entries[index].deadline >= self.overflow_floor, "overflow floor");
         }
         if !overflow.is_empty() {
             contents.push((Place::Overflow, overflow));

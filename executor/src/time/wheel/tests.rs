@@ -99,7 +99,7 @@ fn check_invariants(wheel: &TimerWheel) {
     let mut listed = 0;
     for (place, indices) in contents {
         for index in indices {
-            let deadline = wheel.entries[index as usize].deadline;
+            let deadline = wheel.entries[index].deadline;
             assert!(deadline >= wheel.elapsed, "entry {index} is overdue");
             let expected = Place::of(deadline, wheel.elapsed);
             assert_eq!(place, expected, "entry {index} (deadline {deadline}) misplaced");
@@ -163,14 +163,14 @@ fn fires_in_deadline_order_and_ties_in_insertion_order() {
 fn remove_cancels_and_a_stale_key_does_nothing() {
     let mut h = Harness::new();
     let a = h.insert(1, 10);
-    let b = h.insert(2, 10);
+    let mut b = h.insert(2, 10);
     assert!(h.wheel.remove(a));
     assert!(!h.wheel.remove(a), "removing twice");
     assert_eq!(h.wheel.len(), 1);
     assert_eq!(h.advance(10), vec![2]);
     let c = h.insert(3, 20);
     assert!(!h.wheel.remove(b), "removing a fired timer");
-    assert!(!h.wheel.reset(b, 15, 0), "resetting a fired timer");
+    assert!(!h.wheel.reset(&mut b, 15, 0), "resetting a fired timer");
     assert!(!h.wheel.set_waker(b, &h.waker(9)), "re-waking a fired timer");
     assert_eq!(h.wheel.len(), 1);
     assert_eq!(h.advance(20), vec![3], "the stale key left the live timer alone");
@@ -180,13 +180,13 @@ fn remove_cancels_and_a_stale_key_does_nothing() {
 #[test]
 fn a_stale_key_does_not_name_a_timer_that_reuses_its_slot() {
     let mut h = Harness::new();
-    let old = h.insert(1, 10);
+    let mut old = h.insert(1, 10);
     assert!(h.wheel.remove(old));
     let new = h.insert(2, 10);
-    assert_eq!(old.index, new.index, "the slab reuses the slot (else this test proves nothing)");
+    assert_eq!(old.index, new.index, "the arena reuses the slot (else this test proves nothing)");
     assert_ne!(old, new);
     assert!(!h.wheel.remove(old));
-    assert!(!h.wheel.reset(old, 1, 0));
+    assert!(!h.wheel.reset(&mut old, 1, 0));
     assert_eq!(h.advance(9), Vec::<usize>::new());
     assert_eq!(h.advance(10), vec![2]);
 }
@@ -208,23 +208,23 @@ fn remove_works_on_every_level_and_in_overflow() {
 #[test]
 fn reset_moves_a_timer_earlier_or_later() {
     let mut h = Harness::new();
-    let early = h.insert(1, 10_000);
-    let late = h.insert(2, 10);
-    assert!(h.wheel.reset(early, 10, 0));
-    assert!(h.wheel.reset(late, 100_000, 0));
+    let mut early = h.insert(1, 10_000);
+    let mut late = h.insert(2, 10);
+    assert!(h.wheel.reset(&mut early, 10, 0));
+    assert!(h.wheel.reset(&mut late, 100_000, 0));
     assert_eq!(h.advance(10), vec![1]);
     assert_eq!(h.advance(99_999), Vec::<usize>::new());
-    assert!(h.wheel.reset(late, 5, 0), "moving into the past");
+    assert!(h.wheel.reset(&mut late, 5, 0), "moving into the past");
     assert_eq!(h.advance(99_999), vec![2], "fires at the next advance");
 }
 
 #[test]
 fn a_reset_timer_fires_after_those_already_set_for_its_tick() {
     let mut h = Harness::new();
-    let moved = h.insert(1, 50);
+    let mut moved = h.insert(1, 50);
     h.insert(2, 40);
-    assert!(h.wheel.reset(moved, 40, 0));
-    assert!(h.wheel.reset(moved, 40, 0), "resetting to the same deadline is a no-op");
+    assert!(h.wheel.reset(&mut moved, 40, 0));
+    assert!(h.wheel.reset(&mut moved, 40, 0), "resetting to the same deadline is a no-op");
     assert_eq!(h.advance(40), vec![2, 1]);
 }
 
@@ -489,10 +489,11 @@ fn random_operations(seed: u64, operations: usize) {
             55..=64 => {
                 if let Some(id) = model.pick(&mut rng) {
                     let deadline = elapsed.saturating_sub(3).saturating_add(rng.distance(38));
-                    let key = model.pending[&id].key;
+                    let mut key = model.pending[&id].key;
                     let slack = random_slack(&mut rng);
-                    assert!(h.wheel.reset(key, deadline, slack), "step {step}: reset {id}");
+                    assert!(h.wheel.reset(&mut key, deadline, slack), "step {step}: reset {id}");
                     model.reset(id, deadline.max(elapsed), slack);
+                    model.pending.get_mut(&id).unwrap().key = key;
                 }
             }
             65..=69 => {
@@ -511,7 +512,7 @@ fn random_operations(seed: u64, operations: usize) {
                     let action = rng.below(3);
                     let done = match action {
                         0 => h.wheel.remove(key),
-                        1 => h.wheel.reset(key, elapsed, 0),
+                        1 => h.wheel.reset(&mut { key }, elapsed, 0),
                         _ => h.wheel.set_waker(key, &h.waker(usize::MAX)),
                     };
                     assert!(!done, "step {step}: stale key accepted by action {action}");
@@ -538,6 +539,8 @@ fn random_operations(seed: u64, operations: usize) {
                     let position = (due, pending.order);
                     assert!(position > previous, "step {step}: {id} fired out of order");
                     previous = position;
+                    let below = h.wheel.fired_below();
+                    assert!(pending.key.fired(below), "step {step}: {id} fired, its key says maybe not");
                     stale.push(pending.key);
                 }
                 if let Some((id, p)) = model.pending.iter().find(|(_, p)| p.deadline <= now) {
@@ -547,6 +550,11 @@ fn random_operations(seed: u64, operations: usize) {
             }
         }
         assert_eq!(h.wheel.len(), model.pending.len(), "step {step}");
+        // The lock-free check must never call a pending timer fired.
+        let below = h.wheel.fired_below();
+        if let Some((id, _)) = model.pending.iter().find(|(_, p)| p.key.fired(below)) {
+            panic!("step {step}: pending {id} has a key that says fired (fired_below {below})");
+        }
         match (h.wheel.next_expiration(), model.earliest()) {
             (Some(next), Some(earliest)) => {
                 assert!(next <= earliest, "step {step}: next_expiration {next} > {earliest}");
@@ -608,7 +616,7 @@ fn a_warm_wheel_does_not_allocate_per_timer() {
     for id in 0..1_000 {
         h.insert(id, 5_000 - id as u64);
     }
-    assert_eq!(h.wheel.entries.capacity(), capacity, "the slab reused its slots");
+    assert_eq!(h.wheel.entries.capacity(), capacity, "the arena reused its slots");
     assert_eq!(h.advance(5_000).len(), 1_000);
 }
 

@@ -213,11 +213,10 @@ impl TimerWheel {
         let slack = slack.min(MAX_SLACK);
         let generation = self.next_generation;
         self.next_generation = (generation + 1) % GENERATIONS;
-        // Checked before inserting, so that a panic leaves the wheel consistent.
-        if self.entries.next_index().is_none() {
+        // A full arena changes nothing, so the panic leaves the wheel consistent.
+        let Ok(index) = self.entries.insert(Entry::new(waker, deadline, generation, slack)) else {
             panic!("weft timer wheel: more than {} pending timers", u32::MAX - 1);
-        }
-        let index = self.entries.insert(Entry::new(waker, deadline, generation, slack));
+        };
         let place = Place::of(deadline, self.elapsed);
         self.slots.push(&mut self.entries, place, index, deadline, slack);
         self.fired_below = self.fired_below.min(deadline);

@@ -53,7 +53,8 @@ impl Arena {
     }
 
     /// The index the next [`insert`](Arena::insert) will use, or `None` if every `u32`
-    /// index below [`NIL`] is taken.
+    /// index below [`NIL`] is taken (for the tests).
+    #[cfg(test)]
     pub(super) fn next_index(&self) -> Option<u32> {
         match self.lowest_vacant() {
             Some((index, _)) => Some(index),
@@ -62,15 +63,11 @@ impl Arena {
     }
 
     /// Stores `entry`, which must hold a waker, at the lowest vacant index (or a new one
-    /// past the end), and returns that index.
-    ///
-    /// # Panics
-    ///
-    /// If [`next_index`](Arena::next_index) is `None`: check it first.
-    pub(super) fn insert(&mut self, entry: Entry) -> u32 {
+    /// past the end), and returns that index; gives `entry` back, changing nothing, if
+    /// every `u32` index below [`NIL`] is taken.
+    pub(super) fn insert(&mut self, entry: Entry) -> Result<u32, Entry> {
         debug_assert!(entry.waker.is_some(), "an inserted entry is occupied");
-        self.len += 1;
-        match self.lowest_vacant() {
+        let index = match self.lowest_vacant() {
             Some((index, words)) => {
                 self.clear_vacant(index, words);
                 let slot = &mut self.entries[index as usize];
@@ -85,15 +82,16 @@ impl Arena {
                 index
             }
             None => {
-                let index = u32::try_from(self.entries.len())
-                    .ok()
-                    .filter(|&index| index != NIL)
-                    .expect("weft timer wheel: no free index (check next_index first)");
+                let Some(index) = u32::try_from(self.entries.len()).ok().filter(|&index| index != NIL) else {
+                    return Err(entry);
+                };
                 self.entries.push(entry);
                 self.cover(index);
                 index
             }
-        }
+        };
+        self.len += 1;
+        Ok(index)
     }
 
     /// How many entries the arena holds room for without allocating (for the tests).
@@ -200,16 +198,20 @@ mod tests {
     #[test]
     fn the_lowest_vacant_index_is_reused_first_and_a_stale_generation_is_refused() {
         let mut arena = Arena::new();
-        let (a, b, c) = (arena.insert(entry(1)), arena.insert(entry(2)), arena.insert(entry(3)));
+        let (a, b, c) = (
+            arena.insert(entry(1)).ok().unwrap(),
+            arena.insert(entry(2)).ok().unwrap(),
+            arena.insert(entry(3)).ok().unwrap(),
+        );
         assert_eq!((a, b, c), (0, 1, 2));
         arena.remove(c);
         arena.remove(a);
         assert_eq!(arena.len(), 1);
         assert!(arena.get_mut(a, 1).is_none(), "a vacant entry is not returned");
         assert_eq!(arena.next_index(), Some(a), "the lowest, not the last freed");
-        assert_eq!(arena.insert(entry(4)), a);
-        assert_eq!(arena.insert(entry(5)), c);
-        assert_eq!(arena.insert(entry(6)), 3, "with no vacant index the vector grows");
+        assert_eq!(arena.insert(entry(4)).ok(), Some(a));
+        assert_eq!(arena.insert(entry(5)).ok(), Some(c));
+        assert_eq!(arena.insert(entry(6)).ok(), Some(3), "with no vacant index the vector grows");
         assert!(arena.get_mut(c, 3).is_none(), "the old generation does not name the new entry");
         assert!(arena.get_mut(c, 5).is_some());
         assert_eq!(arena.len(), 4);
@@ -222,7 +224,7 @@ mod tests {
         let n: u32 = if cfg!(miri) { 64 * 64 + 100 } else { 3 * 64 * 64 + 100 };
         let mut arena = Arena::new();
         for generation in 0..u64::from(n) {
-            arena.insert(entry(generation));
+            arena.insert(entry(generation)).ok().unwrap();
         }
         let mut vacant = std::collections::BTreeSet::new();
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
@@ -236,7 +238,7 @@ mod tests {
                 // Occupied again, but through insert: it must pick the lowest.
                 vacant.insert(index);
                 let lowest = *vacant.first().unwrap();
-                assert_eq!(arena.insert(entry(1 << 20)), lowest, "step {step}");
+                assert_eq!(arena.insert(entry(1 << 20)).ok(), Some(lowest), "step {step}");
                 vacant.remove(&lowest);
             } else {
                 drop(arena.remove(index));
@@ -251,11 +253,11 @@ mod tests {
     fn a_reused_entry_drops_the_waker_it_was_given_and_no_other() {
         let waker = Arc::new(Noop);
         let mut arena = Arena::new();
-        let index = arena.insert(Entry::new(Waker::from(waker.clone()), 0, 0, 0));
+        let index = arena.insert(Entry::new(Waker::from(waker.clone()), 0, 0, 0)).ok().unwrap();
         assert_eq!(Arc::strong_count(&waker), 2);
         drop(arena.remove(index));
         assert_eq!(Arc::strong_count(&waker), 1, "remove hands the waker out");
-        let again = arena.insert(Entry::new(Waker::from(waker.clone()), 0, 1, 0));
+        let again = arena.insert(Entry::new(Waker::from(waker.clone()), 0, 1, 0)).ok().unwrap();
         assert_eq!(again, index);
         assert_eq!(Arc::strong_count(&waker), 2);
         drop(arena);

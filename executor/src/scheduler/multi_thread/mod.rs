@@ -34,7 +34,8 @@
 //! 1. Every `GLOBAL_QUEUE_INTERVAL` (31) ticks, the injector first, so remote spawns are
 //!    never starved by a busy local queue.
 //! 2. The LIFO slot, at most `MAX_LIFO_POLLS` (3) times in a row, so that a ping-pong
-//!    pair cannot starve the ring. Other workers do not steal from the slot, which keeps
+//!    pair cannot starve the ring (the next LIFO task goes to the back of the ring; a
+//!    sleeper is woken for it only if the worker then holds more than that one task). Other workers do not steal from the slot, which keeps
 //!    message passing on one core; but if its owner stays inside one poll for a whole
 //!    [`lifo::WATCH_PERIOD`] (1 ms) while another worker is idle, that idle worker takes
 //!    the task and runs it ([`lifo`]).

@@ -354,8 +354,14 @@ impl WorkerCx {
             let mut core = self.core.borrow_mut().take().expect("weft: worker core lost during a poll");
             let Some(next) = core.remote(shared).lifo.take() else { return core };
             if lifo_polls >= MAX_LIFO_POLLS {
+                // Its turn comes after the queue's. Another worker is woken only if this
+                // one now holds more than it runs next: waking one to steal the single
+                // task of a hand-off chain (a lock passed from task to task) costs a
+                // wake-up and a park per few polls, and moves the chain between cores.
                 core.run_queue.push_back_or_overflow(next, shared);
-                shared.notify_parked();
+                if core.has_surplus(shared) {
+                    shared.notify_parked();
+                }
                 return core;
             }
             lifo_polls += 1;

@@ -7,6 +7,11 @@
 //! run queue and everything queued before it runs first. A task that is always ready
 //! (a loop over a channel that never empties) would otherwise never yield. Outside a weft
 //! task the budget is unlimited.
+//!
+//! Only an await that *ends* spends: an await point calls [`poll_proceed`] once it knows
+//! it will return `Ready`, and one that has to wait (a get from an empty queue, a held
+//! lock) spends nothing and returns `Pending` from its waiter list, never yielding in
+//! place of waiting (the book's scheduler chapter measures why).
 
 use crate::context;
 use std::task::{Context, Poll};
@@ -15,7 +20,8 @@ use std::task::{Context, Poll};
 pub const BUDGET: u16 = 128;
 
 /// Spends one unit of the current task's budget, or, if it is spent, wakes the task and
-/// returns `Pending`. Await points built outside weft call it before returning `Ready`.
+/// returns `Pending`. Await points built outside weft call it before returning `Ready`:
+/// when they know they will end now, not when they are about to wait.
 ///
 /// ```
 /// use std::future::poll_fn;

@@ -464,7 +464,7 @@ impl Future for Wait<'_> {
                         // asyncio: the most recent cancellation is the one re-raised.
                         this.cancelled = Some(c);
                     }
-                    ready!(this.cond.lock.core().poll_acquire(&mut this.key, cx));
+                    ready!(this.cond.lock.core().poll_acquire(&mut this.key, false, cx));
                     this.set_held(true);
                     this.phase = Phase::Done;
                     return Poll::Ready(match this.cancelled.take() {

@@ -155,13 +155,20 @@ impl Future for Wait<'_> {
             this.abandon();
             return Poll::Ready(Err(c));
         }
-        ready!(coop::poll_proceed(cx));
-        if this.key.is_none() && this.event.flag.load(Acquire) {
+        // The budget: a wait that ends now spends a unit (or yields if none is left);
+        // one that has to wait spends nothing and does not yield (see queue/futures.rs).
+        if this.key.is_some() {
+            ready!(coop::poll_proceed(cx));
+        } else if this.event.flag.load(Acquire) {
+            ready!(coop::poll_proceed(cx));
             return Poll::Ready(Ok(()));
         }
         let mut waiters = this.event.waiters.lock();
         match this.key {
-            None if this.event.flag.load(Relaxed) => Poll::Ready(Ok(())),
+            None if this.event.flag.load(Relaxed) => {
+                drop(waiters);
+                coop::poll_proceed(cx).map(Ok)
+            }
             None => {
                 this.key = Some(waiters.push(cx.waker()));
                 weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);

@@ -10,7 +10,7 @@ use crate::sync::{Arc, Mutex};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker, ready};
+use std::task::{Context, Poll, Waker};
 use weft_executor::{Cancelled, cancel, coop};
 
 /// Creates a oneshot channel.
@@ -200,8 +200,17 @@ impl<T> Future for Receiver<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         cancel::check()?;
-        ready!(coop::poll_proceed(cx));
         let mut st = self.shared.lock();
+        if st.value.is_some() || !st.sender {
+            // It ends now: that spends a unit of the budget, or yields if none is left
+            // (a receive that waits spends nothing and does not yield; queue/futures.rs).
+            if !coop::has_budget_remaining() {
+                drop(st);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let _ = coop::poll_proceed(cx);
+        }
         match st.value.take() {
             Some(v) => Poll::Ready(Ok(v)),
             None if !st.sender => Poll::Ready(Err(RecvError::Closed)),

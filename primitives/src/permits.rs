@@ -123,11 +123,26 @@ impl PermitCore {
 
     /// One poll of an acquire that is not a checkpoint by itself (the callers make the
     /// check). `key` is the waiter slot, registered on the first poll that has to wait.
-    pub(crate) fn poll_acquire(&self, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<()> {
+    ///
+    /// `no_budget`: the task has spent its cooperative budget. An acquire that would take
+    /// a free permit then takes nothing and yields instead (wakes its task and returns
+    /// `Pending`); one that has to wait registers as it always does, since it returns
+    /// `Pending` anyway (see `queue/futures.rs` for why a wait must not turn into a yield).
+    pub(crate) fn poll_acquire(
+        &self,
+        key: &mut Option<usize>,
+        no_budget: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         let mut wakers = WakeList::new();
+        let mut yields = false;
         let ready = {
             let mut st = self.state.lock();
             match *key {
+                None if !st.locked() && no_budget => {
+                    yields = true;
+                    false
+                }
                 None if !st.locked() => {
                     st.permits -= 1;
                     true
@@ -150,6 +165,9 @@ impl PermitCore {
         wakers.wake_all();
         if ready {
             Poll::Ready(())
+        } else if yields {
+            cx.waker().wake_by_ref();
+            Poll::Pending
         } else {
             weft_executor::observe::waiting_on("lock/semaphore", weft_executor::observe::WaitDetail::None);
             Poll::Pending
@@ -200,8 +218,9 @@ impl<S: sealed::Sealed + Send + Sync + 'static> PermitSource for S {}
 
 pub(crate) use sealed::Sealed;
 
-/// The waiting part shared by the three acquire futures: a checkpoint, the cooperative
-/// budget, then the wait; a slot left behind on drop is abandoned (its permit passed on).
+/// The waiting part shared by the three acquire futures: a checkpoint, then the acquire
+/// or the wait (the cooperative budget is spent only by an acquire that ends now); a slot
+/// left behind on drop is abandoned (its permit passed on).
 struct Waiting<'a, S: PermitSource> {
     source: &'a S,
     key: Option<usize>,
@@ -213,8 +232,16 @@ impl<S: PermitSource> Waiting<'_, S> {
             self.source.core().abandon(&mut self.key);
             return Poll::Ready(Err(c));
         }
-        ready!(coop::poll_proceed(cx));
-        self.source.core().poll_acquire(&mut self.key, cx).map(Ok)
+        // The budget: an acquire that gets a permit spends a unit, one that finds none
+        // left yields instead, and one that waits spends nothing (`poll_acquire`).
+        let no_budget = !coop::has_budget_remaining();
+        if no_budget && self.key.is_some() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        ready!(self.source.core().poll_acquire(&mut self.key, no_budget, cx));
+        let _ = coop::poll_proceed(cx); // budget was left: this spends one unit
+        Poll::Ready(Ok(()))
     }
 }
 

@@ -1,7 +1,20 @@
-//! The queue's three waiting futures. Each polls the same way: a checkpoint, the
-//! cooperative budget, then either the fast path (first poll) or its slot in a waiter
-//! list; when it gives up (an `Err(Cancelled)` or a drop), whatever its slot was handed
-//! goes back to the queue's state machine (`state.rs`) to be passed on.
+//! The queue's three waiting futures. Each polls the same way: a checkpoint, then either
+//! the fast path (first poll) or its slot in a waiter list; when it gives up (an
+//! `Err(Cancelled)` or a drop), whatever its slot was handed goes back to the queue's
+//! state machine (`state.rs`) to be passed on.
+//!
+//! **The cooperative budget.** A get or put that completes spends one unit of its task's
+//! budget (`weft_executor::coop`), and one that would complete with no budget left yields
+//! instead, so that a loop over a queue that never empties or never fills still lets
+//! other tasks run. A get or put that waits spends nothing and never yields: it returns
+//! `Pending` from its place in the waiter list, as it would with budget left. This
+//! matters for a producer and a consumer on one worker: each fills or drains the queue
+//! in one poll and then waits for the other, so the two hand the worker back and forth
+//! through their waiter lists. Had the budget run out on the put that finds the queue
+//! full, the producer would yield (off the putters' list) rather than wait, the consumer
+//! would do the same on the empty queue a moment later, and the worker, holding two
+//! yielded tasks, would wake another worker to share them, which splits the pair over
+//! two cores for nothing.
 
 use super::Queue;
 use super::error::{GetError, PutError, TryGetError, TryPutError};
@@ -52,9 +65,17 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
             this.abandon();
             return Poll::Ready(Err(GetError::Cancelled(c)));
         }
-        ready!(coop::poll_proceed(cx));
-        let key = &mut this.key;
-        this.queue.update(|st, wakers| match *key {
+        // The budget (see the module docs): a get that would wait spends none.
+        let spent = !coop::has_budget_remaining();
+        if spent && this.key.is_some() {
+            return yield_now(cx);
+        }
+        let (key, mut yields) = (&mut this.key, false);
+        let polled = this.queue.update(|st, wakers| match *key {
+            None if spent && st.get_completes() => {
+                yields = true;
+                Poll::Pending
+            }
             None => match st.try_get(wakers) {
                 Ok(item) => Poll::Ready(Ok(item)),
                 Err(TryGetError::ShutDown) => Poll::Ready(Err(GetError::ShutDown)),
@@ -81,7 +102,8 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
                     }
                 }
             },
-        })
+        });
+        spend_or_yield(cx, polled, yields)
     }
 }
 
@@ -136,12 +158,19 @@ impl<T, O: Order<T>> Future for Put<'_, T, O> {
             this.abandon();
             return Poll::Ready(Err(PutError::Cancelled(c, item)));
         }
-        if coop::poll_proceed(cx).is_pending() {
+        // The budget (see the module docs): a put that would wait spends none.
+        let spent = !coop::has_budget_remaining();
+        if spent && this.key.is_some() {
             this.item = Some(item);
-            return Poll::Pending;
+            return yield_now(cx);
         }
-        let (key, slot) = (&mut this.key, &mut this.item);
-        this.queue.update(|st, wakers| match *key {
+        let (key, slot, mut yields) = (&mut this.key, &mut this.item, false);
+        let polled = this.queue.update(|st, wakers| match *key {
+            None if spent && st.put_completes() => {
+                *slot = Some(item);
+                yields = true;
+                Poll::Pending
+            }
             None => match st.try_put(item, wakers) {
                 Ok(()) => Poll::Ready(Ok(())),
                 Err(TryPutError::ShutDown(item)) => Poll::Ready(Err(PutError::ShutDown(item))),
@@ -168,7 +197,8 @@ impl<T, O: Order<T>> Future for Put<'_, T, O> {
                     }
                 }
             },
-        })
+        });
+        spend_or_yield(cx, polled, yields)
     }
 }
 
@@ -259,3 +289,25 @@ macro_rules! debug_future {
     )*};
 }
 debug_future!(Get, Put, Join);
+
+/// The end of a get's or put's poll, for the cooperative budget: an operation that
+/// completed spends a unit; one that found no budget left and would have completed did
+/// nothing and `yields`; one that waits (it is in a waiter list now) spends nothing and
+/// does not yield.
+fn spend_or_yield<R>(cx: &mut Context<'_>, polled: Poll<R>, yields: bool) -> Poll<R> {
+    match polled {
+        Poll::Ready(r) => {
+            let _ = coop::poll_proceed(cx); // budget was left: this spends one unit
+            Poll::Ready(r)
+        }
+        Poll::Pending if yields => yield_now(cx),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// A yield for want of budget: the task is woken at once and runs again after the tasks
+/// queued before it.
+fn yield_now<R>(cx: &mut Context<'_>) -> Poll<R> {
+    cx.waker().wake_by_ref();
+    Poll::Pending
+}

@@ -82,6 +82,18 @@ impl<T, O: Order<T>> State<T, O> {
         self.maxsize > 0 && O::len(&self.buf) + self.handed_gets + self.reserved_puts >= self.maxsize
     }
 
+    /// Whether [`try_put`](Self::try_put) would end the put now (take the item, or refuse
+    /// it for a shutdown) rather than find the queue full.
+    pub(crate) fn put_completes(&self) -> bool {
+        self.shutdown || !self.full()
+    }
+
+    /// Whether [`try_get`](Self::try_get) would end the get now (an item, or the shutdown)
+    /// rather than find the queue empty.
+    pub(crate) fn get_completes(&self) -> bool {
+        self.shutdown || self.len() > 0
+    }
+
     pub(crate) fn try_put(&mut self, item: T, wakers: &mut WakeList) -> Result<(), TryPutError<T>> {
         if self.shutdown {
             return Err(TryPutError::ShutDown(item));

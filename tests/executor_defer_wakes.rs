@@ -76,3 +76,67 @@ fn the_guard_changes_nothing_on_the_current_thread_runtime() {
         })
     });
 }
+
+/// Spawns `n` tasks waiting on `event`, each counting itself in `ran` once woken; returns
+/// once all of them are in the event's waiter list.
+async fn event_waiters(n: usize, event: &Arc<weft::Event>, ran: &Arc<AtomicUsize>) -> Vec<weft::Task<()>> {
+    let tasks = (0..n)
+        .map(|_| {
+            let (event, ran) = (event.clone(), ran.clone());
+            weft::spawn(async move {
+                event.wait().await.unwrap();
+                ran.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    while event.waiters() < n {
+        weft::time::sleep(Duration::from_millis(1)).await.unwrap();
+    }
+    tasks
+}
+
+/// A primitive hands many woken waiters to the workers in batches of 64; inside an outer
+/// guard none of the batches escapes, and after it every waiter runs.
+#[test]
+fn a_set_event_wakes_its_waiters_in_batches_that_an_outer_guard_still_holds_back() {
+    common::watchdog("defer-event", common::WATCHDOG, || {
+        common::multi().block_on(async {
+            let (event, ran) = (Arc::new(weft::Event::new()), Arc::new(AtomicUsize::new(0)));
+            let tasks = event_waiters(200, &event, &ran).await;
+            {
+                let _outer = weft::defer_wakes();
+                event.set();
+                // Both workers are idle; a task that had been submitted would have run.
+                std::thread::sleep(Duration::from_millis(100));
+                assert_eq!(ran.load(SeqCst), 0, "a batch escaped the outer guard");
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            assert_eq!(ran.load(SeqCst), 200);
+        })
+    });
+}
+
+/// Set from a thread outside the runtime, the event's 1,000 waiters reach the workers in
+/// 16 batches, and every one of them runs (none is lost at a batch's edge).
+#[test]
+fn a_set_from_outside_the_runtime_wakes_every_waiter_across_the_batches() {
+    common::watchdog("defer-event-outside", common::WATCHDOG, || {
+        let rt = common::multi();
+        let (event, ran) = (Arc::new(weft::Event::new()), Arc::new(AtomicUsize::new(0)));
+        let tasks = rt.block_on(event_waiters(1000, &event, &ran));
+        std::thread::spawn({
+            let event = event.clone();
+            move || event.set()
+        })
+        .join()
+        .unwrap();
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        assert_eq!(ran.load(SeqCst), 1000);
+    });
+}

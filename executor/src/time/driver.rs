@@ -171,7 +171,7 @@ impl TimeDriver {
         let tick = self.tick_ceil(deadline);
         let mut inner = self.inner.lock();
         let key = inner.wheel.insert(tick, slack, waker);
-        self.next_due.fetch_min(tick, Ordering::Relaxed);
+        self.lower_next_due(&inner, tick);
         self.publish_fired_below(&inner);
         (key, inner.woken_for(tick.saturating_add(slack)))
     }
@@ -206,7 +206,7 @@ impl TimeDriver {
         if !ok {
             return (false, false);
         }
-        self.next_due.fetch_min(tick, Ordering::Relaxed);
+        self.lower_next_due(&inner, tick);
         self.publish_fired_below(&inner);
         (true, inner.woken_for(tick.saturating_add(slack)))
     }
@@ -311,6 +311,16 @@ impl TimeDriver {
     /// wait for timers by sleeping.
     pub(crate) fn park_paused(&self) {
         self.inner.lock().parked_until = u64::MAX;
+    }
+
+    /// Lowers `next_due` to `tick` if that is earlier. Every write of `next_due` is made
+    /// under the lock (`_inner` is the proof), so a load and a store do what a `fetch_min`
+    /// would, and a timer due after the next one (the common case) writes nothing: the
+    /// cache line that every worker's turn reads is not taken from them.
+    fn lower_next_due(&self, _inner: &Inner, tick: u64) {
+        if tick < self.next_due.load(Ordering::Relaxed) {
+            self.next_due.store(tick, Ordering::Relaxed);
+        }
     }
 
     fn publish_next_due(&self, inner: &Inner) {

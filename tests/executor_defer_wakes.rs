@@ -95,10 +95,10 @@ async fn event_waiters(n: usize, event: &Arc<weft::Event>, ran: &Arc<AtomicUsize
     tasks
 }
 
-/// A primitive hands many woken waiters to the workers in batches of 64; inside an outer
-/// guard none of the batches escapes, and after it every waiter runs.
+/// A primitive hands its many woken waiters to the workers as one batch of its own; inside
+/// an outer guard that batch is held back too, and after it every waiter runs.
 #[test]
-fn a_set_event_wakes_its_waiters_in_batches_that_an_outer_guard_still_holds_back() {
+fn a_set_event_wakes_its_waiters_in_a_batch_that_an_outer_guard_still_holds_back() {
     common::watchdog("defer-event", common::WATCHDOG, || {
         common::multi().block_on(async {
             let (event, ran) = (Arc::new(weft::Event::new()), Arc::new(AtomicUsize::new(0)));
@@ -108,7 +108,7 @@ fn a_set_event_wakes_its_waiters_in_batches_that_an_outer_guard_still_holds_back
                 event.set();
                 // Both workers are idle; a task that had been submitted would have run.
                 std::thread::sleep(Duration::from_millis(100));
-                assert_eq!(ran.load(SeqCst), 0, "a batch escaped the outer guard");
+                assert_eq!(ran.load(SeqCst), 0, "a wake-up escaped the outer guard");
             }
             for t in tasks {
                 t.await.unwrap();
@@ -118,10 +118,10 @@ fn a_set_event_wakes_its_waiters_in_batches_that_an_outer_guard_still_holds_back
     });
 }
 
-/// Set from a thread outside the runtime, the event's 1,000 waiters reach the workers in
-/// 16 batches, and every one of them runs (none is lost at a batch's edge).
+/// Set from a thread outside the runtime, the event's 1,000 waiters reach the workers as
+/// one batch, and every one of them runs.
 #[test]
-fn a_set_from_outside_the_runtime_wakes_every_waiter_across_the_batches() {
+fn a_set_from_outside_the_runtime_wakes_every_waiter() {
     common::watchdog("defer-event-outside", common::WATCHDOG, || {
         let rt = common::multi();
         let (event, ran) = (Arc::new(weft::Event::new()), Arc::new(AtomicUsize::new(0)));

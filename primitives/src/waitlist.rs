@@ -178,12 +178,6 @@ impl<V> WaitList<V> {
     }
 }
 
-/// Tasks handed to a multi-thread runtime's workers at a time by
-/// [`WakeList::wake_all`]. Small enough that a worker starts on the first batch while
-/// the waking thread still wakes the rest; large enough that the injector's lock and the
-/// worker notification are paid once per many tasks.
-pub(crate) const WAKE_BATCH: usize = 64;
-
 /// Wakers collected under a primitive's mutex, woken after it is unlocked (so that a
 /// woken task on another worker does not run straight into the held mutex).
 ///
@@ -210,19 +204,14 @@ impl WakeList {
 
     /// Wakes every collected waker, in the order collected (asyncio's order). More than
     /// one (an `Event::set`, a `notify_all`, a barrier's release) reach a multi-thread
-    /// runtime's workers in batches of [`WAKE_BATCH`] (`weft::defer_wakes`): one injector
-    /// lock and one worker notification per batch instead of one per task, and the first
-    /// batch already runs while the rest are being woken.
+    /// runtime's workers as one batch (`weft::defer_wakes`): one injector lock and one
+    /// worker notification for the lot, instead of one each.
     pub(crate) fn wake_all(self) {
-        let mut batch = (!self.rest.is_empty()).then(weft_executor::defer_wakes);
+        let _batch = (!self.rest.is_empty()).then(weft_executor::defer_wakes);
         if let Some(w) = self.first {
             w.wake();
         }
-        for (i, w) in self.rest.into_iter().enumerate() {
-            if i % WAKE_BATCH == WAKE_BATCH - 1 {
-                drop(batch.take());
-                batch = Some(weft_executor::defer_wakes());
-            }
+        for w in self.rest {
             w.wake();
         }
     }

@@ -205,6 +205,10 @@ struct Alarm {
     timer: Option<Timer>,
     /// The deadline `timer` fires at.
     armed: Option<Instant>,
+    /// A timer this alarm let go of may still call it: one that fired while it was being
+    /// moved, or one cancelled after it fired. Until then every call comes from `timer`
+    /// at `armed`, and the callback need not read the clock to know that it is due.
+    stale: bool,
 }
 
 impl Alarm {
@@ -213,6 +217,7 @@ impl Alarm {
         self.armed = None;
         if let Some(t) = self.timer.take() {
             t.cancel();
+            self.stale = true; // it may have fired already, its call still on its way
         }
     }
 }
@@ -234,8 +239,9 @@ impl Core {
     }
 
     /// Sets the deadline's callback for `when` (asyncio's `call_at(when, _on_timeout)`):
-    /// moves the timer if there is one, registers it otherwise.
-    fn arm(self: &Arc<Self>, when: Instant) {
+    /// moves the timer if there is one, registers it otherwise. `now` is the clock as the
+    /// caller just read it to see that `when` is ahead.
+    fn arm(self: &Arc<Self>, when: Instant, now: Instant) {
         let mut l = self.locked.lock();
         let Locked { s, alarm } = &mut *l;
         if s.state != State::Entered || s.when != Some(when) || alarm.armed == Some(when) {
@@ -247,8 +253,9 @@ impl Core {
                 return;
             }
             alarm.timer = None; // it fired for the old deadline: its call is ignored
+            alarm.stale = true;
         }
-        alarm.timer = Timer::register(when, Waker::from(self.clone()));
+        alarm.timer = Timer::register_seen(when, now, Waker::from(self.clone()));
         alarm.armed = alarm.timer.is_some().then_some(when);
     }
 }
@@ -266,10 +273,11 @@ impl Wake for Core {
             && alarm.armed.is_some()
             && alarm.armed == s.when
             // A timer that fired for a deadline since moved later (its `reset` came too
-            // late) is ignored, as asyncio cancels the old handle.
-            && s.when.is_some_and(|w| weft_executor::time::now() >= w);
+            // late) is ignored, as asyncio cancels the old handle. Only a let-go timer
+            // can call for a deadline that is not due.
+            && (!alarm.stale || s.when.is_some_and(|w| weft_executor::time::now() >= w));
         if due {
-            *alarm = Alarm::default(); // it fired
+            *alarm = Alarm { stale: alarm.stale, ..Alarm::default() }; // it fired
             // Under the lock, so that the body's exit sees the request counted (it takes
             // it back with `uncancel`). `cancel` only schedules the task: it takes no lock
             // of this timeout's.
@@ -393,7 +401,7 @@ impl Timeout {
             None => alarm.disarm(),
             Some(w) => {
                 drop(l);
-                self.core.arm(w);
+                self.core.arm(w, weft_executor::time::now());
             }
         }
         Ok(())
@@ -679,24 +687,30 @@ impl<F> TimeoutFuture<F> {
             if s.task.is_none() {
                 s.task = weft_executor::current_task();
             }
-            match s.when {
-                Some(w) if alarm.as_ref().is_some_and(|a| a.armed == Some(w)) => None,
-                Some(w) if weft_executor::time::now() < w => Some(w),
-                when => {
-                    if let Some(a) = alarm {
-                        a.disarm();
-                    }
-                    if when.is_some() {
-                        s.fire();
-                    }
-                    None
+            if let Some(w) = s.when {
+                if alarm.as_ref().is_some_and(|a| a.armed == Some(w)) {
+                    return None;
+                }
+                // One reading of the clock both tells that the deadline is ahead and
+                // measures the timer's slack.
+                let now = weft_executor::time::now();
+                if now < w {
+                    return Some((w, now));
                 }
             }
+            // No deadline, or one already passed.
+            if let Some(a) = alarm {
+                a.disarm();
+            }
+            if s.when.is_some() {
+                s.fire();
+            }
+            None
         });
-        if let Some(w) = arm {
+        if let Some((w, now)) = arm {
             // The timer's callback reaches the state through a shared allocation: the
             // first wait with a deadline ahead makes it (a body that never waits makes none).
-            self.handle().core.arm(w);
+            self.handle().core.arm(w, now);
         }
     }
 

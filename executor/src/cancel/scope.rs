@@ -223,18 +223,21 @@ impl ScopeCore {
                 }
                 false
             }
-            Some(d) if d <= crate::time::now() => {
-                if let Some(t) = inner.timer.take() {
-                    t.cancel();
-                }
-                true
-            }
             Some(d) => {
+                // One reading of the clock both tells whether the deadline passed and
+                // measures a new timer's slack.
+                let now = crate::time::now();
+                if d <= now {
+                    if let Some(t) = inner.timer.take() {
+                        t.cancel();
+                    }
+                    return true;
+                }
                 if inner.timer.as_ref().is_some_and(|t| t.reset(d)) {
                     return false;
                 }
                 let waker = Waker::from(Arc::new(DeadlineWaker(Arc::downgrade(self))));
-                inner.timer = Timer::register(d, waker);
+                inner.timer = Timer::register_seen(d, now, waker);
                 false
             }
         }

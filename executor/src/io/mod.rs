@@ -267,8 +267,7 @@ impl Registration {
         source: &mut S,
         interest: mio::Interest,
     ) -> io::Result<Registration> {
-        let driver = crate::context::handle()
-            .map(|h| h.driver().clone())
+        let driver = crate::context::with_handle(|h| h.map(|h| h.driver().clone()))
             .ok_or_else(|| io::Error::other("weft: I/O registration outside a weft runtime"))?;
         let io =
             Arc::new(ScheduledIo { readiness: AtomicUsize::new(0), waiters: Mutex::new(Waiters::default()) });

@@ -64,14 +64,22 @@ const _: () = assert!(MAX_SLACK <= WHEEL_MAX_SLACK);
 // A `Sleep` keeps its slack in a byte.
 const _: () = assert!(MAX_SLACK <= u8::MAX as u64);
 
+/// Where the driver's fields live, by who writes them. Every worker reads the clock's mode,
+/// `start`, `next_due` and `fired_below` all the time and writes them rarely; every timer
+/// set or cancelled on any worker writes the wheel's lock; and every `Timer` and `Sleep`
+/// that registers clones the `Arc` the driver lives in. Each of these gets cache lines of
+/// its own ([`Line`]), so that a lock taken, or an `Arc` cloned, on one core does not
+/// take from the other cores the lines they only read. (Laid out by the compiler, the
+/// clock and `start` shared a line with the `Arc`'s count, and `next_due` with the
+/// wheel's counters.)
 pub(crate) struct TimeDriver {
     start: Instant,
-    pub(crate) clock: Clock,
-    inner: Mutex<Inner>,
+    pub(crate) clock: Line<Clock>,
+    inner: Line<Mutex<Inner>>,
     /// The wheel's next expiration tick, or `u64::MAX` when no timer is pending. A bound
     /// that may be earlier than the truth (it is not raised when a timer is removed):
     /// enough for a turn to see, without the lock, that nothing can be due yet.
-    next_due: AtomicU64,
+    next_due: Line<AtomicU64>,
     /// The wheel's [`fired_below`](TimerWheel::fired_below), published under the lock
     /// whenever it changes: a woken sleep compares its key with it to see, without the
     /// lock, that its timer fired.
@@ -80,6 +88,19 @@ pub(crate) struct TimeDriver {
     /// The runtime's timeline, if it records one (each `process` that fires timers says
     /// how many).
     pub(crate) timeline: std::sync::OnceLock<std::sync::Arc<crate::observe::Timeline>>,
+}
+
+/// A value alone on its cache lines: 128 bytes, as the adjacent-line prefetcher of x86
+/// moves lines in pairs. A struct that holds one is 128-aligned too, so the `Arc` the
+/// driver lives in keeps its counts on lines of their own.
+#[repr(align(128))]
+pub(crate) struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 struct Inner {
@@ -115,9 +136,9 @@ impl TimeDriver {
         let start = Instant::now();
         TimeDriver {
             start,
-            clock: Clock::new(start, start_paused),
-            inner: Mutex::new(Inner { wheel: TimerWheel::new(), parked_until: 0 }),
-            next_due: AtomicU64::new(u64::MAX),
+            clock: Line(Clock::new(start, start_paused)),
+            inner: Line(Mutex::new(Inner { wheel: TimerWheel::new(), parked_until: 0 })),
+            next_due: Line(AtomicU64::new(u64::MAX)),
             fired_below: AtomicU64::new(0),
             shut_down: AtomicBool::new(false),
             timeline: std::sync::OnceLock::new(),

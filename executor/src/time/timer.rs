@@ -53,15 +53,44 @@ impl Timer {
     /// Registers a callback in the current runtime's timer wheel; `None` outside a
     /// runtime.
     pub fn register(deadline: Instant, waker: Waker) -> Option<Timer> {
-        let driver = crate::context::handle()?.driver().clone();
-        let slack = TimeDriver::slack(deadline.saturating_duration_since(driver.time.now()));
+        let driver = crate::context::with_handle(|h| h.map(|h| h.driver().clone()))?;
+        let now = driver.time.now();
+        Some(Timer::register_in(driver, deadline, now, waker))
+    }
+
+    /// [`register`](Timer::register) for a caller that has just read the clock
+    /// ([`now`](super::now)) to see that `deadline` is ahead: the timer's slack is measured
+    /// from that reading instead of a second one. `None` outside a runtime.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::task::{Wake, Waker};
+    /// use std::time::Duration;
+    /// struct Nothing;
+    /// impl Wake for Nothing {
+    ///     fn wake(self: Arc<Self>) {}
+    /// }
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let now = weft::time::now();
+    /// let at = now + Duration::from_secs(5);
+    /// let timer = weft::time::Timer::register_seen(at, now, Waker::from(Arc::new(Nothing))).unwrap();
+    /// timer.cancel();
+    /// # });
+    /// ```
+    pub fn register_seen(deadline: Instant, now: Instant, waker: Waker) -> Option<Timer> {
+        let driver = crate::context::with_handle(|h| h.map(|h| h.driver().clone()))?;
+        Some(Timer::register_in(driver, deadline, now, waker))
+    }
+
+    fn register_in(driver: Arc<Driver>, deadline: Instant, now: Instant, waker: Waker) -> Timer {
+        let slack = TimeDriver::slack(deadline.saturating_duration_since(now));
         let (key, unpark) = driver.time.insert(deadline, slack, waker);
         if unpark {
             driver.unpark();
         }
         // `reset` takes `&self` and cannot teach the key a new deadline: the key forgets
         // it, so the driver always asks the wheel whether this timer fired.
-        Some(Timer { driver, key: key.without_deadline() })
+        Timer { driver, key: key.without_deadline() }
     }
 
     /// Runs `callback` once at `deadline`, in the timer phase of the turn (see [`Timer`]):

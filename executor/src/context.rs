@@ -128,6 +128,7 @@ impl Drop for TaskGuard {
 
 /// The task this thread is polling, if any (`None` between polls, on a blocking thread,
 /// or outside a runtime; `block_on`'s future is polled as a task too, its root).
+#[inline]
 pub(crate) fn current_task() -> Option<RawTask> {
     CONTEXT.try_with(|c| c.task.get()).ok().flatten()
 }
@@ -136,6 +137,7 @@ pub(crate) fn current_task() -> Option<RawTask> {
 ///
 /// The scope reference is valid for the rest of the current poll: it points into an
 /// `Arc` held by the scope future being polled or by the task's extras.
+#[inline]
 pub(crate) fn task_and_scope<'a>() -> (Option<RawTask>, Option<&'a ScopeCore>) {
     CONTEXT
         .try_with(|c| {
@@ -184,11 +186,13 @@ impl Drop for ScopeGuard {
 }
 
 /// Polls left in this task's turn (`coop.rs`); `UNCONSTRAINED` outside a task.
+#[inline]
 pub(crate) fn budget() -> u16 {
     CONTEXT.try_with(|c| c.budget.get()).unwrap_or(UNCONSTRAINED)
 }
 
 /// Sets the polls left in this task's turn (`coop.rs` spends and restores it).
+#[inline]
 pub(crate) fn set_budget(b: u16) {
     let _ = CONTEXT.try_with(|c| c.budget.set(b));
 }

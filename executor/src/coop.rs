@@ -54,6 +54,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// ```
 /// assert!(weft::coop::has_budget_remaining());
 /// ```
+#[inline]
 pub fn has_budget_remaining() -> bool {
     context::budget() != 0
 }

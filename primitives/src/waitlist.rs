@@ -206,7 +206,18 @@ impl WakeList {
     /// one (an `Event::set`, a `notify_all`, a barrier's release) reach a multi-thread
     /// runtime's workers as one batch (`weft::defer_wakes`): one injector lock and one
     /// worker notification for the lot, instead of one each.
+    ///
+    /// Most releases wake nobody (a put into a queue nobody waits on): that case is
+    /// decided inline, at the caller, without a call.
+    #[inline]
     pub(crate) fn wake_all(self) {
+        if self.first.is_some() {
+            self.wake_collected();
+        }
+        // `rest` only fills after `first`: nothing else to drop.
+    }
+
+    fn wake_collected(self) {
         let _batch = (!self.rest.is_empty()).then(weft_executor::defer_wakes);
         if let Some(w) = self.first {
             w.wake();

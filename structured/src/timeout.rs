@@ -441,6 +441,7 @@ impl Timeout {
     }
 }
 
+#[inline]
 fn deadline_after(delay: Duration) -> Instant {
     let now = weft_executor::time::now();
     now.checked_add(delay).unwrap_or_else(|| now + Duration::from_secs(86400 * 365 * 30))

@@ -106,6 +106,7 @@ pub struct Watch {
 /// Starts watching a block of code in the current task; see [`Watch`] and the
 /// [module docs](self). Outside a task nothing is ever delivered, and every `Err` is a
 /// failure.
+#[inline]
 pub fn watch() -> Watch {
     match context::current_task() {
         Some(t) => {
@@ -141,6 +142,7 @@ impl Watch {
     /// ```
     /// assert_eq!(weft::cancel::watch().cancelling(), None);
     /// ```
+    #[inline]
     pub fn cancelling(&self) -> Option<u32> {
         self.cancelling
     }
@@ -176,6 +178,7 @@ impl Watch {
 
     /// Whether an `Err` the block ended with propagates a cancellation: the rule without
     /// the result (for code that has already seen that the block failed).
+    #[inline]
     pub fn is_propagating(&self) -> bool {
         context::current_task().is_some_and(|t| t.header().cancel.live() > self.live)
     }

@@ -186,12 +186,14 @@ impl CancelState {
     }
 
     /// How many delivered `Cancelled` values are alive.
+    #[inline]
     pub(crate) fn live(&self) -> u32 {
         (self.0.load(Acquire) & LIVE_MASK) as u32
     }
 
     /// `requested` and `live` from one load: what a block records when it starts (see
     /// `outcome::Watch`).
+    #[inline]
     pub(crate) fn snapshot(&self) -> (u32, u32) {
         let w = self.0.load(Acquire);
         (Self::requested_of(w), (w & LIVE_MASK) as u32)

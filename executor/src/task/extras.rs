@@ -33,6 +33,7 @@ pub(crate) struct Inner {
 }
 
 impl Extras {
+    #[inline]
     pub(crate) fn get(header: &Header) -> Option<&Extras> {
         let ptr = header.extras.load(Ordering::Acquire);
         // SAFETY: a non-null pointer was published by get_or_init and lives until the

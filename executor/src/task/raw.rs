@@ -141,6 +141,7 @@ impl RawTask {
     /// The header. The borrow is tied to this `RawTask` value, not to the task: the
     /// caller must hold a reference to the task for as long as it uses the result, and
     /// must not keep it across a step that may drop that reference.
+    #[inline]
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: every RawTask in circulation is backed by a reference that keeps the
         // allocation alive for as long as the caller uses it (the caller's own reference).
@@ -202,6 +203,7 @@ impl RawTask {
         }
     }
 
+    #[inline]
     pub(crate) fn extras(&self) -> Option<&Extras> {
         Extras::get(self.header())
     }

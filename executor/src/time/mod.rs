@@ -106,10 +106,17 @@ use std::time::{Duration, Instant};
 /// let t = weft::time::now();
 /// assert!(weft::time::now() >= t);
 /// ```
+#[inline]
 pub fn now() -> Instant {
     if !clock::any_controlled() {
         return Instant::now(); // every clock in the process is the real one
     }
+    runtime_now()
+}
+
+/// [`now`] while some clock in the process is paused or shifted: this runtime's clock.
+#[cold]
+fn runtime_now() -> Instant {
     crate::context::with_handle(|h| match h {
         Some(h) => h.driver().time.now(),
         None => Instant::now(),

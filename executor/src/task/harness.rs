@@ -118,7 +118,12 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         ToRunning::Poll { first, aborted: false } => {
             // A task cancelled before it ever ran ends cancelled without running, as an
             // asyncio coroutine that is cancelled before its first step never starts.
-            if first && let Some(c) = crate::cancel::delivery::take(h.raw()) {
+            // (The test of the cancel word first: `take` locks the task's extras, when it
+            // has them, before it looks.)
+            if first
+                && h.header().cancel.is_pending()
+                && let Some(c) = crate::cancel::delivery::take(h.raw())
+            {
                 // SAFETY: RUNNING is set: the stage is ours.
                 return unsafe { cancel_and_complete(h, c) };
             }

@@ -1699,3 +1699,131 @@ LifoQueue     2 waiting getter(s), put (1, 2): after put_nowait(1, 2): qsize=2; 
 PriorityQueue 2 waiting getter(s), put (5, 1): after put_nowait(5, 1): qsize=2; g1 got 1; g2 got 5; left in queue: []
 PriorityQueue 2 waiting getter(s), put (5, 1, 3): after put_nowait(5, 1, 3): qsize=3; g1 got 1; g2 got 3; left in queue: [5]
 ";
+
+/// Case 13: a task outside a group awaits the group's last child; the child ends (with a
+/// value, cancelled while it waits, or cancelled before its first step). The awaiter
+/// resumes before the group's owner: the group's done-callback, the child's first, wakes
+/// the owner through a future, behind the awaiter's wake-up.
+///
+/// ```python
+/// import asyncio
+///
+/// async def scenario(kind):
+///     order = []
+///     ev = asyncio.Event()
+///     async def child():
+///         try:
+///             await ev.wait()
+///             return 7
+///         finally:
+///             order.append("child ends")
+///     async def watcher(t):
+///         try:
+///             order.append(f"watcher got {await t}")
+///         except asyncio.CancelledError:
+///             order.append("watcher sees CancelledError")
+///     async with asyncio.TaskGroup() as tg:
+///         t = tg.create_task(child())
+///         w = asyncio.create_task(watcher(t))
+///         if kind != "cancelled before its first step":
+///             await asyncio.sleep(0)
+///         if kind == "returns a value":
+///             ev.set()
+///         else:
+///             t.cancel()
+///         order.append("body ends")
+///     order.append("group returns")
+///     await w
+///     print(f"{kind}: {' | '.join(order)}")
+///
+/// async def main():
+///     for kind in ("returns a value", "cancelled while waiting", "cancelled before its first step"):
+///         await scenario(kind)
+///
+/// asyncio.run(main())
+/// ```
+///
+/// CPython 3.13 prints:
+///
+/// ```text
+/// returns a value: body ends | child ends | watcher got 7 | group returns
+/// cancelled while waiting: body ends | child ends | watcher sees CancelledError | group returns
+/// cancelled before its first step: body ends | watcher sees CancelledError | group returns
+/// ```
+#[test]
+fn case_13_an_awaiter_of_the_last_child_resumes_before_the_groups_owner() {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        ReturnsAValue,
+        CancelledWhileWaiting,
+        CancelledBeforeItsFirstStep,
+    }
+    async fn scenario(kind: Kind) -> Vec<String> {
+        let order = Arc::new(Mutex::new(Vec::<String>::new()));
+        let ev = Arc::new(weft::Event::new());
+        let watcher = {
+            let (order, ev) = (order.clone(), ev.clone());
+            weft::task_group(move |tg| async move {
+                let child = {
+                    let (order, ev) = (order.clone(), ev.clone());
+                    async move {
+                        /// "finally": logs when the child's future ends, however it ends.
+                        struct Finally(Arc<Mutex<Vec<String>>>);
+                        impl Drop for Finally {
+                            fn drop(&mut self) {
+                                self.0.lock().push("child ends".into());
+                            }
+                        }
+                        let _finally = Finally(order);
+                        ev.wait().await?;
+                        Ok::<_, weft::Cancelled>(7)
+                    }
+                };
+                let t = tg.spawn(child)?;
+                let t_ref = t.task_ref();
+                let w = {
+                    let order = order.clone();
+                    weft::spawn(async move {
+                        match t.await {
+                            Ok(v) => order.lock().push(format!("watcher got {v}")),
+                            Err(e) if e.is_cancelled() => {
+                                order.lock().push("watcher sees CancelledError".into())
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
+                    })
+                };
+                if kind != Kind::CancelledBeforeItsFirstStep {
+                    weft::yield_now().await.unwrap();
+                }
+                if kind == Kind::ReturnsAValue {
+                    ev.set();
+                } else {
+                    t_ref.cancel(None);
+                }
+                order.lock().push("body ends".into());
+                Ok::<_, weft::GroupSpawnError>(w)
+            })
+        }
+        .await
+        .unwrap();
+        order.lock().push("group returns".into());
+        watcher.await.unwrap();
+        order.lock().clone()
+    }
+    run(|_log| async move {
+        assert_eq!(
+            scenario(Kind::ReturnsAValue).await,
+            ["body ends", "child ends", "watcher got 7", "group returns"]
+        );
+        assert_eq!(
+            scenario(Kind::CancelledWhileWaiting).await,
+            ["body ends", "child ends", "watcher sees CancelledError", "group returns"]
+        );
+        // The child's body never ran, so its "finally" was never entered.
+        assert_eq!(
+            scenario(Kind::CancelledBeforeItsFirstStep).await,
+            ["body ends", "watcher sees CancelledError", "group returns"]
+        );
+    });
+}

@@ -261,6 +261,65 @@ fn a_task_that_keeps_its_cancelled_and_returns_42_returned_42() {
     });
 }
 
+/// The same inside a group: a child's result lives in its task, and the child applies
+/// the rule to the `Result` it returned, so a `Cancelled` it kept does not undo its `Ok`.
+#[test]
+fn a_group_child_that_keeps_its_cancelled_and_returns_ok_42_returned_42() {
+    common::block_on_both(|flavour| async move {
+        let log: Arc<Mutex<Vec<Cancelled>>> = Default::default();
+        let l = log.clone();
+        let t = weft::task_group(|tg| async move {
+            let started = Arc::new(Event::new());
+            let s = started.clone();
+            let t = tg.spawn(async move {
+                s.set();
+                match weft::time::sleep(HOUR).await {
+                    Ok(()) => Ok::<_, Cancelled>(0),
+                    Err(c) => {
+                        l.lock().push(c);
+                        Ok(42)
+                    }
+                }
+            })?;
+            started.wait().await?;
+            assert!(t.cancel(None));
+            Ok::<_, BoxError>(t)
+        })
+        .await
+        .unwrap();
+        assert!(!t.is_cancelled(), "{flavour}");
+        assert_eq!(t.take_result().map(|r| r.ok()), Some(Some(42)), "{flavour}");
+        assert!(matches!(t.take_result(), Some(Err(weft::ChildError::AlreadyTaken))), "{flavour}");
+        assert_eq!(log.lock().len(), 1, "{flavour}");
+    });
+}
+
+/// A child that awaits its own handle is told so at once instead of waiting forever
+/// (asyncio raises `RuntimeError: Task cannot await on itself`); the group goes on.
+#[test]
+fn a_group_child_that_awaits_its_own_handle_is_told_so() {
+    common::block_on_both(|flavour| async move {
+        let seen: Arc<Mutex<Option<String>>> = Default::default();
+        let s = seen.clone();
+        weft::task_group(|tg| async move {
+            let (tx, rx) = weft::oneshot::channel::<weft::GroupTask<()>>();
+            let t = tg.spawn(async move {
+                let me = rx.await.map_err(|e| e.to_string())?;
+                *s.lock() = Some(match me.await {
+                    Err(e @ weft::ChildError::AwaitsItself) => e.to_string(),
+                    other => format!("{other:?}"),
+                });
+                Ok::<_, String>(())
+            })?;
+            tx.send(t).map_err(|_| "the child is gone")?;
+            Ok::<_, BoxError>(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(seen.lock().as_deref(), Some("a task cannot await its own handle"), "{flavour}");
+    });
+}
+
 /// Before the rule: `Ok(7)`: a request still pending when the future completed was ignored.
 #[test]
 fn a_task_that_cancels_itself_and_returns_a_value_ends_cancelled() {

@@ -9,7 +9,7 @@
 //! | time/timeout_fires | 1k tasks, each `timeout(1 ms, sleep(1 h))`, joined | same with tokio |
 //!
 //! All on the multi-thread runtime ([`WORKERS`] workers on both sides). weft's group does
-//! more than a `JoinSet` (fail-fast bookkeeping, a result slot per child), which is what
+//! more than a `JoinSet` (fail-fast bookkeeping, a handle per child), which is what
 //! a user of either pays for "spawn many, wait for all".
 
 use std::time::Duration;

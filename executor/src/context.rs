@@ -71,6 +71,13 @@ struct Context {
     /// or runs a current-thread runtime's loop: `(owner, context)`, where `owner` is the
     /// scheduler's shared state. Lets `schedule` push to the local queue without a lock.
     worker: Cell<(*const (), *const ())>,
+    /// Said by the future being polled, in the poll that ends its task
+    /// (`cancel::outcome::returns_value`): its output is a value, whatever else is
+    /// alive. Cleared when the poll's guard drops.
+    ends_with_value: Cell<bool>,
+    /// Set while a task's future is polled or dropped (`task::after_complete`): called
+    /// once that task has completed, before its handle is woken.
+    after_complete: Cell<Option<fn()>>,
 }
 
 impl Context {
@@ -81,6 +88,8 @@ impl Context {
             budget: Cell::new(UNCONSTRAINED),
             handle: RefCell::new(None),
             worker: Cell::new((std::ptr::null(), std::ptr::null())),
+            ends_with_value: Cell::new(false),
+            after_complete: Cell::new(None),
         }
     }
 }
@@ -122,8 +131,39 @@ impl Drop for TaskGuard {
             c.task.set(self.task);
             c.scope.set(self.scope);
             c.budget.set(self.budget);
+            c.ends_with_value.set(false);
         });
     }
+}
+
+/// The future being polled says that its task's output is a value
+/// (`cancel::outcome::returns_value`); nothing outside a task's poll.
+pub(crate) fn set_ends_with_value() {
+    let _ = CONTEXT.try_with(|c| {
+        if c.task.get().is_some() {
+            c.ends_with_value.set(true);
+        }
+    });
+}
+
+/// Asks for `hook` to be called once the task whose future is being polled or dropped
+/// on this thread has completed (`task::after_complete`). An earlier hook still waiting
+/// is called now, so that none is lost.
+pub(crate) fn set_after_complete(hook: fn()) {
+    if let Ok(Some(earlier)) = CONTEXT.try_with(|c| c.after_complete.replace(Some(hook))) {
+        earlier();
+    }
+}
+
+/// The hook of [`set_after_complete`], taken (the harness, as a task completes).
+#[inline]
+pub(crate) fn take_after_complete() -> Option<fn()> {
+    CONTEXT.try_with(|c| c.after_complete.take()).ok().flatten()
+}
+
+/// Whether the future being polled said that its output is a value.
+pub(crate) fn ends_with_value() -> bool {
+    CONTEXT.try_with(|c| c.ends_with_value.get()).unwrap_or(false)
 }
 
 /// The task this thread is polling, if any (`None` between polls, on a blocking thread,

@@ -53,7 +53,7 @@ pub use cancel::{CancelKind, CancellableExt, Cancelled, checkpoint, is_cancellat
 pub use error::{BuildError, EnterError, SpawnError};
 pub use runtime::Runtime;
 pub use scheduler::defer::{DeferWakes, defer_wakes};
-pub use task::{Id, JoinError, Panicked, Task, TaskRef};
+pub use task::{Id, JoinError, Panicked, Task, TaskRef, after_complete};
 
 use std::future::Future;
 use std::pin::Pin;

@@ -201,10 +201,21 @@ pub(crate) fn task_verdict<T>(task: RawTask) -> Option<Cancelled> {
     if let Some(c) = delivery::take_at_end(task) {
         return Some(c.caught());
     }
-    if std::mem::needs_drop::<T>() && task.header().cancel.any_live() {
+    if std::mem::needs_drop::<T>() && task.header().cancel.any_live() && !context::ends_with_value() {
         return Some(delivery::report(task));
     }
     None
+}
+
+/// For a future that is its task's whole future and applies the rule itself (weft's
+/// group child, which sees the `Result` the executor cannot look into): called in the
+/// poll that ends the task, it says that the output is the value the future returned, so
+/// the executor does not count the task cancelled for a `Cancelled` kept elsewhere (see
+/// the [module docs](self)). A request still pending at the end ends the task cancelled
+/// all the same. Does nothing outside a task's poll.
+#[doc(hidden)]
+pub fn returns_value() {
+    context::set_ends_with_value();
 }
 
 /// Whether the error value `error` is a cancellation: a [`Cancelled`], a

@@ -273,6 +273,12 @@ unsafe fn complete<F: Future, S: Schedule>(
         extras.on_complete(raw.id());
     }
     let released = release && h.scheduler().release(h.header());
+    // What the future asked to run once its task is complete (`task::after_complete`):
+    // a group child reports its end to its group here, so that the group never sees a
+    // child gone whose handle does not say finished yet.
+    if let Some(hook) = context::take_after_complete() {
+        hook();
+    }
     if prev.is(JOIN_INTEREST | JOIN_WAKER) {
         // The reference we still hold keeps the cell alive while the waker runs.
         // SAFETY: JOIN_WAKER was set, so the slot is the runtime's to read; COMPLETE now

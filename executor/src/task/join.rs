@@ -9,7 +9,8 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
 
 /// A spawned task: await it for its result, or cancel it.
 ///
@@ -27,7 +28,8 @@ use std::task::{Context, Poll};
 /// ```
 pub struct Task<T> {
     raw: RawTask,
-    joined: bool,
+    /// The output was taken (by an await, or by [`Task::try_take`] through `&self`).
+    joined: AtomicBool,
     _output: PhantomData<T>,
 }
 
@@ -39,7 +41,7 @@ impl<T> Unpin for Task<T> {}
 
 impl<T> Task<T> {
     pub(crate) fn from_raw(raw: RawTask) -> Task<T> {
-        Task { raw, joined: false, _output: PhantomData }
+        Task { raw, joined: AtomicBool::new(false), _output: PhantomData }
     }
 
     /// The task's id, unique for the life of the process.
@@ -140,8 +142,35 @@ impl<T> Task<T> {
         self.poll_join(cx, false)
     }
 
+    /// The result of a task that has finished, taken through a shared reference (for
+    /// handles that hold a `Task` and answer `&self` queries, like a group's child
+    /// handle): `None` while the task runs, the result once (a cancellation delivered to
+    /// the calling task, as by `.await`), then `Err(JoinError::AlreadyJoined)`. It never
+    /// waits, registers no waker and is no checkpoint.
+    #[doc(hidden)]
+    pub fn try_take(&self) -> Option<Result<T, JoinError>> {
+        if !self.is_finished() {
+            return None;
+        }
+        if self.joined.swap(true, Ordering::AcqRel) {
+            return Some(Err(JoinError::AlreadyJoined));
+        }
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: `out` has the task's output type and this is its handle; the swap above
+        // lets one caller through, and `&mut self` (the only other reader) excludes us.
+        // COMPLETE was seen, so the read touches no waker.
+        unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), Waker::noop()) };
+        match out {
+            Poll::Ready(result) => Some(result.map_err(|e| match e {
+                JoinError::Cancelled(c) => JoinError::Cancelled(c.redeliver()),
+                e => e,
+            })),
+            Poll::Pending => unreachable!("a finished task's output is readable"),
+        }
+    }
+
     fn poll_join(&mut self, cx: &mut Context<'_>, deliver: bool) -> Poll<Result<T, JoinError>> {
-        if self.joined {
+        if *self.joined.get_mut() {
             return Poll::Ready(Err(JoinError::AlreadyJoined));
         }
         if crate::context::current_task() == Some(self.raw) {
@@ -158,7 +187,7 @@ impl<T> Task<T> {
         if let Poll::Ready(result) = out {
             // Spends one unit: joining finished tasks in a loop still yields now and then.
             let _ = coop::poll_proceed(cx);
-            self.joined = true;
+            *self.joined.get_mut() = true;
             // As `await task` raises the task's `CancelledError` in the awaiter, the
             // cancellation is delivered to the awaiting task (see `Cancelled::redeliver`):
             // propagating it ends the awaiter cancelled too.

@@ -66,6 +66,20 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn release(&self, task: &Header) -> bool;
 }
 
+/// For a future that is its task's whole future (weft's group child): asks for `hook`
+/// to be called on this thread once the task has completed, from the poll that ends it
+/// or from the future's destructor when the task ends without finishing it (cancelled
+/// before its first poll, aborted, shut down). The task's result is stored and says
+/// finished, and the task has left the runtime's list, by the time `hook` runs; whoever
+/// awaits the task is woken after it. So a group that learns of its child's end from
+/// `hook` never finds the child's handle still running. `hook` is a plain function: what
+/// it needs, the caller keeps in a thread-local of its own. A future dropped outside any
+/// task (a spawn that failed) has its caller run `hook` itself.
+#[doc(hidden)]
+pub fn after_complete(hook: fn()) {
+    crate::context::set_after_complete(hook);
+}
+
 /// Creates a task, gives it what it inherits from the spawning task (the cancel scope
 /// it is spawned inside, its task-locals) and a name, and links it into `owned`.
 /// Returns the handle and the first queue entry for the caller to submit.

@@ -1,65 +1,85 @@
 //! A child as the group sees it ([`Child`], the future the child's task runs), where its
-//! result goes ([`Slot`]), and [`GroupTask`], asyncio's `Task` as `create_task` returns it.
+//! result goes (its task's output), and [`GroupTask`], asyncio's `Task` as `create_task` returns it.
 
 use super::state::Shared;
 use super::{BoxError, ChildError, ChildPanicked, Failure};
 use crate::panic::panic_message;
-use parking_lot::Mutex;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use weft_executor::cancel::{Outcome, Watch};
-use weft_executor::{Cancelled, TaskRef};
+use weft_executor::{JoinError, Task, TaskRef};
 
-/// One child as the group sees it: the user's future, and where to report its end.
-pub(super) struct Child<F, T> {
+/// One child as the group sees it: the user's future, and where to report its end. It
+/// is its task's whole future, and its output is what the child's [`GroupTask`] gives:
+/// the result lives in the task, as a spawned task's does, not in a slot of its own.
+pub(super) struct Child<F> {
     pub(super) fut: Option<F>,
-    pub(super) report: Option<Report<T>>,
+    pub(super) report: Option<Report>,
     /// The group was recorded on the task's span (at the first poll).
     #[cfg(feature = "tracing")]
     pub(super) traced: bool,
 }
 
-pub(super) struct Report<T> {
+pub(super) struct Report {
     pub(super) group: Arc<Shared>,
     pub(super) key: usize,
     pub(super) seq: u64,
-    pub(super) slot: Arc<Slot<T>>,
 }
 
-impl<T> Report<T> {
-    fn send(self, result: Result<T, ChildError>, failure: Option<Failure>) {
-        match failure {
-            None => {
-                self.slot.fill(result);
-                self.group.child_done(self.key, self.seq);
-            }
-            Some(f) => {
-                // asyncio runs a task's done-callbacks in the order they were added: the
-                // group's first (added at `create_task`), then those of tasks awaiting
-                // the child. So the group's notifier is queued before the awaiter wakes.
-                let waiter = self.slot.store(result);
-                Shared::child_failed(&self.group, self.key, self.seq, f);
-                if let Some(w) = waiter {
-                    w.wake();
-                }
-            }
+impl Report {
+    /// Tells the group how the child ended, once its task has completed (see
+    /// [`report_ended`]): before a task that awaits the child is woken, as asyncio runs
+    /// a task's done-callbacks in the order they were added, the group's first (added at
+    /// `create_task`). A failure's reaction is a task of its own (`Notify`), queued then.
+    fn send(self, failure: Option<Failure>) {
+        // The hook first: a hook left from before (a spawn that failed) runs now, and
+        // finds nothing or an older report, never this one.
+        weft_executor::after_complete(report_ended);
+        if let Some((earlier, f)) = ENDED.with(|e| e.replace(Some((self, failure)))) {
+            earlier.deliver(f);
+        }
+    }
+
+    fn deliver(self, failure: Option<Failure>) {
+        let owner = match failure {
+            None => self.group.child_done(self.key, self.seq),
+            Some(f) => Shared::child_failed(&self.group, self.key, self.seq, f),
+        };
+        if let Some(w) = owner {
+            w.wake();
         }
     }
 }
 
-impl<F, T, E> Future for Child<F, T>
+thread_local! {
+    /// The report of the child whose task is completing on this thread, until the
+    /// executor calls [`report_ended`].
+    static ENDED: std::cell::Cell<Option<(Report, Option<Failure>)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Delivers the report of the child whose task just completed on this thread: its
+/// output is stored and its handle says finished (`weft_executor::after_complete`).
+/// Also called by `spawn` when the child's task could not be made.
+pub(super) fn report_ended() {
+    if let Some((report, failure)) = ENDED.with(|e| e.take()) {
+        report.deliver(failure);
+    }
+}
+
+impl<F, T, E> Future for Child<F>
 where
     F: Future<Output = Result<T, E>>,
     E: Into<BoxError> + 'static,
 {
-    /// `Err` with the child's own cancellation when it ended cancelled: the task then
-    /// ends cancelled too (see the executor's delivery marks), so that its `TaskRef`
-    /// says so, as asyncio's `task.cancelled()` does.
-    type Output = Result<(), Cancelled>;
+    /// `Err(ChildError::Cancelled)` with the child's own cancellation when it ended
+    /// cancelled: the task then ends cancelled too (the executor sees the delivered
+    /// `Cancelled` alive in the output), so that its `TaskRef` says so, as asyncio's
+    /// `task.cancelled()` does.
+    type Output = Result<T, ChildError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `fut` is structurally pinned: it is never moved, only dropped in place
@@ -77,20 +97,13 @@ where
         // The child is its task's whole future: it started with nothing delivered, so a
         // watch taken now, at any poll, marks the start.
         let watch = Watch::task_start();
-        let mut own_cancellation = None;
         let (result, failure) = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             // The one rule (weft::cancel::outcome), for the whole of the child's task.
             Ok(Poll::Ready(out)) => match (watch.task_outcome(&out), out) {
                 (Outcome::Value, Ok(v)) => (Ok(v), None),
-                (Outcome::Cancelled(c), _) => {
-                    // The child's task ends cancelled too (it returns `c`), so that its
-                    // `TaskRef` says so, as asyncio's `task.cancelled()` does; whoever
-                    // awaits the child gets the cancellation delivered to them.
-                    let reported = c.clone();
-                    own_cancellation = Some(c);
-                    (Err(ChildError::Cancelled(reported)), None)
-                }
+                // Whoever awaits the child gets the cancellation delivered to them.
+                (Outcome::Cancelled(c), _) => (Err(ChildError::Cancelled(c)), None),
                 (_, Err(e)) => {
                     let f: Failure = Arc::from(e.into());
                     (Err(ChildError::Failed(f.clone())), Some(f))
@@ -104,25 +117,33 @@ where
         };
         // The user's future is finished: drop it before telling the group, so that a
         // group that returns has nothing of its children left running. Its destructor may
-        // panic: the group is told first, and the panic goes on afterwards.
+        // panic: the group is told first, and the panic goes on afterwards (the task
+        // then ends panicked, which its handle reports as this failure).
         let dropped = catch_unwind(AssertUnwindSafe(|| this.fut = None));
         if let Some(r) = this.report.take() {
             match &dropped {
-                Ok(()) => r.send(result, failure),
+                Ok(()) => {
+                    if result.is_ok() {
+                        // The rule was applied above, to the `Result` the executor
+                        // cannot see into: a kept `Cancelled` does not undo the value.
+                        weft_executor::cancel::outcome::returns_value();
+                    }
+                    r.send(failure)
+                }
                 Err(payload) => {
                     let f: Failure = Arc::new(ChildPanicked::new(panic_message(&**payload)));
-                    r.send(Err(ChildError::Failed(f.clone())), Some(f));
+                    r.send(Some(f));
                 }
             }
         }
         if let Err(payload) = dropped {
             std::panic::resume_unwind(payload);
         }
-        Poll::Ready(own_cancellation.map_or(Ok(()), Err))
+        Poll::Ready(result)
     }
 }
 
-impl<F, T> Drop for Child<F, T> {
+impl<F> Drop for Child<F> {
     fn drop(&mut self) {
         // Never finished: cancelled before its first poll, aborted, or the runtime shut
         // down. It ended cancelled, unless its future's destructor panics: then that is
@@ -131,10 +152,10 @@ impl<F, T> Drop for Child<F, T> {
         let dropped = catch_unwind(AssertUnwindSafe(|| self.fut = None));
         if let Some(r) = report {
             match &dropped {
-                Ok(()) => r.send(Err(ChildError::Cancelled(Cancelled::new(None))), None),
+                Ok(()) => r.send(None),
                 Err(payload) => {
                     let f: Failure = Arc::new(ChildPanicked::new(panic_message(&**payload)));
-                    r.send(Err(ChildError::Failed(f.clone())), Some(f));
+                    r.send(Some(f));
                 }
             }
         }
@@ -144,44 +165,20 @@ impl<F, T> Drop for Child<F, T> {
     }
 }
 
-/// A child's result as the task that takes it sees it: a cancellation is delivered to
-/// that task (asyncio raises the child's `CancelledError` in whoever awaits it).
-fn handed_over<T>(result: Result<T, ChildError>) -> Result<T, ChildError> {
-    result.map_err(|e| match e {
-        ChildError::Cancelled(c) => ChildError::Cancelled(c.redeliver()),
-        e => e,
-    })
-}
-
-pub(super) struct Slot<T> {
-    state: Mutex<SlotState<T>>,
-}
-
-struct SlotState<T> {
-    result: Option<Result<T, ChildError>>,
-    done: bool,
-    cancelled: bool,
-    waker: Option<Waker>,
-}
-
-impl<T> Slot<T> {
-    pub(super) fn new() -> Self {
-        Slot { state: Mutex::new(SlotState { result: None, done: false, cancelled: false, waker: None }) }
-    }
-
-    fn fill(&self, result: Result<T, ChildError>) {
-        if let Some(w) = self.store(result) {
-            w.wake();
+/// The child's task's result as its [`GroupTask`] gives it. A cancellation was already
+/// delivered to the taking task by the executor (asyncio raises the child's
+/// `CancelledError` in whoever awaits it); a panic that reached the executor is the
+/// failure of a child whose future's destructor panicked.
+fn from_join<T>(result: Result<Result<T, ChildError>, JoinError>) -> Result<T, ChildError> {
+    match result {
+        Ok(Err(ChildError::Cancelled(c))) => Err(ChildError::Cancelled(c.redeliver())),
+        Ok(r) => r,
+        Err(JoinError::Cancelled(c)) => Err(ChildError::Cancelled(c)),
+        Err(JoinError::Panicked(p)) => {
+            Err(ChildError::Failed(Arc::new(ChildPanicked::new(p.message().to_owned()))))
         }
-    }
-
-    /// Stores the result; returns the awaiter's waker, for the caller to wake.
-    fn store(&self, result: Result<T, ChildError>) -> Option<Waker> {
-        let mut s = self.state.lock();
-        s.cancelled = matches!(result, Err(ChildError::Cancelled(_)));
-        s.result = Some(result);
-        s.done = true;
-        s.waker.take()
+        Err(JoinError::AwaitsItself) => Err(ChildError::AwaitsItself),
+        Err(_) => Err(ChildError::AlreadyTaken),
     }
 }
 
@@ -199,8 +196,7 @@ impl<T> Slot<T> {
 /// # });
 /// ```
 pub struct GroupTask<T> {
-    pub(super) slot: Arc<Slot<T>>,
-    pub(super) task: TaskRef,
+    pub(super) task: Task<Result<T, ChildError>>,
 }
 
 impl<T> fmt::Debug for GroupTask<T> {
@@ -225,7 +221,7 @@ impl<T> GroupTask<T> {
 
     /// The child's task, to cancel it or read its name.
     pub fn task_ref(&self) -> TaskRef {
-        self.task.clone()
+        self.task.task_ref()
     }
 
     /// asyncio's `Task.cancel(msg)` on the child. A child that ends cancelled is not a
@@ -248,12 +244,12 @@ impl<T> GroupTask<T> {
 
     /// Whether the child has finished.
     pub fn is_finished(&self) -> bool {
-        self.slot.state.lock().done
+        self.task.is_finished()
     }
 
     /// Whether the child ended cancelled.
     pub fn is_cancelled(&self) -> bool {
-        self.slot.state.lock().cancelled
+        self.task.is_cancelled()
     }
 
     /// asyncio's `Task.result()`: the child's result once it finished (taken: the next
@@ -270,28 +266,14 @@ impl<T> GroupTask<T> {
     /// # });
     /// ```
     pub fn take_result(&self) -> Option<Result<T, ChildError>> {
-        let mut s = self.slot.state.lock();
-        if !s.done {
-            return None;
-        }
-        Some(handed_over(s.result.take().unwrap_or(Err(ChildError::AlreadyTaken))))
+        self.task.try_take().map(from_join)
     }
 }
 
 impl<T> Future for GroupTask<T> {
     type Output = Result<T, ChildError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        {
-            let mut s = self.slot.state.lock();
-            if s.done {
-                return Poll::Ready(handed_over(s.result.take().unwrap_or(Err(ChildError::AlreadyTaken))));
-            }
-            s.waker = Some(cx.waker().clone());
-        }
-        match weft_executor::cancel::check() {
-            Ok(()) => Poll::Pending,
-            Err(c) => Poll::Ready(Err(ChildError::Cancelled(c))),
-        }
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.task).poll(cx).map(from_join)
     }
 }

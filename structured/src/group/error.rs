@@ -346,6 +346,9 @@ pub enum ChildError {
     Failed(Failure),
     /// The child's result was already taken through this handle.
     AlreadyTaken,
+    /// The child awaited its own handle, which could only wait forever (asyncio's
+    /// `RuntimeError: Task cannot await on itself`).
+    AwaitsItself,
 }
 
 impl ChildError {
@@ -361,6 +364,7 @@ impl fmt::Display for ChildError {
             ChildError::Cancelled(c) => c.fmt(f),
             ChildError::Failed(e) => e.fmt(f),
             ChildError::AlreadyTaken => f.write_str("the child's result was already taken"),
+            ChildError::AwaitsItself => f.write_str("a task cannot await its own handle"),
         }
     }
 }
@@ -370,7 +374,7 @@ impl Error for ChildError {
         match self {
             ChildError::Cancelled(c) => Some(c),
             ChildError::Failed(e) => Some(e.as_ref()),
-            ChildError::AlreadyTaken => None,
+            ChildError::AlreadyTaken | ChildError::AwaitsItself => None,
         }
     }
 }

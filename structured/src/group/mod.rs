@@ -27,6 +27,10 @@
 //!   already ready when the child failed. Those run their next step first (and may fail
 //!   too: every such failure is reported). On the current-thread runtime this is
 //!   asyncio's exact order; a failed child counts as running until the reaction ran.
+//!   The group hears of a child's end once the child's task has completed (its result
+//!   stored in the task, where its [`GroupTask`] reads it), so every child's handle
+//!   says finished when the group returns, as every task is done after asyncio's
+//!   `async with`.
 //! * **External cancellation**: if the parent is cancelled from outside, the group
 //!   cancels every child, joins them, and returns [`GroupError::Cancelled`]: a
 //!   cancellation, not an error group (unless children failed meanwhile: failures win,
@@ -60,7 +64,7 @@ pub use child::GroupTask;
 pub use run::Run;
 pub use start::StartStatus;
 
-use child::{Child, Report, Slot};
+use child::{Child, Report};
 use parking_lot::Mutex;
 use state::{Shared, State};
 use std::error::Error;
@@ -298,30 +302,33 @@ impl TaskGroup {
             s.next_seq += 1;
             (s.children.insert((seq, None)), seq)
         };
-        let slot = Arc::new(Slot::new());
         let child = Child {
             fut: Some(fut),
-            report: Some(Report { group: self.shared.clone(), key, seq, slot: slot.clone() }),
+            report: Some(Report { group: self.shared.clone(), key, seq }),
             #[cfg(feature = "tracing")]
             traced: false,
         };
         // If the spawn fails, `child` is dropped inside and reports itself cancelled,
         // which frees its entry.
-        let task = weft_executor::try_spawn(child).map_err(GroupSpawnError::Runtime)?;
-        let task = task.task_ref();
+        let task = weft_executor::try_spawn(child).map_err(|e| {
+            // No task was made: the child was dropped here, not by a task's end.
+            child::report_ended();
+            GroupSpawnError::Runtime(e)
+        })?;
+        let task_ref = task.task_ref();
         if let Some(name) = name {
-            task.set_name(name);
+            task_ref.set_name(name);
         }
         let mut s = self.shared.state.lock();
+        if s.aborting {
+            // The group began to abort between the two locks: catch up.
+            task_ref.cancel(None);
+        }
         if let Some(entry) = s.children.get_mut(key).filter(|e| e.0 == seq) {
-            entry.1 = Some(task.clone());
-            if s.aborting {
-                // The group began to abort between the two locks: catch up.
-                task.cancel(None);
-            }
+            entry.1 = Some(task_ref);
         }
         drop(s);
-        Ok(GroupTask { slot, task })
+        Ok(GroupTask { task })
     }
 
     /// Stops the group (asyncio 3.15's `TaskGroup.cancel`, Trio's

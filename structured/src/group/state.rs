@@ -96,7 +96,11 @@ impl Shared {
     /// When the reaction cannot change anything any more (supervise policy, or a group
     /// that is already aborting, has already cancelled its parent, or is finished), it
     /// is done in place: it is only bookkeeping then, and costs no task.
-    pub(super) fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) {
+    ///
+    /// Returns the parent's waker when this was the last child and the reaction was done
+    /// in place: the caller wakes it (see [`Shared::child_done`]).
+    #[must_use = "the parent's waker must be woken"]
+    pub(super) fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) -> Option<Waker> {
         let mut s = this.state.lock();
         #[cfg(feature = "tracing")]
         tracing::info!(
@@ -111,8 +115,7 @@ impl Shared {
         let may_react =
             this.policy == Policy::FailFast && !s.finished && !s.aborting && !s.parent_cancel_requested;
         if !may_react {
-            this.on_task_done(s, key, seq, false);
-            return;
+            return this.on_task_done(s, key, seq, false);
         }
         drop(s);
         // If the spawn fails (the runtime is shutting down), the notifier is dropped
@@ -120,24 +123,30 @@ impl Shared {
         if let Ok(task) = weft_executor::try_spawn(Notify { group: Some(this.clone()), key, seq }) {
             drop(task); // detached: it finishes in one poll
         }
+        None
     }
 
     /// A child ended with a value or cancelled: nothing to react to but the join.
-    pub(super) fn child_done(&self, key: usize, seq: u64) {
+    /// Returns the parent's waker when this was the last child, for the caller to wake
+    /// once whoever awaits the child has been woken (asyncio wakes the owner through a
+    /// future that the group's done-callback completes, so the owner runs after them).
+    #[must_use = "the parent's waker must be woken"]
+    pub(super) fn child_done(&self, key: usize, seq: u64) -> Option<Waker> {
         let s = self.state.lock();
-        self.on_task_done(s, key, seq, false);
+        self.on_task_done(s, key, seq, false)
     }
 
     /// CPython's `_on_task_done` (the failure itself was already recorded): forgets the
     /// child, reacts to its failure if `failed` (fail-fast: cancel the siblings and the
-    /// parent once), and wakes the parent if it waits for the last child.
+    /// parent once), and returns the parent's waker if it waits for the last child.
+    #[must_use = "the parent's waker must be woken"]
     pub(super) fn on_task_done(
         &self,
         mut s: parking_lot::MutexGuard<'_, State>,
         key: usize,
         seq: u64,
         failed: bool,
-    ) {
+    ) -> Option<Waker> {
         if s.children.get(key).is_some_and(|e| e.0 == seq) {
             s.children.remove(key);
         }
@@ -151,12 +160,7 @@ impl Shared {
                 }
             }
         }
-        if s.children.is_empty() {
-            if let Some(w) = s.waker.take() {
-                drop(s);
-                w.wake();
-            }
-        }
+        if s.children.is_empty() { s.waker.take() } else { None }
     }
 }
 
@@ -183,7 +187,9 @@ impl Notify {
         if let Some(g) = self.group.take() {
             let _batch = weft_executor::defer_wakes(); // see `State::abort`
             let s = g.state.lock();
-            g.on_task_done(s, self.key, self.seq, true);
+            if let Some(w) = g.on_task_done(s, self.key, self.seq, true) {
+                w.wake();
+            }
         }
     }
 }

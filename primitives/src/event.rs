@@ -1,12 +1,28 @@
 //! [`Event`]: asyncio's `Event`.
 //!
-//! A flag and a [`WaitList`](crate::waitlist) of tasks waiting for it. `set` hands a notification to every
-//! waiter present at that moment, so they all wake even if `clear` follows at once (the
-//! notification is in their slots, not in the flag). A waiter cancelled after it was
-//! notified has nothing to pass on: everyone was notified. The flag is mirrored in an
-//! atomic so that `is_set` and a `wait` on a set event never take the mutex.
+//! A flag and a [`WaitList`](crate::waitlist) of tasks waiting for it. `set` notifies every
+//! waiter present at that moment, so they all wake even if `clear` follows at once: the
+//! notification is not the flag but the event's *generation*, a count of the `set`s that
+//! woke waiters. A waiter remembers the generation it registered in; `set` advances it and
+//! releases the whole list (`WaitList::release_all`), so a woken waiter learns that it was
+//! notified from one atomic load, without the mutex and without coming back to the list. A
+//! thousand waiters woken by one `set` then run on every worker without queueing on the
+//! event's lock. A waiter cancelled after it was notified has nothing to pass on: everyone
+//! was notified. The flag is mirrored in an atomic so that `is_set` and a `wait` on a set
+//! event never take the mutex.
+//!
+//! ```text
+//!   waiter                                   set()
+//!   lock; push its waker; key, gen = g       lock; flag = true; generation = g + 1
+//!   unlock; Pending                          take every waker, clear the list; unlock
+//!   ...woken...                              wake them all
+//!   generation != g (Acquire)? Ready, no lock
+//! ```
+//!
+//! A key is only used under the lock and only while the generation is still the one it
+//! was made in: after a `set` the list is empty and its keys are handed out again.
 
-use crate::sync::{AtomicBool, Mutex};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex};
 use crate::waitlist::{WaitList, WakeList};
 use std::fmt;
 use std::future::Future;
@@ -33,6 +49,9 @@ use weft_executor::{Cancelled, cancel, coop};
 pub struct Event {
     /// The flag; written only under `waiters`' mutex, read anywhere.
     flag: AtomicBool,
+    /// How many `set`s have released waiters (see the module docs); written under the
+    /// mutex, read without it by woken waiters.
+    generation: AtomicUsize,
     waiters: Mutex<WaitList<()>>,
 }
 
@@ -43,7 +62,11 @@ impl Event {
     /// assert!(!weft::Event::new().is_set());
     /// ```
     pub fn new() -> Self {
-        Event { flag: AtomicBool::new(false), waiters: Mutex::new(WaitList::default()) }
+        Event {
+            flag: AtomicBool::new(false),
+            generation: AtomicUsize::new(0),
+            waiters: Mutex::new(WaitList::default()),
+        }
     }
 
     /// Whether the flag is set.
@@ -76,7 +99,11 @@ impl Event {
             let mut waiters = self.waiters.lock();
             if !self.flag.load(Relaxed) {
                 self.flag.store(true, Release);
-                waiters.notify_all(|| (), &mut wakers);
+                if waiters.waiting() > 0 {
+                    // Release: a waiter that sees the new generation sees the flag too.
+                    self.generation.store(self.generation.load(Relaxed).wrapping_add(1), Release);
+                    waiters.release_all(&mut wakers);
+                }
             }
         }
         wakers.wake_all();
@@ -143,7 +170,8 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {
     event: &'a Event,
-    key: Option<usize>,
+    /// The waiter's key in the list and the generation it registered in.
+    key: Option<(usize, usize)>,
 }
 
 impl Future for Wait<'_> {
@@ -157,8 +185,13 @@ impl Future for Wait<'_> {
         }
         // The budget: a wait that ends now spends a unit (or yields if none is left);
         // one that has to wait spends nothing and does not yield (see queue/futures.rs).
-        if this.key.is_some() {
+        if let Some((_, generation)) = this.key {
             ready!(coop::poll_proceed(cx));
+            if this.event.generation.load(Acquire) != generation {
+                // Released by a `set`: the list forgot this waiter already.
+                this.key = None;
+                return Poll::Ready(Ok(()));
+            }
         } else if this.event.flag.load(Acquire) {
             ready!(coop::poll_proceed(cx));
             return Poll::Ready(Ok(()));
@@ -170,29 +203,34 @@ impl Future for Wait<'_> {
                 coop::poll_proceed(cx).map(Ok)
             }
             None => {
-                this.key = Some(waiters.push(cx.waker()));
+                this.key = Some((waiters.push(cx.waker()), this.event.generation.load(Relaxed)));
                 weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);
                 Poll::Pending
             }
-            Some(k) => match waiters.poll(k, cx.waker()) {
-                Some(()) => {
-                    this.key = None;
-                    Poll::Ready(Ok(()))
-                }
-                None => {
-                    weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);
-                    Poll::Pending
-                }
-            },
+            // Released between the load above and the lock.
+            Some((_, generation)) if this.event.generation.load(Relaxed) != generation => {
+                this.key = None;
+                Poll::Ready(Ok(()))
+            }
+            Some((k, _)) => {
+                // Still waiting: refresh the waker.
+                let _ = waiters.poll(k, cx.waker());
+                weft_executor::observe::waiting_on("event", weft_executor::observe::WaitDetail::None);
+                Poll::Pending
+            }
         }
     }
 }
 
 impl Wait<'_> {
-    /// Leaves the list; a notification in the slot needs no passing on (set wakes all).
+    /// Leaves the list, unless a `set` released it already (then its key may name
+    /// another waiter's slot); a notification needs no passing on (set wakes all).
     fn abandon(&mut self) {
-        if let Some(k) = self.key.take() {
-            let _ = self.event.waiters.lock().remove(k);
+        if let Some((k, generation)) = self.key.take() {
+            let mut waiters = self.event.waiters.lock();
+            if self.event.generation.load(Relaxed) == generation {
+                let _ = waiters.remove(k);
+            }
         }
     }
 }

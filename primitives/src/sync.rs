@@ -11,9 +11,9 @@ pub(crate) use loom::sync::Arc;
 pub(crate) use std::sync::Arc;
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicBool;
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::AtomicBool;
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 /// A mutex whose `lock` cannot fail: `parking_lot`'s normally, loom's under `--cfg loom`
 /// (whose poisoning cannot happen here: no code of this crate panics while holding it).

@@ -143,6 +143,28 @@ impl<V> WaitList<V> {
         }
     }
 
+    /// Wakes every waiter and forgets them all, keys included: for a primitive that
+    /// notifies everyone at once and tells its waiters so by other means (`Event`'s
+    /// generation), so that a woken waiter need not come back to the list. Only for a
+    /// list that holds no `Notified` slot.
+    pub(crate) fn release_all(&mut self, wakers: &mut WakeList) {
+        let mut key = self.head;
+        while key != NIL {
+            match &mut self.slots[key] {
+                Slot::Waiting { waker, next, .. } => {
+                    wakers.extend(waker.take());
+                    key = *next;
+                }
+                Slot::Notified(_) => unreachable!("only waiting slots are in the order"),
+            }
+        }
+        debug_assert_eq!(self.slots.len(), self.waiting, "release_all on a list with notified slots");
+        self.slots.clear();
+        self.head = NIL;
+        self.tail = NIL;
+        self.waiting = 0;
+    }
+
     /// Visits every value handed out and not yet collected (to revoke or replace it).
     pub(crate) fn for_each_notified(&mut self, mut f: impl FnMut(&mut V)) {
         for (_, slot) in self.slots.iter_mut() {

@@ -177,6 +177,37 @@ fn event_set_then_clear_races_cancelled_waiter() {
     });
 }
 
+/// A waiter released by a `set` learns it from the generation and forgets its key: the
+/// list it was in is cleared, and a waiter that registers after the `clear` may get the
+/// same key. The released waiter's drop must not remove that other waiter's slot.
+#[test]
+fn event_released_waiter_leaves_a_reused_key_alone() {
+    loom::model(|| {
+        let ev = Arc::new(Event::new());
+        let mut b = Box::pin(ev.wait());
+        assert!(poll_once(b.as_mut()).is_pending());
+        let a = {
+            let ev = ev.clone();
+            thread::spawn(move || {
+                ev.set();
+                ev.clear();
+            })
+        };
+        let mut c = Box::pin(ev.wait());
+        let c_waits = poll_once(c.as_mut()).is_pending();
+        a.join().unwrap();
+        // B was released by the set; dropped without seeing it, it leaves the list alone.
+        drop(b);
+        if c_waits && poll_once(c.as_mut()).is_pending() {
+            // C registered after the clear (perhaps in B's old slot): still counted.
+            assert_eq!(ev.waiters(), 1);
+            ev.set();
+            block_on(c).unwrap();
+        }
+        assert_eq!(ev.waiters(), 0);
+    });
+}
+
 #[test]
 fn oneshot_send_races_receive_and_drop() {
     loom::model(|| {

@@ -148,10 +148,17 @@ pub(crate) fn set_ends_with_value() {
 
 /// Asks for `hook` to be called once the task whose future is being polled or dropped
 /// on this thread has completed (`task::after_complete`). An earlier hook still waiting
-/// is called now, so that none is lost.
-pub(crate) fn set_after_complete(hook: fn()) {
-    if let Ok(Some(earlier)) = CONTEXT.try_with(|c| c.after_complete.replace(Some(hook))) {
-        earlier();
+/// is called now, so that none is lost. False if the thread's context is gone (the
+/// thread is exiting): the hook was not stored.
+pub(crate) fn set_after_complete(hook: fn()) -> bool {
+    match CONTEXT.try_with(|c| c.after_complete.replace(Some(hook))) {
+        Ok(earlier) => {
+            if let Some(earlier) = earlier {
+                earlier();
+            }
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -245,7 +252,12 @@ pub(crate) fn handle() -> Option<scheduler::Handle> {
 /// Calls `f` with the runtime this thread is inside, without cloning the handle (a
 /// timer's first poll looks up the driver this way).
 pub(crate) fn with_handle<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
-    CONTEXT.with(|c| f(c.handle.borrow().as_ref()))
+    let mut f = Some(f);
+    match CONTEXT.try_with(|c| (f.take().expect("called once"))(c.handle.borrow().as_ref())) {
+        Ok(r) => r,
+        // The thread is exiting and its context is gone: outside any runtime.
+        Err(_) => (f.take().expect("not called"))(None),
+    }
 }
 
 /// Marks the thread as inside a runtime until the guard drops.
@@ -256,8 +268,15 @@ pub(crate) struct EnterGuard {
 
 /// Enters `handle`'s runtime. `worker` is `(owner, context)` for a thread that runs the
 /// scheduler's loop (see [`worker_for`]), or two nulls.
+///
+/// On a thread that is exiting, whose context is already gone (a runtime dropped by a
+/// thread-local's destructor shuts down there), nothing is entered: what runs inside sees
+/// no runtime, as everything else does on that thread by then.
 pub(crate) fn enter_runtime(handle: scheduler::Handle, worker: (*const (), *const ())) -> EnterGuard {
-    CONTEXT.with(|c| EnterGuard { prev: c.handle.replace(Some(handle)), worker: c.worker.replace(worker) })
+    let mut handle = Some(handle);
+    CONTEXT
+        .try_with(|c| EnterGuard { prev: c.handle.replace(handle.take()), worker: c.worker.replace(worker) })
+        .unwrap_or_else(|_| EnterGuard { prev: None, worker: (std::ptr::null(), std::ptr::null()) })
 }
 
 impl Drop for EnterGuard {

@@ -432,3 +432,60 @@ fn a_retried_operation_that_is_cancelled_stops_retrying() {
         assert!(n < 1000, "{flavour}: retried {n} times after the cancellation");
     });
 }
+
+/// A runtime kept in a thread-local and dropped when its thread exits: its shutdown drops
+/// a group's children while the thread's other thread-locals are being destroyed. The
+/// children still tell their group that they ended, and nothing panics (a panic in a
+/// thread-local's destructor would abort the process).
+#[test]
+fn a_runtime_dropped_by_a_thread_local_destructor_ends_its_group_children() {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    thread_local! {
+        static RT: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+    }
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, SeqCst);
+        }
+    }
+    let child_dropped = Arc::new(AtomicBool::new(false));
+    let flag = child_dropped.clone();
+    std::thread::spawn(move || {
+        RT.with(|rt| *rt.borrow_mut() = Some(Runtime::builder().current_thread().build().unwrap()));
+        RT.with(|rt| {
+            let rt = rt.borrow();
+            let rt = rt.as_ref().unwrap();
+            rt.block_on(async move {
+                // A group whose child ends at once (its report goes through this
+                // thread's thread-locals), and one that stays blocked, in a task that
+                // outlives `block_on`.
+                weft_structured::task_group(|tg| async move {
+                    tg.spawn(async { Ok::<_, Cancelled>(()) })?;
+                    Ok::<_, GroupSpawnError>(())
+                })
+                .await
+                .unwrap();
+                drop(weft_executor::spawn(async move {
+                    let _ = weft_structured::task_group(|tg| async move {
+                        tg.spawn(async move {
+                            let _guard = SetOnDrop(flag);
+                            std::future::pending::<()>().await;
+                            Ok::<_, Cancelled>(())
+                        })?;
+                        Ok::<_, GroupSpawnError>(())
+                    })
+                    .await;
+                }));
+                weft_executor::yield_now().await.unwrap();
+                weft_executor::yield_now().await.unwrap();
+            });
+        });
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert!(child_dropped.load(SeqCst), "the blocked child was dropped at shutdown");
+}

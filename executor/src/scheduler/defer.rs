@@ -99,30 +99,37 @@ pub(crate) fn hold(shared: &Arc<Shared>, task: Notified) -> Option<Notified> {
     if DEPTH.with(Cell::get) == 0 {
         return Some(task);
     }
-    HELD.with(|h| {
-        let Ok(mut h) = h.try_borrow_mut() else { return Some(task) };
+    let mut task = Some(task);
+    let held = HELD.try_with(|h| {
+        let Ok(mut h) = h.try_borrow_mut() else { return false };
         match &h.shared {
-            Some(s) if !Arc::ptr_eq(s, shared) => return Some(task),
+            Some(s) if !Arc::ptr_eq(s, shared) => return false,
             Some(_) => {}
             None => h.shared = Some(shared.clone()),
         }
-        h.tasks.push(task);
-        None
-    })
+        h.tasks.extend(task.take());
+        true
+    });
+    // Not held (another runtime's batch, or the thread is exiting): submit it now.
+    if held == Ok(true) { None } else { task }
 }
 
 fn flush() {
     // Taken out first: submitting may wake more tasks (none are held back any more, since
     // the depth is 0) and must not find the cell borrowed.
-    let (shared, mut tasks) = HELD.with(|h| {
+    // `try_with`: a guard may drop while the thread is exiting (a runtime dropped by a
+    // thread-local's destructor); by then nothing was held back on it.
+    let Ok((shared, mut tasks)) = HELD.try_with(|h| {
         let mut h = h.borrow_mut();
         (h.shared.take(), std::mem::take(&mut h.tasks))
-    });
+    }) else {
+        return;
+    };
     if let Some(shared) = shared {
         shared.schedule_batch(tasks.drain(..));
     }
     // Keep the buffer's capacity for the next batch on this thread.
-    HELD.with(|h| {
+    let _ = HELD.try_with(|h| {
         if let Ok(mut h) = h.try_borrow_mut() {
             if h.tasks.capacity() < tasks.capacity() {
                 h.tasks = tasks;

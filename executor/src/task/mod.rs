@@ -74,10 +74,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 /// awaits the task is woken after it. So a group that learns of its child's end from
 /// `hook` never finds the child's handle still running. `hook` is a plain function: what
 /// it needs, the caller keeps in a thread-local of its own. A future dropped outside any
-/// task (a spawn that failed) has its caller run `hook` itself.
+/// task (a spawn that failed) has its caller run `hook` itself. Returns false, and
+/// stores nothing, on a thread that is exiting (its thread-locals are being destroyed):
+/// the caller then does at once what `hook` would have done.
 #[doc(hidden)]
-pub fn after_complete(hook: fn()) {
-    crate::context::set_after_complete(hook);
+pub fn after_complete(hook: fn()) -> bool {
+    crate::context::set_after_complete(hook)
 }
 
 /// Creates a task, gives it what it inherits from the spawning task (the cancel scope

@@ -38,9 +38,20 @@ impl Report {
     fn send(self, failure: Option<Failure>) {
         // The hook first: a hook left from before (a spawn that failed) runs now, and
         // finds nothing or an older report, never this one.
-        weft_executor::after_complete(report_ended);
-        if let Some((earlier, f)) = ENDED.with(|e| e.replace(Some((self, failure)))) {
-            earlier.deliver(f);
+        if !weft_executor::after_complete(report_ended) {
+            // A thread that is exiting (a runtime dropped by a thread-local's
+            // destructor): nothing will call the hook; tell the group now.
+            return self.deliver(failure);
+        }
+        let mut report = Some((self, failure));
+        match ENDED.try_with(|e| e.replace(report.take())) {
+            Ok(Some((earlier, f))) => earlier.deliver(f),
+            Ok(None) => {}
+            Err(_) => {
+                if let Some((r, f)) = report {
+                    r.deliver(f);
+                }
+            }
         }
     }
 
@@ -65,7 +76,7 @@ thread_local! {
 /// output is stored and its handle says finished (`weft_executor::after_complete`).
 /// Also called by `spawn` when the child's task could not be made.
 pub(super) fn report_ended() {
-    if let Some((report, failure)) = ENDED.with(|e| e.take()) {
+    if let Ok(Some((report, failure))) = ENDED.try_with(|e| e.take()) {
         report.deliver(failure);
     }
 }

@@ -469,6 +469,9 @@ fn median_per(samples: &[u64], items: u64) -> u64 {
 /// Prints a line (and adds a table row) for an outcome a workload measured beside its
 /// own (`net/echo`'s p99): values of the workload's unit, with no CPU time of their own.
 pub fn report_extra(name: &'static str, outcome: &Outcome) {
+    // In the `--loaded` pass the line carries the pass's prefix, as the workload's own does.
+    let loaded = STATE.lock().unwrap().current.starts_with("loaded/");
+    let name = if loaded { format!("loaded/{name}") } else { name.to_string() };
     let (weft, tokio) = (median(&outcome.weft), median(&outcome.tokio));
     println!("compare {name} weft_ns={weft} tokio_ns={tokio} ratio={:.3}", ratio(weft, tokio));
     let _ = std::io::stdout().flush();
@@ -477,7 +480,7 @@ pub fn report_extra(name: &'static str, outcome: &Outcome) {
         spread(&outcome.weft, outcome.unit),
         spread(&outcome.tokio, outcome.unit)
     );
-    let row = Row { name: name.to_string(), weft, tokio, weft_cpu: 0, tokio_cpu: 0, unit: outcome.unit };
+    let row = Row { name, weft, tokio, weft_cpu: 0, tokio_cpu: 0, unit: outcome.unit };
     STATE.lock().unwrap().rows.push(row);
 }
 

@@ -36,6 +36,10 @@ impl Report {
     /// a task's done-callbacks in the order they were added, the group's first (added at
     /// `create_task`). A failure's reaction is a task of its own (`Notify`), queued then.
     fn send(self, failure: Option<Failure>) {
+        #[cfg(feature = "tracing")]
+        if let Some(f) = &failure {
+            self.group.trace_failure(f);
+        }
         // The hook first: a hook left from before (a spawn that failed) runs now, and
         // finds nothing or an older report, never this one.
         if !weft_executor::after_complete(report_ended) {

@@ -102,15 +102,6 @@ impl Shared {
     #[must_use = "the parent's waker must be woken"]
     pub(super) fn child_failed(this: &Arc<Shared>, key: usize, seq: u64, failure: Failure) -> Option<Waker> {
         let mut s = this.state.lock();
-        #[cfg(feature = "tracing")]
-        tracing::info!(
-            target: "weft::group",
-            failures = s.errors.len() + 1,
-            group.id = this.id,
-            task.id = weft_executor::current_task().map(|t| t.id().as_u64()),
-            error = %failure,
-            "task group child failed"
-        );
         s.errors.push(failure);
         let may_react =
             this.policy == Policy::FailFast && !s.finished && !s.aborting && !s.parent_cancel_requested;
@@ -124,6 +115,21 @@ impl Shared {
             drop(task); // detached: it finishes in one poll
         }
         None
+    }
+
+    /// tracing's event for a child's failure, emitted by the child in its last poll (in
+    /// its task's span), before the group records the failure once the task completed.
+    #[cfg(feature = "tracing")]
+    pub(super) fn trace_failure(&self, failure: &Failure) {
+        let failures = self.state.lock().errors.len() + 1;
+        tracing::info!(
+            target: "weft::group",
+            failures,
+            group.id = self.id,
+            task.id = weft_executor::current_task().map(|t| t.id().as_u64()),
+            error = %failure,
+            "task group child failed"
+        );
     }
 
     /// A child ended with a value or cancelled: nothing to react to but the join.

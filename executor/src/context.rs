@@ -78,6 +78,10 @@ struct Context {
     /// Set while a task's future is polled or dropped (`task::after_complete`): called
     /// once that task has completed, before its handle is woken.
     after_complete: Cell<Option<fn()>>,
+    /// The index of the worker this thread is, for the time driver's choice of wheel
+    /// (`time/driver.rs`): `usize::MAX` on any other thread. Only a hint: any value names
+    /// a valid wheel.
+    timer_shard: Cell<usize>,
 }
 
 impl Context {
@@ -90,6 +94,7 @@ impl Context {
             worker: Cell::new((std::ptr::null(), std::ptr::null())),
             ends_with_value: Cell::new(false),
             after_complete: Cell::new(None),
+            timer_shard: Cell::new(usize::MAX),
         }
     }
 }
@@ -286,6 +291,18 @@ impl Drop for EnterGuard {
             c.worker.set(self.worker);
         });
     }
+}
+
+/// The worker index this thread gave [`set_timer_shard`], or `usize::MAX`.
+#[inline]
+pub(crate) fn timer_shard() -> usize {
+    CONTEXT.try_with(|c| c.timer_shard.get()).unwrap_or(usize::MAX)
+}
+
+/// Says that this thread is worker `index` (`usize::MAX`: no worker) until the next call;
+/// returns what was said before.
+pub(crate) fn set_timer_shard(index: usize) -> usize {
+    CONTEXT.try_with(|c| c.timer_shard.replace(index)).unwrap_or(usize::MAX)
 }
 
 /// The loop context this thread registered for the scheduler `owner`, or null.

@@ -52,7 +52,7 @@ pub(crate) struct Core {
 }
 
 impl Driver {
-    pub(crate) fn new(start_paused: bool) -> io::Result<Arc<Driver>> {
+    pub(crate) fn new(start_paused: bool, workers: usize) -> io::Result<Arc<Driver>> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let registry = poll.registry().try_clone()?;
@@ -65,7 +65,7 @@ impl Driver {
                 alarm,
             }),
             waker,
-            time: TimeDriver::new(start_paused),
+            time: TimeDriver::new(start_paused, workers),
             io: IoDriver::new(registry),
             idle_probe: OnceLock::new(),
         }))

@@ -52,10 +52,10 @@ impl<T> UnsafeCell<T> {
 /// A mutex with `parking_lot`'s API (`lock()` returns the guard), backed by loom's mutex
 /// under `--cfg loom` so that code holding it across atomic operations can be modelled.
 #[cfg(not(loom))]
-pub(crate) use parking_lot::{Condvar, Mutex};
+pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
-pub(crate) use self::loom_lock::{Condvar, Mutex};
+pub(crate) use self::loom_lock::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
 mod loom_lock {

@@ -333,7 +333,13 @@ impl Builder {
             return Err(BuildError::InvalidConfig("max_blocking_threads must be at least 1"));
         }
         let start_paused = self.start_paused || crate::time::paused_by_env()?;
-        let driver = Driver::new(start_paused)?;
+        let workers = match self.flavor {
+            Flavor::CurrentThread => 0,
+            Flavor::MultiThread => self.worker_threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(Self::MAX_WORKER_THREADS))
+            }),
+        };
+        let driver = Driver::new(start_paused, workers)?;
         static RUNTIME_SEQ: AtomicUsize = AtomicUsize::new(0);
         let seq = RUNTIME_SEQ.fetch_add(1, Ordering::Relaxed);
         let blocking = BlockingPool::new(BlockingConfig {
@@ -353,9 +359,6 @@ impl Builder {
                 Runtime::from_parts(Handle::Current(shared), Vec::new())
             }
             Flavor::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, |n| n.get().min(Self::MAX_WORKER_THREADS))
-                });
                 // The names first: `thread_name_fn` is user code, and if it panics, it
                 // does so before any worker thread is started.
                 let names: Arc<[String]> = (0..workers).map(|i| (self.thread_name)(i)).collect();

@@ -98,7 +98,7 @@ use self::arena::Arena;
 pub(crate) use self::list::MAX_SLACK;
 use self::list::{Entry, GENERATIONS, NIL};
 pub(crate) use self::slots::NextWake;
-use self::slots::{Place, Slots};
+use self::slots::{Place, Slots, WHEEL_BITS, slot_start};
 
 /// Every pending timer of one runtime, sorted into a hierarchical timing wheel.
 ///
@@ -132,6 +132,9 @@ pub(crate) struct TimerWheel {
 pub(crate) struct TimerKey {
     /// The timer's index in the slab.
     index: u32,
+    /// Which of the driver's wheels holds the timer (the driver keeps one per worker; see
+    /// `time/driver.rs`). The wheel itself ignores it and makes keys with 0.
+    shard: u32,
     /// The generation of the insertion that created it (modulo 2^48).
     generation: u64,
     /// The timer's stored deadline, as of its insertion or its last
@@ -154,6 +157,16 @@ impl TimerKey {
     /// answers "maybe not": for a holder that resets the timer through copies of the key.
     pub(crate) fn without_deadline(self) -> TimerKey {
         TimerKey { deadline: u64::MAX, ..self }
+    }
+
+    /// The same key, naming the driver's wheel `shard`.
+    pub(crate) fn in_shard(self, shard: usize) -> TimerKey {
+        TimerKey { shard: shard as u32, ..self }
+    }
+
+    /// The driver's wheel that holds the timer.
+    pub(crate) fn shard(&self) -> usize {
+        self.shard as usize
     }
 }
 
@@ -220,7 +233,7 @@ impl TimerWheel {
         let place = Place::of(deadline, self.elapsed);
         self.slots.push(&mut self.entries, place, index, deadline, slack);
         self.fired_below = self.fired_below.min(deadline);
-        TimerKey { index, generation, deadline }
+        TimerKey { index, shard: 0, generation, deadline }
     }
 
     /// Makes a pending timer wake `waker` instead of the waker it had; returns `false` and
@@ -294,6 +307,21 @@ impl TimerWheel {
     /// `advance` to the returned tick always makes progress: it fires or cascades.
     pub(crate) fn next_expiration(&self) -> Option<u64> {
         self.slots.next_due(self.elapsed).map(|due| due.tick)
+    }
+
+    /// The tick from which a timer stored now at `deadline` would make the wheel due: what
+    /// [`next_expiration`](TimerWheel::next_expiration) would say if it were the only
+    /// timer (its deadline on level 0; the first tick of its slot higher up, where it must
+    /// cascade; the start of its `2^36`-tick block in the overflow list). So after an
+    /// insertion or a [`reset`](TimerWheel::reset) at `deadline`, `next_expiration` is at
+    /// most the smaller of what it was and this: a bound kept without the lock (the
+    /// driver's `next_due`) stays at or below it when lowered to this.
+    pub(crate) fn due_tick(&self, deadline: u64) -> u64 {
+        let deadline = deadline.max(self.elapsed);
+        match Place::of(deadline, self.elapsed) {
+            Place::Slot { level, slot } => slot_start(level, slot, self.elapsed),
+            Place::Overflow => deadline & !((1u64 << WHEEL_BITS) - 1),
+        }
     }
 
     /// When the driver must next advance the wheel so that no timer fires later than its

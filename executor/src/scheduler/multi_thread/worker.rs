@@ -210,6 +210,8 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
         (Arc::as_ptr(&shared) as *const (), &cx as *const WorkerCx as *const ()),
     );
     let mut core = core;
+    // This worker's timers go to its own wheel (see time/driver.rs).
+    let outer_shard = context::set_timer_shard(core.index);
     if shared.common.timeline.is_some() {
         crate::observe::Timeline::enter_lane(core.index);
     }
@@ -243,6 +245,7 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
     drop(core.remote(&shared).lifo.take());
     core.deferred.clear();
     shared.cores.lock().push(core);
+    context::set_timer_shard(outer_shard);
 }
 
 impl WorkerCx {

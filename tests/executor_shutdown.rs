@@ -148,6 +148,45 @@ fn a_future_dropped_at_shutdown_cannot_spawn() {
     });
 }
 
+/// `try_spawn_keeping` during shutdown: the error, and the future handed back whole (its
+/// destructor has not run), for the caller to drop where it chooses. A future that does
+/// get spawned and then shut down is dropped by the runtime, as any task's is.
+#[test]
+fn a_spawn_refused_at_shutdown_hands_the_future_back_undropped() {
+    on_both(|rt, flavour| {
+        type Seen = Arc<parking_lot::Mutex<Option<(SpawnError, usize, usize)>>>;
+        struct SpawnOnDrop(Seen, Live);
+        impl Drop for SpawnOnDrop {
+            fn drop(&mut self) {
+                let live = self.1.clone();
+                let g = live.guard();
+                let probe = async move { drop(g) };
+                let before = live.count();
+                let (e, back) = weft::try_spawn_keeping(Some("late"), probe).map(drop).unwrap_err();
+                let kept = live.count(); // still alive: it came back
+                drop(back);
+                assert_eq!(live.count(), before - 1);
+                *self.0.lock() = Some((e, before, kept));
+            }
+        }
+        let seen: Seen = Arc::new(parking_lot::Mutex::new(None));
+        let guard = SpawnOnDrop(seen.clone(), Live::new());
+        let started = Flag::new();
+        let s2 = started.clone();
+        let _t = rt.spawn(async move {
+            let _g = guard;
+            s2.set();
+            std::future::pending::<()>().await
+        });
+        rt.block_on(started.wait());
+        drop(rt);
+        let got = seen.lock().take();
+        let (e, before, kept) = got.expect("the destructor ran at shutdown");
+        assert_eq!(e, SpawnError::Shutdown, "{flavour}");
+        assert_eq!(kept, before, "{flavour}: the refused future was dropped before it came back");
+    });
+}
+
 #[test]
 fn join_handles_held_inside_other_tasks_see_the_shutdown() {
     on_both(|rt, flavour| {

@@ -94,7 +94,28 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_inner(future, None)
+    Ok(spawn_inner(future, None)?)
+}
+
+/// [`try_spawn`] with a name, that hands the future back when it cannot be spawned,
+/// instead of dropping it: for a caller that must choose where the future's destructor
+/// runs (weft's task group spawns while it holds its lock, and drops a child it could not
+/// spawn once the lock is released).
+///
+/// ```
+/// let (err, future) = weft::try_spawn_keeping(None, async { 5 }).unwrap_err();
+/// assert_eq!(err, weft::SpawnError::NoRuntime);
+/// // The future was not dropped: it can still run somewhere else.
+/// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(future), 5);
+/// ```
+#[track_caller]
+pub fn try_spawn_keeping<F>(name: Option<&str>, future: F) -> Result<Task<F::Output>, (SpawnError, F)>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_inner(future, name.map(Arc::from)).map_err(|r| (r.error, r.future))
 }
 
 /// Spawns a named task (asyncio's `create_task(coro, name=...)`).
@@ -113,11 +134,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_inner(future, Some(Arc::from(name))).unwrap_or_else(|e| panic!("weft: {e}"))
+    spawn_inner(future, Some(Arc::from(name))).unwrap_or_else(|r| panic!("weft: {}", SpawnError::from(r)))
 }
 
 #[track_caller]
-fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, SpawnError>
+fn spawn_inner<F>(future: F, name: Option<Arc<str>>) -> Result<Task<F::Output>, task::Rejected<F>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -125,10 +146,13 @@ where
     let at = std::panic::Location::caller();
     #[cfg(feature = "tracing")]
     let future = trace::instrument(future, at);
-    context::with_handle(|h| match h {
+    let spawned = context::with_handle(|h| match h {
         Some(h) => h.spawn(future, name, at),
-        None => Err(SpawnError::NoRuntime),
-    })
+        None => Err(task::Rejected { error: SpawnError::NoRuntime, future }),
+    });
+    #[cfg(feature = "tracing")]
+    let spawned = spawned.map_err(|r| r.map(trace::Instrumented::into_inner));
+    spawned
 }
 
 /// Spawns a `!Send` future on the current-thread runtime this thread is running.

@@ -38,6 +38,13 @@ pub(crate) struct Instrumented<F> {
     span: Option<Span>,
 }
 
+impl<F> Instrumented<F> {
+    /// The future of a spawn that failed, handed back to its caller.
+    pub(crate) fn into_inner(self) -> F {
+        self.inner
+    }
+}
+
 /// Wraps a future about to be spawned from `at`.
 pub(crate) fn instrument<F>(inner: F, at: &'static Location<'static>) -> Instrumented<F> {
     let parent = Span::current();

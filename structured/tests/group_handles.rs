@@ -81,3 +81,36 @@ fn every_handle_is_finished_when_the_group_returns_current_thread() {
         }
     });
 }
+
+/// A named child has its name from its first poll: the name is set before the task is
+/// queued, so a worker that starts the child while the spawner is still in `spawn_named`
+/// already sees it (the children here are spawned from `block_on`'s thread, and the
+/// workers start them at once).
+#[test]
+fn a_named_child_sees_its_name_at_its_first_poll() {
+    async fn names_seen() {
+        let tasks = task_group(|tg| async move {
+            let mut tasks = Vec::new();
+            for i in 0..CHILDREN * 16 {
+                let name = format!("child-{i}");
+                let expected = name.clone();
+                tasks.push(tg.spawn_named(&name, async move {
+                    let seen = weft_executor::current_task().and_then(|t| t.name());
+                    Ok::<_, Cancelled>(seen.as_deref() == Some(expected.as_str()))
+                })?);
+            }
+            Ok::<_, GroupSpawnError>(tasks)
+        })
+        .await
+        .unwrap();
+        for (i, t) in tasks.iter().enumerate() {
+            assert_eq!(t.take_result().map(|r| r.ok()), Some(Some(true)), "child {i} did not see its name");
+        }
+    }
+    common::run_mt(async {
+        for _ in 0..ROUNDS / 10 {
+            names_seen().await;
+        }
+    });
+    common::run(names_seen());
+}

@@ -141,6 +141,50 @@ fn spawning_into_a_group_from_a_thread_without_a_runtime() {
     });
 }
 
+/// A child the runtime refuses, whose future's destructor uses the same group: it
+/// spawns into it, cancels it and reads its size. The group holds its lock while it
+/// spawns; the refused child is dropped only after the lock is released, so none of this
+/// deadlocks, the destructor's own spawn gets the same error, and the group, never told
+/// of a child, is not stopped by a child that never existed (its `cancel` does stop it).
+#[test]
+fn a_refused_child_whose_destructor_uses_its_group() {
+    both(|flavour| async move {
+        /// What the destructor saw: its own spawn's error, and the group's size.
+        type Seen = Arc<parking_lot::Mutex<Option<(Option<GroupSpawnError>, usize)>>>;
+        struct UsesGroup(TaskGroup, Seen);
+        impl Drop for UsesGroup {
+            fn drop(&mut self) {
+                let nested = self.0.spawn(async { Ok::<(), Cancelled>(()) }).err();
+                let len = self.0.len();
+                self.0.cancel();
+                *self.1.lock() = Some((nested, len));
+            }
+        }
+        let seen = Arc::new(parking_lot::Mutex::new(None));
+        let s2 = seen.clone();
+        let r = task_group(|tg| async move {
+            let uses = UsesGroup(tg.clone(), s2);
+            let e = std::thread::spawn(move || {
+                tg.spawn(async move {
+                    let _u = uses;
+                    Ok::<(), Cancelled>(())
+                })
+                .err()
+            })
+            .join()
+            .unwrap();
+            assert_eq!(e, Some(GroupSpawnError::Runtime(weft_executor::SpawnError::NoRuntime)));
+            weft_executor::time::sleep(Duration::from_secs(60)).await?;
+            Ok::<_, BoxError>(())
+        })
+        .await;
+        let (nested, len) = seen.lock().take().expect("the refused child was dropped");
+        assert_eq!(nested, Some(GroupSpawnError::Runtime(weft_executor::SpawnError::NoRuntime)), "{flavour}");
+        assert_eq!(len, 0, "{flavour}");
+        assert!(matches!(r, Err(GroupError::Stopped)), "{flavour}: {r:?}");
+    });
+}
+
 #[test]
 fn a_child_and_a_body_that_panic_are_failures() {
     both(|flavour| async move {

@@ -146,7 +146,7 @@ impl Runtime {
         let at = std::panic::Location::caller();
         #[cfg(feature = "tracing")]
         let future = crate::trace::instrument(future, at);
-        self.handle.spawn(future, None, at)
+        Ok(self.handle.spawn(future, None, at)?)
     }
 
     /// Runs a blocking function on the runtime's blocking pool.

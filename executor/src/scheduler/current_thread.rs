@@ -111,7 +111,7 @@ pub(crate) fn spawn<F>(
     future: F,
     name: Option<Arc<str>>,
     at: &'static std::panic::Location<'static>,
-) -> Result<Task<F::Output>, SpawnError>
+) -> Result<Task<F::Output>, task::Rejected<F>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

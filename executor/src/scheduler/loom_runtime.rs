@@ -111,7 +111,8 @@ impl Rt {
     where
         F::Output: Send + 'static,
     {
-        let (task, notified) = task::spawn_into(&self.owned, f, self.clone(), None, None).expect("open");
+        let (task, notified) =
+            task::spawn_into(&self.owned, f, self.clone(), None, None).unwrap_or_else(|_| panic!("open"));
         self.schedule(notified);
         task
     }

@@ -23,7 +23,6 @@ pub(crate) mod root;
 
 use crate::blocking::BlockingPool;
 use crate::driver::Driver;
-use crate::error::SpawnError;
 use crate::task::{OwnedTasks, Task};
 use std::future::Future;
 use std::sync::Arc;
@@ -63,7 +62,7 @@ impl Handle {
         future: F,
         name: Option<Arc<str>>,
         at: &'static std::panic::Location<'static>,
-    ) -> Result<Task<F::Output>, SpawnError>
+    ) -> Result<Task<F::Output>, crate::task::Rejected<F>>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,

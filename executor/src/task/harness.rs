@@ -310,6 +310,22 @@ pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
+/// Takes the future back out of a task that could not be published (its spawn failed),
+/// leaving the stage empty: the caller then completes the task as usual.
+///
+/// # Safety
+/// `raw` is a `Cell<F, S>` that no other thread has seen and that was never polled, so
+/// its stage is the caller's and the future was never pinned.
+pub(super) unsafe fn take_unpolled<F: Future, S: Schedule>(raw: RawTask) -> F {
+    // SAFETY: the caller's contract: a live `Cell<F, S>` it alone refers to.
+    let h = unsafe { Harness::<F, S>::from_raw(raw.header_ptr()) };
+    // SAFETY: as above, the stage is the caller's.
+    match std::mem::replace(unsafe { &mut *h.stage() }, Stage::Consumed) {
+        Stage::Running(future) => future,
+        _ => unreachable!("a task that was never polled holds its future"),
+    }
+}
+
 /// Transition (6): the runtime is shutting down and the owned list hands over its reference.
 ///
 /// # Safety

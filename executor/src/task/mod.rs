@@ -82,16 +82,42 @@ pub fn after_complete(hook: fn()) -> bool {
     crate::context::set_after_complete(hook)
 }
 
+/// A spawn that failed, with the future it was given, not yet dropped: the caller decides
+/// where its destructor runs (a task group spawns under its lock, and drops a rejected
+/// child only once the lock is released). Converting it into the [`SpawnError`] drops the
+/// future, and a panic of its destructor with it, as a failed spawn always has.
+pub(crate) struct Rejected<F> {
+    pub(crate) error: SpawnError,
+    pub(crate) future: F,
+}
+
+impl<F> Rejected<F> {
+    #[cfg(feature = "tracing")]
+    pub(crate) fn map<G>(self, f: impl FnOnce(F) -> G) -> Rejected<G> {
+        Rejected { error: self.error, future: f(self.future) }
+    }
+}
+
+impl<F> From<Rejected<F>> for SpawnError {
+    fn from(r: Rejected<F>) -> SpawnError {
+        let future = r.future;
+        // The task that would have caught the panic was never made.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(future)));
+        r.error
+    }
+}
+
 /// Creates a task, gives it what it inherits from the spawning task (the cancel scope
 /// it is spawned inside, its task-locals) and a name, and links it into `owned`.
-/// Returns the handle and the first queue entry for the caller to submit.
+/// Returns the handle and the first queue entry for the caller to submit, or the future
+/// back if the list is closed (the runtime is shutting down).
 pub(crate) fn spawn_into<F, S>(
     owned: &OwnedTasks,
     future: F,
     scheduler: S,
     name: Option<Arc<str>>,
     record: Option<crate::observe::TaskRecord>,
-) -> Result<(Task<F::Output>, Notified), SpawnError>
+) -> Result<(Task<F::Output>, Notified), Rejected<F>>
 where
     F: Future,
     S: Schedule,
@@ -116,10 +142,13 @@ where
     let notified = unsafe { Notified::from_raw(raw) };
     let task = Task::from_raw(raw);
     if owned.bind(raw).is_err() {
-        raw.shutdown(); // drops the future; uses the list's reference
+        // SAFETY: the cell was made above for `F` and `S`; it is in no list or queue and
+        // no other thread has seen it, and it was never polled (its future never pinned).
+        let future = unsafe { harness::take_unpolled::<F, S>(raw) };
+        raw.shutdown(); // completes the emptied task; uses the list's reference
         drop(notified);
         drop(task);
-        return Err(SpawnError::Shutdown);
+        return Err(Rejected { error: SpawnError::Shutdown, future });
     }
     if let Some(scope) = scope {
         scope.register_task(raw.id(), waker::waker(raw));

@@ -287,48 +287,46 @@ impl TaskGroup {
         T: Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        let (key, seq) = {
-            let mut s = self.shared.state.lock();
-            if !s.entered {
-                return Err(GroupSpawnError::NotEntered);
-            }
-            if s.finished || (s.exiting && s.children.is_empty()) {
-                return Err(GroupSpawnError::Finished);
-            }
-            if s.aborting {
-                return Err(GroupSpawnError::ShuttingDown);
-            }
-            let seq = s.next_seq;
-            s.next_seq += 1;
-            (s.children.insert((seq, None)), seq)
-        };
+        // One lock for the whole spawn: the checks, the child's entry and its task are
+        // made together, so `abort` (under the same lock) never finds a child without its
+        // task. What the spawn does under the lock touches no group: it allocates, links
+        // the task into the runtime's list and queues it. A child that cannot be spawned
+        // comes back undropped, and is dropped (and reports its end) after the lock.
+        let mut s = self.shared.state.lock();
+        if !s.entered {
+            return Err(GroupSpawnError::NotEntered);
+        }
+        if s.finished || (s.exiting && s.children.is_empty()) {
+            return Err(GroupSpawnError::Finished);
+        }
+        if s.aborting {
+            return Err(GroupSpawnError::ShuttingDown);
+        }
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        let entry = s.children.vacant_entry();
+        let key = entry.key();
         let child = Child {
             fut: Some(fut),
             report: Some(Report { group: self.shared.clone(), key, seq }),
             #[cfg(feature = "tracing")]
             traced: false,
         };
-        // If the spawn fails, `child` is dropped inside and reports itself cancelled,
-        // which frees its entry.
-        let task = weft_executor::try_spawn(child).map_err(|e| {
-            // No task was made: the child was dropped here, not by a task's end.
-            child::report_ended();
-            GroupSpawnError::Runtime(e)
-        })?;
-        let task_ref = task.task_ref();
-        if let Some(name) = name {
-            task_ref.set_name(name);
+        match weft_executor::try_spawn_keeping(name, child) {
+            Ok(task) => {
+                entry.insert((seq, task.task_ref()));
+                drop(s);
+                Ok(GroupTask { task })
+            }
+            Err((e, child)) => {
+                drop(s);
+                // No task was made: the child is dropped here, and reports itself
+                // cancelled to an entry that was never made.
+                drop(child);
+                child::report_ended();
+                Err(GroupSpawnError::Runtime(e))
+            }
         }
-        let mut s = self.shared.state.lock();
-        if s.aborting {
-            // The group began to abort between the two locks: catch up.
-            task_ref.cancel(None);
-        }
-        if let Some(entry) = s.children.get_mut(key).filter(|e| e.0 == seq) {
-            entry.1 = Some(task_ref);
-        }
-        drop(s);
-        Ok(GroupTask { task })
     }
 
     /// Stops the group (asyncio 3.15's `TaskGroup.cancel`, Trio's

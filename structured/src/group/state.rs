@@ -63,8 +63,9 @@ pub(super) struct State {
     pub(super) stopped: bool,
     pub(super) parent: Option<TaskRef>,
     pub(super) parent_cancel_requested: bool,
-    /// Live children: a sequence number (keys are reused) and the task, once spawned.
-    pub(super) children: Slab<(u64, Option<TaskRef>)>,
+    /// Live children: a sequence number (keys are reused) and the task. An entry and its
+    /// task are made under one lock (`TaskGroup::spawn`).
+    pub(super) children: Slab<(u64, TaskRef)>,
     pub(super) next_seq: u64,
     pub(super) errors: Vec<Failure>,
     /// The parent's waker while it waits for the last children.
@@ -81,9 +82,7 @@ impl State {
     pub(super) fn abort(&mut self) {
         self.aborting = true;
         for (_, (_, task)) in self.children.iter() {
-            if let Some(t) = task {
-                t.cancel(None);
-            }
+            task.cancel(None);
         }
     }
 }

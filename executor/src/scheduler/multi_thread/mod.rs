@@ -94,7 +94,6 @@ use super::park::Parker;
 use super::ring::{self, Overflow, Steal};
 use super::root::Root;
 use super::{Common, Handle};
-use crate::error::SpawnError;
 use crate::task::{self, Header, Notified, Schedule, Task};
 use crate::{context, driver::Driver};
 use idle::Idle;
@@ -220,7 +219,7 @@ pub(crate) fn spawn<F>(
     future: F,
     name: Option<Arc<str>>,
     at: &'static std::panic::Location<'static>,
-) -> Result<Task<F::Output>, SpawnError>
+) -> Result<Task<F::Output>, task::Rejected<F>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

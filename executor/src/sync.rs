@@ -26,6 +26,21 @@ pub(crate) fn fence_seq_cst() {
     std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
 }
 
+/// A value alone on its cache lines: 128 bytes, as the adjacent-line prefetcher of x86
+/// moves lines in pairs. A struct that holds one is 128-aligned too, so the `Arc` it
+/// lives in keeps its counts on lines of their own. Used where two threads would
+/// otherwise write one line for unrelated reasons (the time driver's fields, grouped by
+/// who writes them; the injector's lock and its length).
+#[repr(align(128))]
+pub(crate) struct Line<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// `std::cell::UnsafeCell` with loom's closure-based access API, so that the ring's code
 /// reads the same under both.
 #[cfg(not(loom))]

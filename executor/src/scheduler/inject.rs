@@ -1,20 +1,24 @@
 //! The global injector: tasks submitted from outside a worker, and the overflow of full
 //! rings. A mutex around a `VecDeque`, with an atomic length so that workers can see it
 //! is empty without taking the lock.
+//!
+//! The lock and the length live on cache lines of their own (`Line`). Idle workers read
+//! the length often; on the lock's line, each of those reads would take the line away
+//! from a `block_on` thread in the middle of a push, between its lock and its unlock.
 
 use super::ring::Overflow;
-use crate::sync::{AtomicUsize, Mutex};
+use crate::sync::{AtomicUsize, Line, Mutex};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 
 pub(crate) struct Inject<T> {
-    queue: Mutex<VecDeque<T>>,
-    len: AtomicUsize,
+    queue: Line<Mutex<VecDeque<T>>>,
+    len: Line<AtomicUsize>,
 }
 
 impl<T> Inject<T> {
     pub(crate) fn new() -> Self {
-        Inject { queue: Mutex::new(VecDeque::new()), len: AtomicUsize::new(0) }
+        Inject { queue: Line(Mutex::new(VecDeque::new())), len: Line(AtomicUsize::new(0)) }
     }
 
     pub(crate) fn is_empty(&self) -> bool {

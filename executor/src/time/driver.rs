@@ -70,7 +70,7 @@ use super::wheel::{MAX_SLACK as WHEEL_MAX_SLACK, NextWake, TimerKey, TimerWheel}
 // The wheel's lock and the atomics published beside it are loom's under `--cfg loom`, so
 // that `loom_fired.rs` can check the lock-free "did my timer fire?" read.
 use crate::context;
-use crate::sync::{AtomicU64, Mutex, MutexGuard};
+use crate::sync::{AtomicU64, Line, Mutex, MutexGuard};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -130,19 +130,6 @@ struct Published {
     /// changes: a woken sleep compares its key with it to see, without the lock, that its
     /// timer fired.
     fired_below: AtomicU64,
-}
-
-/// A value alone on its cache lines: 128 bytes, as the adjacent-line prefetcher of x86
-/// moves lines in pairs. A struct that holds one is 128-aligned too, so the `Arc` the
-/// driver lives in keeps its counts on lines of their own.
-#[repr(align(128))]
-pub(crate) struct Line<T>(T);
-
-impl<T> std::ops::Deref for Line<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 /// What a park does, as [`TimeDriver::prepare_park`] plans it.

@@ -73,6 +73,11 @@
 //! CAS on this word decides: either the harness took a request (and `cancel()` says yes,
 //! its request merged into that burst) or `cancel()` withdrew its own first (the task
 //! ends with its value and `cancel()` says no).
+//!
+//! The harness's fence follows the `fetch_or` that sets `FINISHING`, and on x86 that
+//! read-modify-write is a `lock` instruction, a full barrier already: there the fence is
+//! only a compiler fence (`sync::fence_seq_cst_after_rmw`), the full one under loom and
+//! on other machines. Every task's end pays this fence; `cancel()`'s is rarer and stays.
 
 use crate::sync::AtomicU64;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};

@@ -18,6 +18,10 @@ pub(crate) struct Extras {
     pub(crate) scope: std::sync::OnceLock<Arc<ScopeCore>>,
     /// Set on the task that drives `block_on` (see scheduler/root.rs).
     pub(crate) root: AtomicBool,
+    /// Whether `inner.locals` is `Some`, kept beside it under the lock: a spawn reads it
+    /// to copy the parent's locals, and most parents have none, so most spawns need not
+    /// take the parent's lock (two atomic read-modify-writes per spawn).
+    pub(crate) has_locals: AtomicBool,
     /// What debug mode records (spawn location, parent, what the task waits on); set at
     /// spawn, before the task is published, only in debug mode.
     pub(crate) observe: std::sync::OnceLock<crate::observe::TaskRecord>,
@@ -49,6 +53,7 @@ impl Extras {
             inner: Mutex::new(Inner::default()),
             scope: std::sync::OnceLock::new(),
             root: AtomicBool::new(false),
+            has_locals: AtomicBool::new(false),
             observe: std::sync::OnceLock::new(),
         }));
         match header.extras.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
@@ -64,6 +69,21 @@ impl Extras {
                 }
             }
         }
+    }
+
+    /// A copy of the task's locals, for a child it spawns.
+    #[inline]
+    pub(crate) fn locals(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        if !self.has_locals.load(Ordering::Acquire) {
+            return None;
+        }
+        self.inner.lock().locals.clone()
+    }
+
+    /// Sets the task's locals (under `inner`'s lock, held by the caller as `inner`).
+    pub(crate) fn set_locals(&self, inner: &mut Inner, locals: Option<Arc<dyn Any + Send + Sync>>) {
+        self.has_locals.store(locals.is_some(), Ordering::Release);
+        inner.locals = locals;
     }
 
     pub(crate) fn on_complete(&self, id: super::Id) {

@@ -124,7 +124,7 @@ where
 {
     let raw = RawTask::new(future, scheduler, Id::next());
     let scope = crate::context::current_scope_arc();
-    let locals = crate::context::current_task().and_then(|t| t.extras()?.inner.lock().locals.clone());
+    let locals = crate::context::current_task().and_then(|t| t.extras()?.locals());
     if let Some(record) = record {
         // Debug mode or the timeline (observe/): set before the task is published.
         let _ = raw.extras_or_init().observe.set(record);
@@ -133,7 +133,7 @@ where
         let extras = raw.extras_or_init();
         let mut inner = extras.inner.lock();
         inner.name = name;
-        inner.locals = locals;
+        extras.set_locals(&mut inner, locals);
         if let Some(scope) = &scope {
             let _ = extras.scope.set(scope.clone());
         }

@@ -181,7 +181,7 @@ impl State {
     /// that races the end", for the handshake this is half of.
     pub(crate) fn set_finishing(&self) {
         self.0.fetch_or(FINISHING, AcqRel);
-        crate::sync::fence_seq_cst();
+        crate::sync::fence_seq_cst_after_rmw();
     }
 
     /// Whether the task finished, or its future has returned and is being finished.

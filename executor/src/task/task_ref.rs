@@ -173,7 +173,11 @@ impl TaskRef {
         &self,
         f: impl FnOnce(&mut Option<Arc<dyn std::any::Any + Send + Sync>>) -> R,
     ) -> R {
-        f(&mut self.raw.extras_or_init().inner.lock().locals)
+        let extras = self.raw.extras_or_init();
+        let mut inner = extras.inner.lock();
+        let r = f(&mut inner.locals);
+        extras.has_locals.store(inner.locals.is_some(), std::sync::atomic::Ordering::Release);
+        r
     }
 }
 

@@ -427,6 +427,9 @@ fn paired_ratio(weft: &[u64], tokio: &[u64]) -> f64 {
 
 /// `min / q1 / median / q3 / max` of `samples`, in a readable unit.
 fn spread(samples: &[u64], unit: Unit) -> String {
+    if samples.is_empty() {
+        return "-".to_string(); // the side `--only` left out
+    }
     let mut s = samples.to_vec();
     s.sort_unstable();
     let at = |q: usize| s[(s.len() - 1) * q / 4];

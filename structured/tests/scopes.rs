@@ -658,3 +658,39 @@ fn many_children_on_the_multi_thread_runtime() {
         assert_eq!(current_task().unwrap().cancelling(), 0);
     })
 }
+
+/// A waker that counts its wakes.
+struct Counting(AtomicUsize);
+
+impl std::task::Wake for Counting {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A scope wakes the waker of the last poll of its body when it is cancelled: a body
+/// polled with a new waker (moved to another task, or polled by a combinator that gives
+/// each branch its own waker) must be told, and the one before must not be. A poll whose
+/// waker is the one already recorded skips the scope's lock, so this checks that a changed
+/// waker is still seen, each time it changes, back and forth.
+#[test]
+fn a_cancelled_scope_wakes_the_waker_of_the_last_poll() {
+    run(async {
+        let scope = CancelScope::new();
+        let mut body = Box::pin(scope.run(async {
+            weft_executor::time::sleep(Duration::from_secs(60)).await?;
+            Ok::<_, Cancelled>(())
+        }));
+        let (w1, w2) = (Arc::new(Counting(AtomicUsize::new(0))), Arc::new(Counting(AtomicUsize::new(0))));
+        let (waker1, waker2) = (std::task::Waker::from(w1.clone()), std::task::Waker::from(w2.clone()));
+        for waker in [&waker1, &waker1, &waker2, &waker2, &waker1, &waker2] {
+            let mut cx = std::task::Context::from_waker(waker);
+            assert!(body.as_mut().poll(&mut cx).is_pending());
+        }
+        scope.cancel();
+        assert_eq!((w1.0.load(SeqCst), w2.0.load(SeqCst)), (0, 1), "the last poll's waker, once");
+        let mut cx = std::task::Context::from_waker(&waker2);
+        assert_eq!(body.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
+        assert!(scope.cancelled_caught());
+    })
+}

@@ -25,9 +25,9 @@ use crate::context;
 use crate::task::Id;
 use crate::time::Timer;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, RawWakerVTable, Wake, Waker};
 use std::time::Instant;
 
 /// The state of one cancel scope. See the module docs.
@@ -40,6 +40,42 @@ pub struct ScopeCore {
     /// exit, the scope caught its own cancellation (Trio's `cancelled_caught`).
     token: Arc<()>,
     inner: Mutex<Inner>,
+    /// Who `inner.owner` is, readable without the lock (see [`OwnerKey`]).
+    owner_key: OwnerKey,
+}
+
+/// The owner waker's identity, its data and vtable pointers (what `Waker::will_wake`
+/// compares), kept beside `Inner::owner` so that a poll whose waker is the owner already,
+/// nearly every poll, does not lock: a scope around a long-lived task (each connection
+/// of a server is a group child inside one) is polled once per wake-up, and the
+/// uncontended lock and unlock were the largest of weft's own costs per HTTP request.
+///
+/// It is written with the lock held, and only by the body's own polls (`enter`,
+/// `poll_inside`) and by `exit`, which are never concurrent: one task polls the body, one
+/// poll at a time, and each poll happens after the one before. It is read only by
+/// `poll_inside`, from those same polls. So a read never meets a pair being written, and
+/// relaxed atomics are enough; other threads read `owner` itself, under the lock.
+#[derive(Default)]
+struct OwnerKey {
+    data: AtomicPtr<()>,
+    vtable: AtomicPtr<RawWakerVTable>,
+}
+
+impl OwnerKey {
+    fn is(&self, w: &Waker) -> bool {
+        std::ptr::eq(self.data.load(Ordering::Relaxed), w.data())
+            && std::ptr::eq(self.vtable.load(Ordering::Relaxed), w.vtable())
+    }
+
+    /// Records `w` as the owner (the caller holds the lock and sets `Inner::owner`).
+    fn set(&self, w: Option<&Waker>) {
+        let (data, vtable) = match w {
+            Some(w) => (w.data().cast_mut(), std::ptr::from_ref(w.vtable()).cast_mut()),
+            None => (std::ptr::null_mut(), std::ptr::null_mut()),
+        };
+        self.data.store(data, Ordering::Relaxed);
+        self.vtable.store(vtable, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -93,6 +129,7 @@ impl ScopeCore {
             shield: AtomicBool::new(false),
             token: Arc::new(()),
             inner: Mutex::new(Inner::default()),
+            owner_key: OwnerKey::default(),
         })
     }
 
@@ -273,6 +310,7 @@ impl ScopeCore {
         }
         inner.entered = true;
         inner.owner = Some(cx.waker().clone());
+        self.owner_key.set(Some(cx.waker()));
         let _ = self.parent.set(parent.clone());
         if let Some(p) = &parent {
             p.inner.lock().children.push(Arc::downgrade(self));
@@ -290,11 +328,10 @@ impl ScopeCore {
         cx: &mut Context<'_>,
         f: impl FnOnce(&mut Context<'_>) -> R,
     ) -> R {
-        {
+        if !self.owner_key.is(cx.waker()) {
             let mut inner = self.inner.lock();
-            if !inner.owner.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                inner.owner = Some(cx.waker().clone());
-            }
+            inner.owner = Some(cx.waker().clone());
+            self.owner_key.set(Some(cx.waker()));
         }
         let _guard = context::enter_scope(self);
         f(cx)
@@ -307,6 +344,7 @@ impl ScopeCore {
         let mut inner = self.inner.lock();
         inner.exited = true;
         inner.owner = None;
+        self.owner_key.set(None);
         if let Some(t) = inner.timer.take() {
             t.cancel();
         }

@@ -89,7 +89,7 @@ pub(crate) fn new(
     timeline: Option<Arc<crate::observe::Timeline>>,
 ) -> Arc<Shared> {
     let shared = Arc::new(Shared {
-        common: Common { driver, owned: task::OwnedTasks::new(), blocking, debug, timeline },
+        common: Common { driver, owned: task::OwnedTasks::new_for_one_thread(), blocking, debug, timeline },
         inject: Inject::new(),
         core: Mutex::new(Some(Box::new(Core { run_queue: VecDeque::with_capacity(64) }))),
         parked: AtomicBool::new(false),

@@ -69,8 +69,16 @@ fn steals_are_counted_when_one_worker_spawns_for_both() {
             // One task spawns many that each do a little work: the other worker can only
             // get some by stealing them from the spawner's ring.
             for _ in 0..50 {
-                let steals = || obs.metrics().unwrap().workers.iter().map(|w| w.steals).sum::<u64>();
-                if steals() > 0 {
+                let m = obs.metrics().unwrap();
+                let steals = m.workers.iter().map(|w| w.steals).sum::<u64>();
+                let stolen = m.workers.iter().map(|w| w.stolen_tasks).sum::<u64>();
+                if steals > 0 {
+                    // Each steal brought at least the task it ran; none brought more than
+                    // half of a round's 64 tasks, rounded up.
+                    assert!(
+                        stolen >= steals && stolen <= 32 * steals,
+                        "{steals} steals brought {stolen} tasks"
+                    );
                     return;
                 }
                 weft::spawn(async {

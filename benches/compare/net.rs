@@ -15,6 +15,14 @@
 //! (`net_client.rs`), the same for both sides. All on the multi-thread runtime
 //! ([`WORKERS`] workers on both sides).
 //!
+//! **`tcp_stream_16mib` has two speeds.** On a two-core machine its rounds fall near
+//! 2 ms or near 9 ms, on both sides and in about the same mix (for example, in one run:
+//! weft 1.74 / 2.09 / 6.20 / 8.95 ms and tokio 1.88 / 2.19 / 6.39 / 10.13 ms for min /
+//! q1 / median / q3); pinned to one core (`taskset -c 0`) both sides take about 6 ms
+//! every round. The median then lands in one cluster or the other, or between them, and
+//! the line's ratio moves from run to run (0.98, 1.12 and 0.97 in three runs on one
+//! machine) although neither side changed: read the quartiles on stderr beside it.
+//!
 //! `compare --syscalls weft|tokio echo|accept_rate ROUNDS` runs only that side's server
 //! for ROUNDS rounds, for `strace -c -f -p` to count its system calls (see
 //! `benches/compare/syscalls.sh`).

@@ -12,6 +12,8 @@ use std::time::Duration;
 #[repr(align(128))]
 pub(crate) struct WorkerStats {
     pub(crate) steals: AtomicU64,
+    /// Tasks those steals brought, the one run at once included.
+    pub(crate) stolen: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
     /// For the current-thread loop: when it last woke from a park, in nanoseconds since the
@@ -41,6 +43,10 @@ pub struct WorkerMetrics {
     pub polls: u64,
     /// Steals that brought work from another worker's queue.
     pub steals: u64,
+    /// Tasks those steals brought (a steal takes half of the victim's queue): each moved
+    /// a task, and its data, from one core to another. tokio's `worker_steal_count`;
+    /// `steals` is its `worker_steal_operations`.
+    pub stolen_tasks: u64,
     /// Times the worker went to sleep for want of work.
     pub parks: u64,
     /// Tasks in its run queue now (the LIFO slot not counted).
@@ -108,6 +114,7 @@ pub(crate) fn worker(stats: &WorkerStats, polls: u64, local_queue_depth: usize) 
     WorkerMetrics {
         polls,
         steals: stats.steals.load(Relaxed),
+        stolen_tasks: stats.stolen.load(Relaxed),
         parks: stats.parks.load(Relaxed),
         local_queue_depth,
         busy: Duration::from_nanos(stats.busy_ns.load(Relaxed)),

@@ -3,7 +3,7 @@
 //! Three tools, each built so that it costs nothing while nobody uses it:
 //!
 //! * **Metrics** ([`RuntimeMetrics`]): per worker, the polls it started, the steals that
-//!   found work, the times it went to sleep, its ring's depth and the time it spent
+//!   found work and the tasks they brought, the times it went to sleep, its ring's depth and the time it spent
 //!   awake; and for the runtime, the injector's depth, the live tasks, the pending
 //!   timers, the blocking pool's threads and the registered I/O resources. Each worker
 //!   counter has one writer, its own worker, which stores with a relaxed load and store

@@ -319,8 +319,12 @@ impl WorkerCx {
             if victim == core.index {
                 continue;
             }
+            let before = core.run_queue.len();
             if let Some(t) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
-                WorkerStats::bump(&core.remote(shared).stats.steals, 1);
+                let stats = &core.remote(shared).stats;
+                WorkerStats::bump(&stats.steals, 1);
+                // The ring holds what the steal brought but the one returned to run now.
+                WorkerStats::bump(&stats.stolen, 1 + core.run_queue.len().saturating_sub(before) as u64);
                 if let Some(tl) = &shared.common.timeline {
                     tl.steal(victim);
                 }

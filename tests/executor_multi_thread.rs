@@ -312,3 +312,29 @@ fn spawning_from_many_tasks_at_once() {
         assert_eq!(total.load(Ordering::SeqCst), 16_000);
     });
 }
+
+/// A sleep and a timer registered on a worker keep the driver alive: both can be dropped
+/// after their runtime, whose shutdown fired them.
+#[test]
+fn timers_registered_on_a_worker_outlive_their_runtime() {
+    let rt = weft::Runtime::builder().multi_thread().worker_threads(2).build().unwrap();
+    let (sleep, timer) = rt.block_on(async {
+        weft::spawn(async {
+            let mut sleep = Box::pin(weft::time::sleep(Duration::from_secs(3600)));
+            std::future::poll_fn(|cx| {
+                assert!(std::future::Future::poll(sleep.as_mut(), cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            let at = weft::time::now() + Duration::from_secs(3600);
+            let timer = weft::time::Timer::register(at, std::task::Waker::noop().clone()).unwrap();
+            (sleep, timer)
+        })
+        .await
+        .unwrap()
+    });
+    drop(rt);
+    assert!(!timer.reset(std::time::Instant::now() + Duration::from_secs(1)), "the shutdown fired it");
+    timer.cancel();
+    drop(sleep);
+}

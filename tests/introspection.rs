@@ -87,20 +87,25 @@ fn debug_service_shows_its_three_bugs_and_weft_ps_prints_its_tree_under_load() {
         assert!(o.status.success(), "weft_ps {what}: {}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     };
-    // The cache-warmer was spawned before that line, but on a busy machine a worker may
-    // not have polled it yet (it shows as scheduled): ask again until it waits, for as
-    // long as the service runs.
+    // The cache-warmer and the clients were spawned before that line, but on a busy
+    // machine a worker may not have polled them yet: the warmer then shows as runnable,
+    // and no client has connected, so the server has no handler to nest under it. Ask
+    // again until both are there, for less time than the service runs (its clients keep
+    // their connections, and so their handlers, until it ends).
     let warmer_waits =
         |tree: &str| tree.lines().any(|l| l.contains("\"cache-warmer\" [waiting on event for"));
+    let handlers_nest = |tree: &str| tree.contains("├─ task") || tree.contains("└─ task");
     let asked = Instant::now();
     let mut tree = ps("tree");
-    while !warmer_waits(&tree) && asked.elapsed() < std::time::Duration::from_secs(3) {
+    while !(warmer_waits(&tree) && handlers_nest(&tree))
+        && asked.elapsed() < std::time::Duration::from_secs(3)
+    {
         std::thread::sleep(std::time::Duration::from_millis(20));
         tree = ps("tree");
     }
     assert!(warmer_waits(&tree), "{tree}");
     assert!(tree.contains("\"client-0\""), "{tree}");
-    assert!(tree.contains("├─ task") || tree.contains("└─ task"), "handlers nest under the server: {tree}");
+    assert!(handlers_nest(&tree), "handlers nest under the server: {tree}");
     let json = ps("json");
     assert!(json.starts_with("{\"tasks\":[{\"id\":") && json.ends_with("]}"), "{json}");
     assert!(json.contains("\"name\":\"cache-warmer\",\"state\":\"waiting\""), "{json}");

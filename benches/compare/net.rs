@@ -56,10 +56,11 @@ fn echo(ctx: &Ctx) -> Outcome {
         weft_echo(Weft::build(MultiThread), weft_p99.clone()),
         tokio_echo(Tokio::build(MultiThread), tokio_p99.clone()),
     );
-    // The warm-up rounds' values come first: keep the measured rounds'.
+    // The warm-up rounds' values come first: keep the measured rounds'. A side that did
+    // not run (`--only`) has none.
     let tail = |v: &Mutex<Vec<u64>>, n: usize| {
         let v = v.lock().unwrap();
-        v[v.len() - n..].to_vec()
+        v[v.len().saturating_sub(n)..].to_vec()
     };
     let p99 = Outcome {
         weft: tail(&weft_p99, outcome.weft.len()),

@@ -189,6 +189,8 @@ impl Driver {
             Err(e) => panic!("weft: the I/O driver failed: {e}"),
         }
         let mut any = false;
+        // Locked at the first event for a resource, once for the whole batch.
+        let mut resources = None;
         for event in events.iter() {
             any = true;
             match event.token() {
@@ -198,7 +200,10 @@ impl Driver {
                         alarm.rang();
                     }
                 }
-                _ => self.io.dispatch(event, sink),
+                _ => {
+                    let table = resources.get_or_insert_with(|| self.io.lock_resources());
+                    IoDriver::dispatch(table, event, sink);
+                }
             }
         }
         any

@@ -54,7 +54,7 @@ pub(crate) struct IoDriver {
     registered: AtomicUsize,
 }
 
-struct ScheduledIo {
+pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
 }
@@ -66,14 +66,38 @@ struct ScheduledIo {
 /// nothing: the list holds at most one entry per task that waited since that event.
 #[derive(Default)]
 struct Waiters {
-    readers: Vec<Waker>,
-    writers: Vec<Waker>,
+    readers: WakerList,
+    writers: WakerList,
 }
 
-impl Waiters {
-    fn register(list: &mut Vec<Waker>, waker: &Waker) {
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
+/// The wakers of one direction. Nearly always a single task waits (the one reading a
+/// socket, the one writing it), so the first waker lives inline, in the cache line the
+/// readiness word is in, and only a second waiter allocates.
+///
+/// Invariant: `rest` is empty whenever `first` is `None` (both are emptied together).
+#[derive(Default)]
+struct WakerList {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
+
+impl WakerList {
+    fn register(&mut self, waker: &Waker) {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => {}
+            Some(_) => {
+                if !self.rest.iter().any(|w| w.will_wake(waker)) {
+                    self.rest.push(waker.clone());
+                }
+            }
+        }
+    }
+
+    fn drain_into(&mut self, wake: &mut Vec<Waker>) {
+        if let Some(w) = self.first.take() {
+            wake.push(w);
+            wake.append(&mut self.rest);
         }
     }
 }
@@ -93,8 +117,15 @@ impl IoDriver {
         self.registered.load(Ordering::Acquire) != 0
     }
 
-    pub(crate) fn dispatch(&self, event: &mio::event::Event, wake: &mut Vec<Waker>) {
-        let Some(io) = self.resources.lock().get(event.token().0).cloned() else { return };
+    /// Records `event` in its resource's readiness word and moves the wakers it concerns
+    /// onto `wake`. `resources` is the table, locked once by the caller for a whole batch
+    /// of events (see [`IoDriver::lock_resources`]).
+    pub(crate) fn dispatch(
+        resources: &Slab<Arc<ScheduledIo>>,
+        event: &mio::event::Event,
+        wake: &mut Vec<Waker>,
+    ) {
+        let Some(io) = resources.get(event.token().0) else { return };
         let mut bits = 0;
         if event.is_readable() {
             bits |= READABLE;
@@ -114,6 +145,13 @@ impl IoDriver {
         io.set(bits, wake);
     }
 
+    /// The table of registered resources, for [`IoDriver::dispatch`]. Held while a batch
+    /// of events is dispatched: a registration made or dropped meanwhile waits for the
+    /// batch (it only moves wakers onto a list, it wakes nobody).
+    pub(crate) fn lock_resources(&self) -> parking_lot::MutexGuard<'_, Slab<Arc<ScheduledIo>>> {
+        self.resources.lock()
+    }
+
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         for (_, io) in self.resources.lock().iter() {
             io.set(SHUTDOWN, wake);
@@ -129,10 +167,10 @@ impl ScheduledIo {
         });
         let mut w = self.waiters.lock();
         if bits & (READABLE | READ_CLOSED | ERROR | SHUTDOWN) != 0 {
-            wake.append(&mut w.readers);
+            w.readers.drain_into(wake);
         }
         if bits & (WRITABLE | WRITE_CLOSED | ERROR | SHUTDOWN) != 0 {
-            wake.append(&mut w.writers);
+            w.writers.drain_into(wake);
         }
     }
 }
@@ -315,7 +353,7 @@ impl Registration {
             Direction::Read => &mut w.readers,
             Direction::Write => &mut w.writers,
         };
-        Waiters::register(list, cx.waker());
+        list.register(cx.waker());
         // Re-check under the lock: an event dispatched before we stored the waker.
         let word = self.io.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
@@ -433,5 +471,51 @@ impl Drop for Registration {
         if self.driver.io.resources.lock().try_remove(self.token).is_some() {
             self.driver.io.registered.fetch_sub(1, Ordering::Release);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WakerList;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn counter() -> (Arc<Count>, Waker) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    #[test]
+    fn a_waker_list_keeps_one_entry_per_task_and_drains_them_all() {
+        let mut list = WakerList::default();
+        let (a, wa) = counter();
+        let (b, wb) = counter();
+        let (c, wc) = counter();
+        for w in [&wa, &wb, &wa, &wc, &wb, &wc] {
+            list.register(w);
+        }
+        let mut wake = Vec::new();
+        list.drain_into(&mut wake);
+        assert_eq!(wake.len(), 3, "one entry per task, the inline one and two more");
+        wake.drain(..).for_each(Waker::wake);
+        for n in [&a, &b, &c] {
+            assert_eq!(n.0.load(Ordering::Relaxed), 1);
+        }
+        // Drained: nothing left to wake, and the next waiter goes inline again.
+        list.drain_into(&mut wake);
+        assert!(wake.is_empty());
+        list.register(&wb);
+        list.drain_into(&mut wake);
+        assert_eq!(wake.len(), 1);
+        assert!(wake[0].will_wake(&wb));
     }
 }

@@ -195,6 +195,9 @@ pub fn current() -> Option<Observer> {
 /// ```
 #[inline]
 pub fn waiting_on(kind: &'static str, detail: WaitDetail) {
+    if !recording() {
+        return;
+    }
     let Some(task) = crate::context::current_task() else { return };
     let Some(extras) = task.extras() else { return };
     if let Some(record) = extras.observe.get() {
@@ -212,6 +215,18 @@ pub(crate) fn report_pending_at_shutdown(common: &crate::scheduler::Common) {
     }
 }
 
+/// Raised for good when the first task record of the process is made (a runtime in debug
+/// mode or with a timeline spawned a task). Until then no task carries a record, and a
+/// poll or a wait skips looking for one: the record hangs off the task's extras, which a
+/// named task or a group's child has, on a cache line of their own.
+static RECORDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether some task may carry a record (see [`RECORDING`]).
+#[inline]
+fn recording() -> bool {
+    RECORDING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What debug mode or the timeline records about a task, made at spawn: `None` (nothing
 /// allocated, nothing recorded) unless one of them is on.
 pub(crate) fn record_for(
@@ -221,6 +236,8 @@ pub(crate) fn record_for(
     if common.debug.is_none() && common.timeline.is_none() {
         return None;
     }
+    // Before the task is published: whoever polls it sees the flag raised.
+    RECORDING.store(true, std::sync::atomic::Ordering::Relaxed);
     let parent = crate::context::current_task().map(|t| t.id().as_u64());
     Some(TaskRecord::new(at, parent, common.debug.clone(), common.timeline.clone()))
 }
@@ -238,12 +255,16 @@ pub(crate) struct Observed {
     start: std::time::Instant,
 }
 
-/// Called by the harness before a task's poll: `None` at the cost of one load of the
-/// extras pointer when the task carries no record. Otherwise it clears what the task
+/// Called by the harness before a task's poll: `None` at the cost of one load of a flag
+/// while no task of the process carries a record, and of the extras pointer when this
+/// one carries none. Otherwise it clears what the task
 /// waits on (whatever it waits on after this poll, the poll says anew) and starts the
 /// clock.
 #[inline]
 pub(crate) fn before_poll(raw: crate::task::RawTask) -> Option<Observed> {
+    if !recording() {
+        return None;
+    }
     match raw.extras() {
         None => None,
         Some(extras) => start_observed(raw, extras),

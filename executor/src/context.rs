@@ -222,6 +222,7 @@ pub(crate) struct ScopeGuard {
 
 /// Makes `scope` the innermost scope until the guard drops: a scope future calls it
 /// around each poll of its body. The caller keeps the `Arc` alive for that long.
+#[inline]
 pub(crate) fn enter_scope(scope: &Arc<ScopeCore>) -> ScopeGuard {
     CONTEXT.with(|c| ScopeGuard { prev: c.scope.replace(Arc::as_ptr(scope)) })
 }
@@ -232,6 +233,7 @@ pub(crate) fn leave_scopes() -> ScopeGuard {
 }
 
 impl Drop for ScopeGuard {
+    #[inline]
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|c| c.scope.set(self.prev));
     }

@@ -208,7 +208,7 @@ impl Server {
         let handlers = ScopeCore::new();
         let shield = ScopeCore::new();
         shield.set_shield(true);
-        let conn = self.http1.serve_connection(io, Scoped { inner: service, scope: handlers.clone() });
+        let conn = self.http1.serve_connection(io, Scoped { inner: service, scope: &handlers });
         let mut conn = pin!(conn);
         let mut entered = false;
         let mut cancelled: Option<Cancelled> = None;
@@ -222,12 +222,7 @@ impl Server {
                 if let Err(c) = cancel::check() {
                     cancelled = Some(c);
                     conn.as_mut().graceful_shutdown();
-                    // The handlers' scope, entered only now (inside the shield, so it is
-                    // the shield's child), and cancelled: from here on the handlers run
-                    // inside it (see `ScopedFuture`).
-                    let _ = shield.poll_inside(cx, |cx| handlers.enter(cx));
-                    handlers.cancel();
-                    grace = Some(time::sleep(self.grace));
+                    grace = Some(cancel_handlers(&shield, &handlers, cx, self.grace));
                 }
             }
             if let Poll::Ready(r) = shield.poll_inside(cx, |cx| conn.as_mut().poll(cx)) {
@@ -319,30 +314,48 @@ where
     }
 }
 
-/// A service whose calls run inside `scope` once it is cancelled (so that cancelling the
-/// scope cancels the handlers, and only them). Until then they run as the connection's
-/// I/O does, in the shield, which costs nothing more per poll.
-struct Scoped<S> {
-    inner: S,
-    scope: Arc<ScopeCore>,
+/// A connection's shutdown has begun: the handlers' scope is entered (inside the shield,
+/// so it is the shield's child) and cancelled, so that from here on the handlers run
+/// inside it (see [`ScopedFuture`]). Returns the grace period's timer. Out of line: it
+/// runs once in a connection's life, and its poll runs on every request.
+#[cold]
+#[inline(never)]
+fn cancel_handlers(
+    shield: &Arc<ScopeCore>,
+    handlers: &Arc<ScopeCore>,
+    cx: &mut Context<'_>,
+    grace: Duration,
+) -> time::Sleep {
+    let _ = shield.poll_inside(cx, |cx| handlers.enter(cx));
+    handlers.cancel();
+    time::sleep(grace)
 }
 
-impl<S: Service<R>, R> Service<R> for Scoped<S> {
+/// A service whose calls run inside `scope` once it is cancelled (so that cancelling the
+/// scope cancels the handlers, and only them). Until then they run as the connection's
+/// I/O does, in the shield, which costs nothing more per poll. The scope is borrowed
+/// from the connection's future, which outlives the service and its calls.
+struct Scoped<'s, S> {
+    inner: S,
+    scope: &'s Arc<ScopeCore>,
+}
+
+impl<'s, S: Service<R>, R> Service<R> for Scoped<'s, S> {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = ScopedFuture<S::Future>;
+    type Future = ScopedFuture<'s, S::Future>;
 
     fn call(&self, req: R) -> Self::Future {
-        ScopedFuture { fut: self.inner.call(req), scope: self.scope.clone() }
+        ScopedFuture { fut: self.inner.call(req), scope: self.scope }
     }
 }
 
-struct ScopedFuture<F> {
+struct ScopedFuture<'s, F> {
     fut: F,
-    scope: Arc<ScopeCore>,
+    scope: &'s Arc<ScopeCore>,
 }
 
-impl<F: Future> Future for ScopedFuture<F> {
+impl<F: Future> Future for ScopedFuture<'_, F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {

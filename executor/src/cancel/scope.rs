@@ -62,6 +62,7 @@ struct OwnerKey {
 }
 
 impl OwnerKey {
+    #[inline]
     fn is(&self, w: &Waker) -> bool {
         std::ptr::eq(self.data.load(Ordering::Relaxed), w.data())
             && std::ptr::eq(self.vtable.load(Ordering::Relaxed), w.vtable())
@@ -329,12 +330,21 @@ impl ScopeCore {
         f: impl FnOnce(&mut Context<'_>) -> R,
     ) -> R {
         if !self.owner_key.is(cx.waker()) {
-            let mut inner = self.inner.lock();
-            inner.owner = Some(cx.waker().clone());
-            self.owner_key.set(Some(cx.waker()));
+            self.set_owner(cx);
         }
         let _guard = context::enter_scope(self);
         f(cx)
+    }
+
+    /// The first poll inside the scope, or one by another waker: the waker a
+    /// cancellation of the scope wakes. Out of line, so that the polls that find the
+    /// owner unchanged (all but the first of a task's) run only the test above.
+    #[cold]
+    #[inline(never)]
+    fn set_owner(&self, cx: &Context<'_>) {
+        let mut inner = self.inner.lock();
+        inner.owner = Some(cx.waker().clone());
+        self.owner_key.set(Some(cx.waker()));
     }
 
     /// Leaves the scope: unlinks it and disarms its deadline. Returns whether a

@@ -109,11 +109,30 @@ where
         let fut = this.fut.as_mut().expect("a child is not polled after it finished");
         // SAFETY: see above.
         let fut = unsafe { Pin::new_unchecked(fut) };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            ended => Poll::Ready(this.finish(ended)),
+        }
+    }
+}
+
+impl<F, T, E> Child<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError> + 'static,
+{
+    /// The poll that ended the child (its future returned or panicked): judges the
+    /// result, drops the future and tells the group. Kept out of `poll`, which every
+    /// wake-up of the child runs, so that the instructions a wake-up runs stay few and
+    /// close together.
+    #[cold]
+    #[inline(never)]
+    fn finish(&mut self, ended: std::thread::Result<Poll<Result<T, E>>>) -> Result<T, ChildError> {
         // The child is its task's whole future: it started with nothing delivered, so a
-        // watch taken now, at any poll, marks the start.
+        // watch taken now marks the start as well as one taken at the first poll.
         let watch = Watch::task_start();
-        let (result, failure) = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
+        let (result, failure) = match ended {
+            Ok(Poll::Pending) => unreachable!("finish is called for an ended child"),
             // The one rule (weft::cancel::outcome), for the whole of the child's task.
             Ok(Poll::Ready(out)) => match (watch.task_outcome(&out), out) {
                 (Outcome::Value, Ok(v)) => (Ok(v), None),
@@ -134,8 +153,8 @@ where
         // group that returns has nothing of its children left running. Its destructor may
         // panic: the group is told first, and the panic goes on afterwards (the task
         // then ends panicked, which its handle reports as this failure).
-        let dropped = catch_unwind(AssertUnwindSafe(|| this.fut = None));
-        if let Some(r) = this.report.take() {
+        let dropped = catch_unwind(AssertUnwindSafe(|| self.fut = None));
+        if let Some(r) = self.report.take() {
             match &dropped {
                 Ok(()) => {
                     if result.is_ok() {
@@ -154,7 +173,7 @@ where
         if let Err(payload) = dropped {
             std::panic::resume_unwind(payload);
         }
-        Poll::Ready(result)
+        result
     }
 }
 

@@ -49,24 +49,57 @@
 //! cores shared. By profile at 256 connections, the kernel's time per request was the
 //! same on both sides (3,507 against 3,528 ns) and the difference was user time (weft
 //! 1,276 against tokio 1,063 ns). By instruction count (`valgrind --tool=callgrind` on
-//! the server while wrk drives 64 connections), weft's server executed 9,026
-//! instructions per request and tokio's 8,553: hyper's own code the same on both sides
+//! the server while wrk drives 64 connections, in a build before the changes of the
+//! next paragraph), weft's server executed 9,026 instructions per request and tokio's
+//! 8,553: hyper's own code the same on both sides
 //! (3,116 against 3,142), the runtime's part 2,318 (I/O readiness, timers, the cancel
 //! scopes and the task group of `weft::hyper::serve`) against tokio's 1,874.
 //!
 //! **What the structure costs.** `weft::hyper::serve` runs each connection as a named
 //! child of a task group, its I/O in a shield and its handlers in a scope of their own
 //! (so that a shutdown is graceful). The same hyper connection spawned bare on weft, as
-//! tokio's side does it, served about 4% more requests per second at 256 connections
-//! (weft alone, six alternating pairs: 4,685 against 4,505 ns per request, CPU 4,761
-//! against 4,570), which is about the distance to tokio's line. By instruction count the
-//! structure is about 300 instructions per request (`Child::poll`, the checkpoints' walk
-//! of the scopes, `poll_inside`, the handlers' scope wrapper), 3% of the server's, spread
-//! thin: removing only the handlers' per-request scope wrapper, or only the read of the
-//! task's inherited scope per poll, did not move the line. Read differences of a percent
-//! or two between builds with care: a build that skipped that read (an experiment) served
-//! 1.4% fewer requests per second than the build that makes it (five alternating pairs,
-//! weft alone), although it executes fewer instructions.
+//! tokio's side does it (`--http-server weft-bare`, below), served about 4% more
+//! requests per second at 256 connections (weft alone, six alternating pairs: 4,685
+//! against 4,505 ns per request, CPU 4,761 against 4,570), which is about the distance
+//! to tokio's line. Its cost is less the structure's instructions than the code they add
+//! to every request's path. A request runs more code than a core's 32 KiB instruction
+//! cache holds (hyper, the runtime, and between them the kernel's TCP path), so every
+//! line of code a request touches tends to be fetched again from L2 at the next request:
+//! what counts is how many distinct lines of code a request runs, not only how many
+//! instructions. Under `valgrind --tool=callgrind --cache-sim=yes --I1=32768,8,64
+//! --D1=49152,12,64`, 256 connections from wrk, per request (one run each):
+//!
+//! | server | instructions | L1i misses | L1d misses |
+//! |---|---:|---:|---:|
+//! | `weft::hyper::serve` (`--http-server weft`) | 9,066 | 567 | 52 |
+//! | bare connections on weft (`weft-bare`) | 8,784 | 505 | 40 |
+//! | tokio (`tokio`) | 8,705 | 493 | 35 |
+//!
+//! The group child's poll, the shield's `poll_inside`, the handlers' scope wrapper and
+//! the checkpoints' walk of the scopes each touch a few lines; in a first version they
+//! touched more (a child judged its end in the poll that every wake-up runs, and each
+//! request cloned the handlers' scope): taking those out of the path removed 300
+//! instructions and 18 simulated L1i misses per request, and the server served 0.3 to
+//! 1.6% more requests per second (twelve alternating pairs, weft alone). Inlining the
+//! timer wheel's insert and remove into the sleep (180 fewer instructions, 28 fewer
+//! simulated misses per request) did not move this line and made `time/sleep_many` 5%
+//! slower: it was not kept. Read differences of a percent or two between builds with
+//! care: a build that skipped the read of a task's inherited scope per poll (an
+//! experiment) served 1.4% fewer requests per second than the build that makes it (five
+//! alternating pairs, weft alone), although it executes fewer instructions.
+//!
+//! **Profiling one server.** `compare --http-server weft|weft-bare|tokio SECS` serves
+//! http/hello's response on that side alone for SECS seconds and prints `ready
+//! http://ADDR/` on stderr; point a profiler at it and wrk at the address:
+//!
+//! ```text
+//! cargo bench --bench compare -p weft-bench --features http --no-run   # prints the binary
+//! valgrind --tool=callgrind --cache-sim=yes --I1=32768,8,64 --D1=49152,12,64 \
+//!     target/release/deps/compare-<hash> --http-server weft 25 &
+//! wrk -t2 -c256 -d12s http://ADDR/     # once `ready` is printed
+//! ```
+//!
+//! Divide callgrind's totals by wrk's request count (they include the server's start).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -164,6 +197,59 @@ fn weft_server(rt: &Weft, body: Bytes) -> SocketAddr {
     let svc = service_fn(move |req| handler(body.clone(), req));
     drop(rt.spawn_remote(weft::hyper::serve(listener, svc)));
     addr
+}
+
+/// The same hyper connection as `weft_server`'s, spawned bare (`weft::spawn`, no task
+/// group, shield or scopes), as tokio's side spawns it: what `--http-server weft-bare`
+/// serves, to measure what the structure of `weft::hyper::serve` costs.
+fn weft_bare_server(rt: &Weft, body: Bytes) -> SocketAddr {
+    let listener = rt.block_on(weft::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(rt.spawn_remote(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let _ = stream.set_nodelay(true);
+            let body = body.clone();
+            drop(weft::spawn(async move {
+                let svc = service_fn(move |req| handler(body.clone(), req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(weft::hyper::Timer)
+                    .keep_alive(true)
+                    .serve_connection(weft::hyper::Io::new(stream), svc)
+                    .await;
+            }));
+        }
+    }));
+    addr
+}
+
+/// `compare --http-server weft|weft-bare|tokio SECS`: serves http/hello's 13-byte
+/// response on one side alone for SECS seconds, for a profiler and a load generator run
+/// by hand (see the module docs, "Profiling one server"); prints `ready http://ADDR/` on
+/// stderr once it listens.
+pub fn server_mode(side: &str, secs: &str) {
+    let secs: u64 = secs.parse().expect("--http-server SIDE SECS: SECS is a number of seconds");
+    let body = Bytes::from_static(b"Hello, World!");
+    let (weft_rt, tokio_rt);
+    let addr = match side {
+        "weft" => {
+            weft_rt = Weft::build(MultiThread);
+            weft_server(&weft_rt, body)
+        }
+        "weft-bare" => {
+            weft_rt = Weft::build(MultiThread);
+            weft_bare_server(&weft_rt, body)
+        }
+        "tokio" => {
+            tokio_rt = Tokio::build(MultiThread);
+            tokio_server(&tokio_rt, body)
+        }
+        other => panic!("--http-server: unknown side {other:?} (weft, weft-bare or tokio)"),
+    };
+    eprintln!("ready http://{addr}/");
+    std::thread::sleep(Duration::from_secs(secs));
+    // The runtimes' workers are still serving: leave without waiting for them.
+    std::process::exit(0);
 }
 
 fn tokio_server(rt: &Tokio, body: Bytes) -> SocketAddr {

@@ -56,6 +56,9 @@
 //! with both runtimes for the cores; the second pass prints the same lines with a
 //! `loaded/` prefix (`compare loaded/rt_multi/ping_pong ...`). `--loaded-only` runs only
 //! the second pass. The burners' own CPU time is not charged to either side.
+//! For a profiler: `--syscalls SIDE WORKLOAD ROUNDS` runs one side's server of
+//! `net/echo` or `net/accept_rate` alone (`net.rs`), and, with `--features http`,
+//! `--http-server weft|weft-bare|tokio SECS` serves http/hello alone (`http.rs`).
 //! Other flags (cargo passes `--bench`) are ignored.
 //!
 //! # Adding a workload
@@ -491,6 +494,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--net-client") {
         return net_client::main();
+    }
+    #[cfg(feature = "http")]
+    if let Some(i) = args.iter().position(|a| a == "--http-server") {
+        let arg = |k: usize| args.get(i + k).map(String::as_str).unwrap_or("");
+        return http::server_mode(arg(1), arg(2));
     }
     if let Some(i) = args.iter().position(|a| a == "--syscalls") {
         let rounds = args.get(i + 3).and_then(|r| r.parse().ok()).unwrap_or(10);

@@ -14,7 +14,7 @@
 //!
 //! - `mem/task_bytes`: bytes *requested* from the allocator per idle task (10⁴ tasks),
 //!   counted by [`Counting`]. It is exact and repeatable, but blind to what the allocator
-//!   makes of a request: a 112-byte request and a 320-byte one may cost more than their
+//!   makes of a request: a 96-byte request and a 320-byte one may cost more than their
 //!   sizes once rounded up to the allocator's size classes.
 //! - `mem/task_rss`: *resident* bytes per idle task at 10⁶ tasks, what the machine pays.
 //!   Each side is measured in a fresh child process of this binary (`--task-rss-child=`),

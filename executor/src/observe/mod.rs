@@ -289,7 +289,7 @@ impl Observed {
             return;
         };
         if let Some(t) = &record.timeline {
-            t.poll(header.id.as_u64(), self.start, end);
+            t.poll(header.id().as_u64(), self.start, end);
         }
         if let Some(debug) = &record.debug {
             let elapsed = end - self.start;

@@ -326,7 +326,7 @@ pub(crate) fn info(header: &Header, now: Instant) -> TaskInfo {
             None => (None, None),
         };
     TaskInfo {
-        id: header.id.as_u64(),
+        id: header.id().as_u64(),
         name,
         state,
         parent: record.and_then(|r| r.parent),

@@ -70,7 +70,9 @@ impl Root {
         self.polling = false;
         match polled {
             Poll::Ready(v) => {
-                raw.state().transition_to_complete(false);
+                // SAFETY: the root's cell holds a `Pending<()>` and a `RootSchedule` (`new`);
+                // RUNNING is ours and nothing else drops its future.
+                unsafe { crate::task::complete_root::<std::future::Pending<()>, RootSchedule>(raw) };
                 if let Some(e) = raw.extras() {
                     e.on_complete(raw.id());
                 }

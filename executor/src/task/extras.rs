@@ -3,15 +3,78 @@
 //! last delivery), the cancel scope a child inherited, and task-locals. It is allocated on
 //! first use and hangs off the header by one atomic pointer. (The cancellation counters
 //! themselves are in the header's cancel word: `cancel/state.rs`.)
+//!
+//! # The id word
+//!
+//! The header's word for the extras holds the task's [`Id`] until the extras exist, so
+//! that a plain task pays one word for both:
+//!
+//! | word                   | meaning                                                 |
+//! |------------------------|---------------------------------------------------------|
+//! | `id << 1 \| 1` (odd)   | no extras yet; the task's id is `word >> 1`             |
+//! | a pointer (even)       | the task's [`Extras`], which hold the id                |
+//!
+//! The word changes once, from the id to the pointer, by a compare-and-swap in
+//! [`Extras::get_or_init`]; the pointer is never null (an `Extras` is aligned to at least
+//! 2). An id too large for the odd form (only possible where a pointer has fewer than 64
+//! bits) gets its extras at spawn, so the id always has a home.
 
 use super::raw::Header;
 use crate::cancel::ScopeCore;
 use parking_lot::Mutex;
 use std::any::Any;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use super::Id;
+
+/// The header's id-or-extras word (see the module docs for its two forms).
+pub(crate) struct IdWord(AtomicPtr<Extras>);
+
+impl IdWord {
+    /// The word for a new task.
+    pub(crate) fn new(id: Id) -> IdWord {
+        let word = match usize::try_from(id.as_u64()) {
+            Ok(id) if id <= usize::MAX >> 1 => std::ptr::without_provenance_mut((id << 1) | 1),
+            // Too large for the odd form: the extras hold the id from the start.
+            _ => Box::into_raw(Box::new(Extras::new(id))),
+        };
+        IdWord(AtomicPtr::new(word))
+    }
+
+    /// The task's id.
+    #[inline]
+    pub(crate) fn id(&self) -> Id {
+        let word = self.0.load(Ordering::Acquire);
+        if word.addr() & 1 == 1 {
+            Id(std::num::NonZeroU64::new((word.addr() >> 1) as u64).expect("ids start at 1"))
+        } else {
+            // SAFETY: an even word is the extras pointer, published by `get_or_init` (or
+            // set at spawn), which lives until the task is freed, after this `&self`.
+            unsafe { (*word).id }
+        }
+    }
+
+    /// The extras, if the task has them.
+    #[inline]
+    fn extras(&self) -> Option<&Extras> {
+        let word = self.0.load(Ordering::Acquire);
+        // SAFETY: as in `id`: an even word is a live extras pointer.
+        (word.addr() & 1 == 0).then(|| unsafe { &*word })
+    }
+
+    /// The extras pointer, for the cell's destructor to free (`None` if there are none).
+    pub(crate) fn take_extras(&mut self) -> Option<Box<Extras>> {
+        let word = *self.0.get_mut();
+        // SAFETY: an even word came from `Box::into_raw` (`new` or `get_or_init`), and
+        // the destructor that calls this is its only owner now.
+        (word.addr() & 1 == 0).then(|| unsafe { Box::from_raw(word) })
+    }
+}
 
 pub(crate) struct Extras {
+    /// The task's id, moved here from the header's word when the extras were made.
+    pub(crate) id: Id,
     pub(crate) inner: Mutex<Inner>,
     /// The cancel scope the task was spawned inside, inherited from its parent; set at
     /// spawn, before the task is published, and never changed.
@@ -37,32 +100,37 @@ pub(crate) struct Inner {
 }
 
 impl Extras {
-    #[inline]
-    pub(crate) fn get(header: &Header) -> Option<&Extras> {
-        let ptr = header.extras.load(Ordering::Acquire);
-        // SAFETY: a non-null pointer was published by get_or_init and lives until the
-        // task is freed, which outlives the `&Header` borrow.
-        unsafe { ptr.as_ref() }
-    }
-
-    pub(crate) fn get_or_init(header: &Header) -> &Extras {
-        if let Some(e) = Extras::get(header) {
-            return e;
-        }
-        let fresh = Box::into_raw(Box::new(Extras {
+    fn new(id: Id) -> Extras {
+        Extras {
+            id,
             inner: Mutex::new(Inner::default()),
             scope: std::sync::OnceLock::new(),
             root: AtomicBool::new(false),
             has_locals: AtomicBool::new(false),
             observe: std::sync::OnceLock::new(),
-        }));
-        match header.extras.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
-        {
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(header: &Header) -> Option<&Extras> {
+        header.id_word.extras()
+    }
+
+    pub(crate) fn get_or_init(header: &Header) -> &Extras {
+        let word = &header.id_word.0;
+        let current = word.load(Ordering::Acquire);
+        if current.addr() & 1 == 0 {
+            // SAFETY: an even word is a live extras pointer (see `IdWord::id`).
+            return unsafe { &*current };
+        }
+        let fresh = Box::into_raw(Box::new(Extras::new(header.id_word.id())));
+        // The word changes only once, so failing means another thread made the extras.
+        match word.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
             // SAFETY: we just published `fresh`; it lives as long as the task.
             Ok(_) => unsafe { &*fresh },
             Err(existing) => {
-                // SAFETY: `fresh` was never shared; `existing` is published and lives as
-                // long as the task.
+                // SAFETY: `fresh` was never shared; `existing` is even (the only change
+                // of the word is to a pointer), published, and lives as long as the task.
                 unsafe {
                     drop(Box::from_raw(fresh));
                     &*existing

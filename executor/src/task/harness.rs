@@ -15,7 +15,8 @@
 //! and the only things used after it are the atomic state word (reached by value through
 //! [`RawTask`]) and nothing at all after `dealloc`.
 
-use super::raw::{Cell, Header, Notified, RawTask, Stage};
+use super::raw::{Cell, Header, Notified, RawTask};
+use super::stage::Stage;
 use super::state::{JOIN_INTEREST, JOIN_WAKER, State, ToIdle, ToRunning};
 use super::{JoinError, Panicked, Schedule, waker};
 use crate::cancel::Cancelled;
@@ -77,25 +78,27 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { (*std::ptr::addr_of!((*self.cell.as_ptr()).join_waker)).get() }
     }
 
-    /// Drops the future in place, catching a panic in its destructor.
+    /// Drops the future in place, catching a panic in its destructor. The slot is then
+    /// empty until [`complete`] writes the output.
     ///
     /// # Safety
-    /// The caller owns the stage (it set RUNNING, or claimed the task at shutdown).
+    /// The caller owns the stage (it set RUNNING, or claimed the task at shutdown), and
+    /// the future is still in it.
     unsafe fn drop_future(&self) -> Result<(), JoinError> {
         let stage = self.stage();
-        // SAFETY: the caller owns the stage; the write drops the future in place.
-        catch_unwind(AssertUnwindSafe(|| unsafe { *stage = Stage::Consumed }))
+        // SAFETY: the caller owns the stage and the future is alive.
+        catch_unwind(AssertUnwindSafe(|| unsafe { (*stage).drop_future() }))
             .map_err(|p| JoinError::Panicked(Panicked::from_payload(p)))
     }
 
-    /// Drops whatever the stage holds (the output nobody will read), catching a panic.
+    /// Drops the output nobody will read (leaving `None`), catching a panic.
     ///
     /// # Safety
-    /// The caller owns the stage.
-    unsafe fn drop_stage(&self) {
+    /// The caller owns the stage, and COMPLETE is set.
+    unsafe fn drop_output(&self) {
         let stage = self.stage();
-        // SAFETY: the caller owns the stage.
-        let _ = catch_unwind(AssertUnwindSafe(|| unsafe { *stage = Stage::Consumed }));
+        // SAFETY: the caller owns the stage; COMPLETE: the output half is alive.
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { (*stage).take_output() })));
     }
 }
 
@@ -163,15 +166,12 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
     let polled = catch_unwind(AssertUnwindSafe(|| {
         // The borrow ends with this closure, before any transition that could let the
         // cell be freed.
-        // SAFETY: RUNNING gives this thread the stage.
-        match unsafe { &mut *stage } {
-            Stage::Running(future) => {
-                // SAFETY: the future lives in the boxed cell, which never moves.
-                let future = unsafe { Pin::new_unchecked(future) };
-                future.poll(&mut cx)
-            }
-            _ => unreachable!("a task's future was polled after it finished"),
-        }
+        // SAFETY: RUNNING gives this thread the stage, and the future is alive in it:
+        // RUNNING is never set again once COMPLETE is, and the poll that drops the future
+        // completes the task before it lets RUNNING go. The future lives in the boxed
+        // cell, which never moves, so pinning it is sound.
+        let future = unsafe { Pin::new_unchecked((*stage).future_mut()) };
+        future.poll(&mut cx)
     }));
     match polled {
         Ok(Poll::Pending) => match h.state().transition_to_idle() {
@@ -253,13 +253,14 @@ unsafe fn complete<F: Future, S: Schedule>(
         }
         _ => None,
     };
-    // SAFETY: the caller owns the stage until COMPLETE is published just below.
-    unsafe { *h.stage() = Stage::Finished(result) };
+    // SAFETY: the caller owns the stage until COMPLETE is published just below, and
+    // dropped or took the future.
+    unsafe { (*h.stage()).set_output(result) };
     let prev = h.state().transition_to_complete(cancelled);
     if !prev.is(JOIN_INTEREST) {
         // Nobody will read the output: drop it here (its destructor may panic).
         // SAFETY: without join interest, the stage stays ours after COMPLETE.
-        unsafe { h.drop_stage() };
+        unsafe { h.drop_output() };
     }
     // Debug mode: a detached task failed and nobody will see it.
     if let Some(message) = panic_message.filter(|_| !prev.is(JOIN_INTEREST)) {
@@ -310,20 +311,41 @@ pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
-/// Takes the future back out of a task that could not be published (its spawn failed),
-/// leaving the stage empty: the caller then completes the task as usual.
+/// Takes the future back out of a task that could not be published (its spawn failed)
+/// and completes the emptied task as shutdown would, using the reference the owned list
+/// would have held.
 ///
 /// # Safety
 /// `raw` is a `Cell<F, S>` that no other thread has seen and that was never polled, so
-/// its stage is the caller's and the future was never pinned.
-pub(super) unsafe fn take_unpolled<F: Future, S: Schedule>(raw: RawTask) -> F {
+/// its stage is the caller's and the future was never pinned; the caller hands over the
+/// list's reference.
+pub(super) unsafe fn reject_unpolled<F: Future, S: Schedule>(raw: RawTask) -> F {
     // SAFETY: the caller's contract: a live `Cell<F, S>` it alone refers to.
     let h = unsafe { Harness::<F, S>::from_raw(raw.header_ptr()) };
-    // SAFETY: as above, the stage is the caller's.
-    match std::mem::replace(unsafe { &mut *h.stage() }, Stage::Consumed) {
-        Stage::Running(future) => future,
-        _ => unreachable!("a task that was never polled holds its future"),
-    }
+    let claimed = h.state().transition_to_shutdown();
+    debug_assert!(claimed, "a task nobody has seen is neither running nor complete");
+    // SAFETY: as above, the stage is the caller's, and the future is in it.
+    let future = unsafe { (*h.stage()).take_future() };
+    // SAFETY: transition (6) claimed the task; the slot is empty and gets the output.
+    unsafe { complete(h, Err(JoinError::Cancelled(Cancelled::shutdown())), false) };
+    future
+}
+
+/// The root task's end (scheduler/root.rs): `block_on`'s future returned. The root's
+/// own future is an empty `Pending` that is dropped here, so that the output slot holds
+/// an output once COMPLETE is set, as in every task.
+///
+/// # Safety
+/// `raw` is a `Cell<F, S>` whose RUNNING bit the caller set and whose future it never
+/// dropped.
+pub(crate) unsafe fn complete_root<F: Future<Output = ()>, S: Schedule>(raw: RawTask) {
+    // SAFETY: the caller's contract: a live `Cell<F, S>`.
+    let h = unsafe { Harness::<F, S>::from_raw(raw.header_ptr()) };
+    // SAFETY: RUNNING: the stage is ours, and the future is in it.
+    unsafe { (*h.stage()).drop_future() };
+    // SAFETY: as above; the slot is now empty.
+    unsafe { (*h.stage()).set_output(Ok(())) };
+    h.state().transition_to_complete(false);
 }
 
 /// Transition (6): the runtime is shutting down and the owned list hands over its reference.
@@ -362,10 +384,8 @@ pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
     // SAFETY: the caller is the handle, the side of the join-waker protocol this implements.
     if unsafe { can_read_output(&h, waker) } {
         // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
-        match std::mem::replace(unsafe { &mut *h.stage() }, Stage::Consumed) {
-            Stage::Finished(result) => *out = Poll::Ready(result),
-            _ => *out = Poll::Ready(Err(JoinError::AlreadyJoined)),
-        }
+        let output = unsafe { (*h.stage()).take_output() };
+        *out = Poll::Ready(output.unwrap_or(Err(JoinError::AlreadyJoined)));
     }
 }
 
@@ -418,7 +438,7 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
         // Debug mode: the handle drops a failure nobody read.
         if let Some(debug) = crate::observe::debug_of(h.header()) {
             // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
-            if let Stage::Finished(Err(JoinError::Panicked(p))) = unsafe { &*h.stage() } {
+            if let Some(Err(JoinError::Panicked(p))) = unsafe { (*h.stage()).output() } {
                 let message = p.message().to_owned();
                 crate::observe::report_for(h.header(), Some(debug), |task| {
                     crate::observe::DebugEvent::UnobservedFailure { task, message, handle_dropped: true }
@@ -427,7 +447,7 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
         }
         // Complete: the output is the handle's to drop.
         // SAFETY: COMPLETE with join interest: the stage belongs to the handle.
-        unsafe { h.drop_stage() };
+        unsafe { h.drop_output() };
     } else {
         // JOIN_WAKER is now clear: the slot is ours; drop the waker early.
         // SAFETY: with JOIN_WAKER clear, the slot belongs to the handle.

@@ -98,7 +98,7 @@ impl OwnedTasks {
     }
 
     fn shard(&self, header: &Header) -> &Mutex<Shard> {
-        &self.shards[(header.id.0.get() >> self.run_shift) as usize % SHARDS].0
+        &self.shards[(header.id().0.get() >> self.run_shift) as usize % SHARDS].0
     }
 
     /// Links a new task, taking over its list reference.

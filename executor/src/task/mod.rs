@@ -39,6 +39,7 @@ mod list;
 #[cfg(all(test, loom))]
 mod loom_state;
 mod raw;
+mod stage;
 pub(crate) mod state;
 mod task_ref;
 pub(crate) mod waker;
@@ -46,6 +47,7 @@ pub(crate) mod waker;
 pub use join::{JoinError, Panicked, Task};
 pub use task_ref::{Id, TaskRef};
 
+pub(crate) use harness::complete_root;
 pub(crate) use list::OwnedTasks;
 pub(crate) use raw::{Header, Notified, RawTask};
 
@@ -144,8 +146,8 @@ where
     if owned.bind(raw).is_err() {
         // SAFETY: the cell was made above for `F` and `S`; it is in no list or queue and
         // no other thread has seen it, and it was never polled (its future never pinned).
-        let future = unsafe { harness::take_unpolled::<F, S>(raw) };
-        raw.shutdown(); // completes the emptied task; uses the list's reference
+        // The list's reference completes the emptied task.
+        let future = unsafe { harness::reject_unpolled::<F, S>(raw) };
         drop(notified);
         drop(task);
         return Err(Rejected { error: SpawnError::Shutdown, future });

@@ -3,10 +3,10 @@
 //! ```text
 //! Box<Cell<F, S>>   (#[repr(C)], so a *Header is a *Cell)
 //! +------------------------------+
-//! | Header                       |  state word, vtable, owned-list links, id, cancel word, extras
+//! | Header                       |  state word, vtable, owned-list links, cancel word, id or extras
 //! +------------------------------+
 //! | scheduler: S                 |  where to submit the task when it is woken
-//! | stage: Running(F)            |  the future; later Finished(output), then Consumed
+//! | stage: F | Option<output>    |  the future; once COMPLETE the output (see stage.rs)
 //! | join_waker: Option<Waker>    |  the Task handle's waker (see state.rs, JOIN_WAKER)
 //! +------------------------------+
 //! ```
@@ -15,15 +15,15 @@
 //! typed code through the header's [`Vtable`], so the scheduler is not generic over the
 //! future.
 
-use super::extras::Extras;
+use super::extras::{Extras, IdWord};
 use super::harness;
+use super::stage::Stage;
 use super::state::State;
 use super::{Id, Schedule};
 use crate::cancel::state::CancelState;
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicPtr;
 use std::task::Waker;
 
 /// The part of every task that the scheduler reads without knowing the future's type.
@@ -34,16 +34,22 @@ pub(crate) struct Header {
     /// Links of the intrusive owned-task list (see list.rs); guarded by that list's lock.
     pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
-    pub(crate) id: Id,
     /// asyncio's cancellation counters and the live deliveries (see `cancel/state.rs`).
     pub(crate) cancel: CancelState,
-    /// Name, cancel message, scopes, task-locals: allocated on first use, so that a
-    /// plain task pays one null pointer for all of them.
-    pub(crate) extras: AtomicPtr<Extras>,
+    /// The task's id, until it needs its extras (name, cancel message, scopes,
+    /// task-locals: allocated on first use), then a pointer to them, which hold the id:
+    /// a plain task pays one word for the id and all of those (see extras.rs).
+    pub(crate) id_word: IdWord,
 }
 
-// SAFETY: the header's interior-mutable fields are the atomic state, the atomic extras
-// pointer, and the owned-list links, which are only touched with the list's lock held.
+impl Header {
+    #[inline]
+    pub(crate) fn id(&self) -> Id {
+        self.id_word.id()
+    }
+}
+
+// SAFETY: the header's interior-mutable fields are the atomic state, the atomic id word, and the owned-list links, which are only touched with the list's lock held.
 unsafe impl Send for Header {}
 // SAFETY: as above.
 unsafe impl Sync for Header {}
@@ -69,13 +75,6 @@ pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
     }
 }
 
-/// Where the future lives, then its output.
-pub(crate) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, super::JoinError>),
-    Consumed,
-}
-
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S> {
     pub(crate) header: Header,
@@ -86,12 +85,12 @@ pub(crate) struct Cell<F: Future, S> {
 
 impl<F: Future, S> Drop for Cell<F, S> {
     fn drop(&mut self) {
-        let extras = *self.header.extras.get_mut();
-        if !extras.is_null() {
-            // SAFETY: the pointer came from Box::into_raw in Extras::get_or_init and is
-            // freed only here, when the last reference to the task is gone.
-            drop(unsafe { Box::from_raw(extras) });
-        }
+        // The last reference is gone (its drop synchronised with every earlier one), so
+        // this reads the state word's final value.
+        let complete = self.header.state.load().is(super::state::COMPLETE);
+        // SAFETY: the slot is never empty once the last reference is gone (stage.rs).
+        unsafe { self.stage.get_mut().drop_in_place(complete) };
+        drop(self.header.id_word.take_extras());
     }
 }
 
@@ -116,12 +115,11 @@ impl RawTask {
                 vtable: vtable::<F, S>(),
                 owned_prev: UnsafeCell::new(None),
                 owned_next: UnsafeCell::new(None),
-                id,
                 cancel: CancelState::new(),
-                extras: AtomicPtr::new(std::ptr::null_mut()),
+                id_word: IdWord::new(id),
             },
             scheduler,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage::new(future)),
             join_waker: UnsafeCell::new(None),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
@@ -153,7 +151,7 @@ impl RawTask {
     }
 
     pub(crate) fn id(self) -> Id {
-        self.header().id
+        self.header().id()
     }
 
     /// Polls the task, consuming the queue entry's reference.
@@ -250,5 +248,34 @@ impl Drop for Notified {
 impl std::fmt::Debug for Notified {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Notified({:?})", self.0.id())
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::{Cell, Header};
+    use std::mem::size_of;
+
+    /// What a task costs beside its future: six words of header, the scheduler, and the
+    /// join waker, with no tag for the stage (stage.rs) and no word for the id apart from
+    /// the extras pointer (extras.rs).
+    #[test]
+    fn a_task_is_its_future_plus_nine_words() {
+        const W: usize = size_of::<usize>();
+        assert_eq!(size_of::<Header>(), 6 * W);
+        // The idle task of `mem/task_bytes`: a captured receiver, moved into its await.
+        let rx = Some(std::sync::Arc::new(0u8));
+        let future = async move {
+            let r = rx;
+            std::future::pending::<()>().await;
+            drop(r);
+        };
+        fn cell_size<F: std::future::Future>(_: &F) -> usize {
+            size_of::<Cell<F, std::sync::Arc<()>>>()
+        }
+        fn size<T>(_: &T) -> usize {
+            size_of::<T>()
+        }
+        assert_eq!(size(&future), 3 * W);
+        assert_eq!(cell_size(&future), 6 * W + W + 3 * W + 2 * W);
     }
 }

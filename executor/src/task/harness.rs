@@ -168,7 +168,7 @@ unsafe fn poll_future<F: Future, S: Schedule>(h: Harness<F, S>) {
         // cell be freed.
         // SAFETY: RUNNING gives this thread the stage, and the future is alive in it:
         // RUNNING is never set again once COMPLETE is, and the poll that drops the future
-        // completes the task before it lets RUNNING go. The future lives in the boxed
+        // completes the task before it lets RUNNING go. The future lives in the task's
         // cell, which never moves, so pinning it is sound.
         let future = unsafe { Pin::new_unchecked((*stage).future_mut()) };
         future.poll(&mut cx)
@@ -306,9 +306,13 @@ pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// # Safety
 /// `ptr` is the header of a `Cell<F, S>` whose reference count just reached zero.
 pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the cell was made by `Box::new` in `RawTask::new`; nobody refers to it any
-    // more, so it is ours to free.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    let cell = ptr.cast::<Cell<F, S>>().as_ptr();
+    // SAFETY: the cell was allocated with `cell_layout::<F, S>()` and written in
+    // `RawTask::new`; nobody refers to it any more, so it is ours to drop and free.
+    unsafe {
+        std::ptr::drop_in_place(cell);
+        std::alloc::dealloc(cell.cast(), super::raw::cell_layout::<F, S>());
+    }
 }
 
 /// Takes the future back out of a task that could not be published (its spawn failed)

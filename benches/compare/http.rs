@@ -88,8 +88,9 @@
 //! experiment) served 1.4% fewer requests per second than the build that makes it (five
 //! alternating pairs, weft alone), although it executes fewer instructions.
 //!
-//! **Profiling one server.** `compare --http-server weft|weft-bare|tokio SECS` serves
-//! http/hello's response on that side alone for SECS seconds and prints `ready
+//! **Profiling one server.** `compare --http-server weft|weft-bare|tokio SECS
+//! [BODY_BYTES]` serves http/hello's response (or a body of BODY_BYTES bytes, as
+//! `hello_64k_c64` with 65536) on that side alone for SECS seconds and prints `ready
 //! http://ADDR/` on stderr; point a profiler at it and wrk at the address:
 //!
 //! ```text
@@ -227,9 +228,16 @@ fn weft_bare_server(rt: &Weft, body: Bytes) -> SocketAddr {
 /// response on one side alone for SECS seconds, for a profiler and a load generator run
 /// by hand (see the module docs, "Profiling one server"); prints `ready http://ADDR/` on
 /// stderr once it listens.
-pub fn server_mode(side: &str, secs: &str) {
-    let secs: u64 = secs.parse().expect("--http-server SIDE SECS: SECS is a number of seconds");
-    let body = Bytes::from_static(b"Hello, World!");
+pub fn server_mode(side: &str, secs: &str, body_len: &str) {
+    let secs: u64 = secs.parse().expect("--http-server SIDE SECS [BODY_BYTES]: SECS is a number of seconds");
+    let body = match body_len {
+        "" => Bytes::from_static(b"Hello, World!"),
+        n => Bytes::from(vec![
+            b'x';
+            n.parse()
+                .expect("--http-server SIDE SECS [BODY_BYTES]: BODY_BYTES is a number")
+        ]),
+    };
     let (weft_rt, tokio_rt);
     let addr = match side {
         "weft" => {

@@ -498,7 +498,7 @@ fn main() {
     #[cfg(feature = "http")]
     if let Some(i) = args.iter().position(|a| a == "--http-server") {
         let arg = |k: usize| args.get(i + k).map(String::as_str).unwrap_or("");
-        return http::server_mode(arg(1), arg(2));
+        return http::server_mode(arg(1), arg(2), arg(3));
     }
     if let Some(i) = args.iter().position(|a| a == "--syscalls") {
         let rounds = args.get(i + 3).and_then(|r| r.parse().ok()).unwrap_or(10);

@@ -223,11 +223,15 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(h: Harness<F, S>, c: Cance
     unsafe { complete(h, result, true) };
 }
 
-/// Transition (3): stores the output, leaves the owned list, wakes the handle, and drops
-/// the reference of the poll (and the list's, if it still held one).
+/// Transition (3): stores the output, leaves the owned list, publishes COMPLETE, wakes
+/// the handle, and drops the reference of the poll (and the list's, if it still held
+/// one).
 ///
-/// The task leaves the owned list *before* its handle is woken: a joiner that got the
-/// result must not still find the task in `all_tasks()` or `alive_tasks()`.
+/// The task leaves the owned list *before* COMPLETE is published: a joiner that got the
+/// result must not still find the task in `all_tasks()` or `alive_tasks()`. Waking the
+/// handle after leaving is not enough, since a handle can see COMPLETE without being
+/// woken (its first poll, or a poll for another reason, while a worker is between the
+/// two steps; under load a preempted worker can stay there for a whole time slice).
 ///
 /// # Safety
 /// The caller owns the stage (RUNNING, or claimed at shutdown) and hands over one
@@ -256,6 +260,8 @@ unsafe fn complete<F: Future, S: Schedule>(
     // SAFETY: the caller owns the stage until COMPLETE is published just below, and
     // dropped or took the future.
     unsafe { (*h.stage()).set_output(result) };
+    // Out of the list first: from COMPLETE on, a joiner may take the output and return.
+    let released = release && h.scheduler().release(h.header());
     let prev = h.state().transition_to_complete(cancelled);
     if !prev.is(JOIN_INTEREST) {
         // Nobody will read the output: drop it here (its destructor may panic).
@@ -273,7 +279,6 @@ unsafe fn complete<F: Future, S: Schedule>(
     if let Some(extras) = raw.extras() {
         extras.on_complete(raw.id());
     }
-    let released = release && h.scheduler().release(h.header());
     // What the future asked to run once its task is complete (`task::after_complete`):
     // a group child reports its end to its group here, so that the group never sees a
     // child gone whose handle does not say finished yet.

@@ -219,6 +219,14 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// Future returned by [`yield_now`].
+///
+/// ```
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let y: weft::YieldNow = weft::yield_now();
+/// weft::current_task().unwrap().cancel(None);
+/// assert!(y.await.is_err()); // a checkpoint: the cancellation comes first
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {

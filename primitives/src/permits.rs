@@ -39,6 +39,25 @@ use std::task::{Context, Poll, ready};
 use weft_executor::{Cancelled, cancel, coop};
 
 /// Permit bookkeeping and the acquirers' waiter list. See the module docs.
+///
+/// Every [`Lock`](crate::Lock), [`Semaphore`](crate::Semaphore) and
+/// [`BoundedSemaphore`](crate::BoundedSemaphore) holds one. Its release rule, seen
+/// through a lock: a permit handed to a waiter is that waiter's, even before it runs.
+///
+/// ```
+/// use std::sync::Arc;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let lock = Arc::new(weft::Lock::new());
+/// lock.acquire_raw().await?;
+/// let other = lock.clone();
+/// let waiter = weft::spawn(async move { other.acquire_raw().await });
+/// weft::yield_now().await?; // the waiter queues
+/// lock.release().unwrap(); // the permit goes straight to the waiter...
+/// assert!(lock.release().is_err(), "...so a second release finds nothing held");
+/// waiter.await.unwrap()?;
+/// assert!(lock.locked());
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
+/// ```
 pub struct PermitCore {
     state: Mutex<State>,
 }
@@ -212,6 +231,24 @@ mod sealed {
 /// The primitives whose acquire hands out a permit: [`Lock`](crate::Lock),
 /// [`Semaphore`](crate::Semaphore), [`BoundedSemaphore`](crate::BoundedSemaphore). It
 /// lets [`Acquire`], [`Permit`] and friends serve all three; it is sealed.
+///
+/// ```
+/// use weft::permits::{Acquire, PermitSource};
+/// // One function for any of the three: hold a permit while `work` runs.
+/// async fn guarded<S: PermitSource>(
+///     acquire: Acquire<'_, S>,
+///     work: impl FnOnce() -> u32,
+/// ) -> Result<u32, weft::Cancelled> {
+///     let _permit = acquire.await?;
+///     Ok(work())
+/// }
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (lock, sem) = (weft::Lock::new(), weft::Semaphore::new(2));
+/// assert_eq!(guarded(lock.acquire(), || 1).await?, 1);
+/// assert_eq!(guarded(sem.acquire(), || 2).await?, 2);
+/// assert!(!lock.locked() && sem.available_permits() == 2, "both permits were given back");
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
+/// ```
 pub trait PermitSource: sealed::Sealed + Send + Sync + 'static {}
 
 impl<S: sealed::Sealed + Send + Sync + 'static> PermitSource for S {}

@@ -41,6 +41,25 @@ pub fn await_task<T>(task: Task<T>) -> AwaitTask<T> {
 }
 
 /// Future returned by [`await_task`].
+///
+/// ```
+/// use weft::{await_task, AwaitTask};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let waiter = weft::spawn(async {
+///     let child = weft::spawn(async {
+///         // The cancellation the waiter passed on: caught, and a value returned anyway.
+///         let r = weft::time::sleep(std::time::Duration::from_secs(60)).await;
+///         if r.is_err() { "cleaned up" } else { "slept" }
+///     });
+///     let join: AwaitTask<&str> = await_task(child);
+///     join.await
+/// });
+/// weft::yield_now().await.unwrap();
+/// waiter.cancel(None);
+/// // The child swallowed the cancellation, so the waiter gets its value.
+/// assert_eq!(waiter.await.unwrap().unwrap(), "cleaned up");
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct AwaitTask<T> {
     task: Task<T>,
@@ -136,6 +155,22 @@ pub fn wait_for_task<T>(task: Task<T>, delay: std::time::Duration) -> WaitForTas
 }
 
 /// The future of [`wait_for_task`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait_for_task, WaitForTask};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async {
+///     match weft::time::sleep(Duration::from_secs(60)).await {
+///         Ok(()) => "slept",
+///         Err(_) => "stopped early", // the timeout's cancellation, caught
+///     }
+/// });
+/// let wait: WaitForTask<&str> = wait_for_task(task, Duration::from_millis(10));
+/// // The task swallowed the cancellation and returned: its value, not a timeout.
+/// assert_eq!(wait.await, Ok("stopped early"));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct WaitForTask<T> {
     timeout: crate::TimeoutFuture<JoinInterrupted<T>>,

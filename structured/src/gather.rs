@@ -63,6 +63,23 @@ where
 }
 
 /// Future returned by [`gather`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let started = Arc::new(AtomicUsize::new(0));
+/// let child = |i: usize| {
+///     let started = started.clone();
+///     async move { started.fetch_add(1, Ordering::SeqCst); Ok::<_, weft::Cancelled>(i) }
+/// };
+/// let all: weft::Gather<_, usize, weft::Cancelled> = weft::gather(vec![child(0), child(1)]);
+/// weft::yield_now().await?;
+/// // The children are tasks already: they ran before the gather was awaited.
+/// assert_eq!(started.load(Ordering::SeqCst), 2);
+/// assert_eq!(all.await?, vec![0, 1]);
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F, T, E> {
     children: Children<F, Result<T, E>>,
@@ -328,6 +345,24 @@ where
 }
 
 /// Future returned by [`gather_settled`].
+///
+/// ```
+/// use weft::JoinError;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let child = |quit: bool| async move {
+///     if quit {
+///         weft::current_task().unwrap().cancel(None); // this child cancels itself
+///     }
+///     weft::yield_now().await.map(|()| 1)
+/// };
+/// let settled: weft::GatherSettled<_> = weft::gather_settled(vec![child(false), child(true)]);
+/// let all = settled.await?;
+/// assert!(matches!(all[0], Ok(Ok(1))));
+/// assert!(matches!(all[1], Err(JoinError::Cancelled(_))));
+/// // A child's cancellation is a record here: the gathering task was not cancelled.
+/// assert!(weft::yield_now().await.is_ok());
+/// # Ok::<(), weft::Cancelled>(()) }).unwrap();
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct GatherSettled<F: Future> {
     children: Children<F, F::Output>,

@@ -98,6 +98,17 @@ impl<T> fmt::Debug for TaskLocal<T> {
 
 impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
     /// A new variable (asyncio's `ContextVar(name)`); usable in a `static`.
+    ///
+    /// ```
+    /// use weft::TaskLocal;
+    /// static USER: TaskLocal<String> = TaskLocal::new("user");
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// assert_eq!(USER.name(), "user");
+    /// assert_eq!(USER.get(), None, "no value until one is set");
+    /// let _keep = USER.set("ada".to_string());
+    /// assert_eq!(USER.get().as_deref(), Some("ada"));
+    /// # });
+    /// ```
     pub const fn new(name: &'static str) -> TaskLocal<T> {
         TaskLocal { name, id: AtomicU64::new(0), _value: PhantomData }
     }
@@ -196,6 +207,20 @@ impl<T: Clone + Send + Sync + 'static> TaskLocal<T> {
 }
 
 /// What [`TaskLocal::set`] returns: the way back to the previous value.
+///
+/// ```
+/// use weft::TaskLocal;
+/// static LEVEL: TaskLocal<u8> = TaskLocal::new("level");
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let outer = LEVEL.set(1);
+/// let inner = LEVEL.set(2);
+/// assert_eq!(LEVEL.get(), Some(2));
+/// LEVEL.reset(inner).unwrap(); // back to what `inner`'s set replaced
+/// assert_eq!(LEVEL.get(), Some(1));
+/// LEVEL.reset(outer).unwrap();
+/// assert_eq!(LEVEL.get(), None);
+/// # });
+/// ```
 #[must_use = "keep the token to reset the variable, or drop it to keep the new value"]
 pub struct LocalToken<T> {
     key: u64,
@@ -211,6 +236,18 @@ impl<T> fmt::Debug for LocalToken<T> {
 }
 
 /// A [`LocalToken`] given to the wrong `reset` (asyncio's `ValueError`s).
+///
+/// ```
+/// use weft::{LocalResetError, TaskLocal};
+/// static V: TaskLocal<i32> = TaskLocal::new("v");
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let token = V.set(1);
+/// // A token is reset in the task that made it, not in another.
+/// let elsewhere = weft::spawn(async move { V.reset(token) }).await.unwrap();
+/// assert_eq!(elsewhere, Err(LocalResetError::WrongTask));
+/// assert_eq!(LocalResetError::WrongTask.to_string(), "the token was created in a different task");
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LocalResetError {

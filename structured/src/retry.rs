@@ -60,12 +60,30 @@ impl fmt::Debug for RetryPolicy {
 }
 
 /// Builds a [`RetryPolicy`]; [`build`](Self::build) checks it.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{RetryPolicy, RetryPolicyBuilder};
+/// let base: RetryPolicyBuilder = RetryPolicy::builder().initial_delay(Duration::from_millis(50));
+/// // A builder is a value: derive several policies from one base.
+/// let patient = base.clone().max_attempts(10).build().unwrap();
+/// let hasty = base.max_attempts(1).build().unwrap();
+/// assert_eq!((patient.max_attempts(), hasty.max_attempts()), (10, 1));
+/// assert_eq!(patient.delay_before(2), Duration::from_millis(50));
+/// ```
 #[derive(Clone, Debug)]
 pub struct RetryPolicyBuilder {
     policy: RetryPolicy,
 }
 
 /// A [`RetryPolicy`] that cannot work.
+///
+/// ```
+/// use weft::{RetryPolicy, RetryPolicyError};
+/// let e = RetryPolicy::builder().multiplier(0.5).build().unwrap_err();
+/// assert_eq!(e, RetryPolicyError::InvalidMultiplier(0.5));
+/// assert_eq!(e.to_string(), "invalid backoff multiplier 0.5 (expected >= 1)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum RetryPolicyError {
@@ -114,11 +132,28 @@ impl RetryPolicy {
     }
 
     /// How many times the operation runs at most.
+    ///
+    /// ```
+    /// let p = weft::RetryPolicy::builder().max_attempts(5).build().unwrap();
+    /// assert_eq!(p.max_attempts(), 5);
+    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The delay before attempt `attempt` (2 for the first retry), without jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = weft::RetryPolicy::builder()
+    ///     .initial_delay(Duration::from_millis(100))
+    ///     .multiplier(3.0)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(p.delay_before(1), Duration::ZERO); // the first attempt runs at once
+    /// assert_eq!(p.delay_before(2), Duration::from_millis(100));
+    /// assert_eq!(p.delay_before(3), Duration::from_millis(300));
+    /// ```
     pub fn delay_before(&self, attempt: u32) -> Duration {
         if attempt <= 1 {
             return Duration::ZERO;
@@ -143,26 +178,81 @@ impl RetryPolicy {
 
 impl RetryPolicyBuilder {
     /// Runs of the operation at most (at least 1).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use weft::{retry, RetryPolicy};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let policy =
+    ///     RetryPolicy::builder().max_attempts(2).initial_delay(Duration::from_millis(1)).build().unwrap();
+    /// let calls = AtomicU32::new(0);
+    /// let r: Result<(), std::io::Error> = retry(&policy, |_attempt| {
+    ///     calls.fetch_add(1, Ordering::Relaxed);
+    ///     async { Err(std::io::Error::other("down")) }
+    /// })
+    /// .await;
+    /// assert!(r.is_err());
+    /// assert_eq!(calls.load(Ordering::Relaxed), 2, "ran twice, then gave up");
+    /// # });
+    /// ```
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.policy.max_attempts = n;
         self
     }
     /// Delay before the first retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = weft::RetryPolicy::builder().initial_delay(Duration::from_millis(250)).build().unwrap();
+    /// assert_eq!(p.delay_before(2), Duration::from_millis(250));
+    /// assert_eq!(p.delay_before(3), Duration::from_millis(500)); // the default multiplier, 2
+    /// ```
     pub fn initial_delay(mut self, d: Duration) -> Self {
         self.policy.initial_delay = d;
         self
     }
     /// Each delay is this many times the previous one (at least 1).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::RetryPolicy;
+    /// let steady = RetryPolicy::builder().multiplier(1.0).build().unwrap();
+    /// assert_eq!(steady.delay_before(2), Duration::from_millis(100));
+    /// assert_eq!(steady.delay_before(5), Duration::from_millis(100)); // no growth
+    /// assert!(RetryPolicy::builder().multiplier(0.5).build().is_err());
+    /// ```
     pub fn multiplier(mut self, m: f64) -> Self {
         self.policy.multiplier = m;
         self
     }
     /// The cap on a delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = weft::RetryPolicy::builder()
+    ///     .initial_delay(Duration::from_secs(1))
+    ///     .max_delay(Duration::from_secs(5))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(p.delay_before(3), Duration::from_secs(2));
+    /// assert_eq!(p.delay_before(10), Duration::from_secs(5)); // 256 s, capped
+    /// ```
     pub fn max_delay(mut self, d: Duration) -> Self {
         self.policy.max_delay = d;
         self
     }
     /// Each delay is shortened by a random fraction up to `j` (0.0 to 1.0).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::{RetryPolicy, RetryPolicyError};
+    /// let p = RetryPolicy::builder().jitter(0.25).build().unwrap();
+    /// // `delay_before` is the delay before jitter: each sleep is 75% to 100% of it.
+    /// assert_eq!(p.delay_before(2), Duration::from_millis(100));
+    /// let e = RetryPolicy::builder().jitter(1.5).build().unwrap_err();
+    /// assert_eq!(e, RetryPolicyError::InvalidJitter(1.5));
+    /// ```
     pub fn jitter(mut self, j: f64) -> Self {
         self.policy.jitter = j;
         self
@@ -184,6 +274,15 @@ impl RetryPolicyBuilder {
         self
     }
     /// Checks and returns the policy.
+    ///
+    /// ```
+    /// use weft::{RetryPolicy, RetryPolicyError};
+    /// assert!(RetryPolicy::builder().max_attempts(1).build().is_ok());
+    /// let e = RetryPolicy::builder().max_attempts(0).build().unwrap_err();
+    /// assert_eq!(e, RetryPolicyError::ZeroAttempts);
+    /// let e = RetryPolicy::builder().multiplier(f64::NAN).build().unwrap_err();
+    /// assert!(matches!(e, RetryPolicyError::InvalidMultiplier(m) if m.is_nan()));
+    /// ```
     pub fn build(self) -> Result<RetryPolicy, RetryPolicyError> {
         let p = self.policy;
         if p.max_attempts == 0 {

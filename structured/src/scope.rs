@@ -127,22 +127,75 @@ impl CancelScope {
 
     /// Cancels the scope: every checkpoint inside it fails from now until it exits.
     /// Works before the scope is entered, and from any thread. Idempotent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let scope = CancelScope::new();
+    /// let handle = scope.clone();
+    /// let canceller = weft::spawn(async move { handle.cancel() }); // from another task
+    /// let r = scope.run(weft::time::sleep(Duration::from_secs(60))).await;
+    /// assert_eq!(r, None, "the sleep was cancelled and the scope caught it");
+    /// canceller.await.unwrap();
+    /// # });
+    /// ```
     pub fn cancel(&self) {
         self.inner.core.cancel();
     }
 
     /// Whether `cancel()` was called or the deadline passed (Trio's `cancel_called`).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let scope = CancelScope::new();
+    /// assert!(!scope.cancel_called());
+    /// scope.cancel();
+    /// assert!(scope.cancel_called());
+    /// let expired = CancelScope::with_deadline(Instant::now());
+    /// expired.run(weft::yield_now()).await;
+    /// assert!(expired.cancel_called(), "its deadline passed");
+    /// # });
+    /// ```
     pub fn cancel_called(&self) -> bool {
         self.inner.core.is_cancelled()
     }
 
     /// Whether the scope exited by catching its own cancellation (Trio's
     /// `cancelled_caught`).
+    ///
+    /// ```
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let scope = CancelScope::new();
+    /// let inside = scope.clone();
+    /// let r = scope.run(async move {
+    ///     inside.cancel();
+    ///     let _ = weft::yield_now().await; // the body drops its cancellation...
+    ///     "done anyway"
+    /// }).await;
+    /// assert_eq!(r, Some("done anyway")); // ...so the scope had nothing to catch
+    /// assert!(scope.cancel_called() && !scope.cancelled_caught());
+    /// # });
+    /// ```
     pub fn cancelled_caught(&self) -> bool {
         self.inner.caught.load(Ordering::Acquire)
     }
 
     /// The deadline, if any.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use weft::CancelScope;
+    /// assert_eq!(CancelScope::new().deadline(), None);
+    /// let d = Instant::now() + Duration::from_secs(10);
+    /// let scope = CancelScope::with_deadline(d);
+    /// assert_eq!(scope.deadline(), Some(d));
+    /// scope.set_deadline(None);
+    /// assert_eq!(scope.deadline(), None);
+    /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.inner.core.deadline()
     }
@@ -168,11 +221,33 @@ impl CancelScope {
     }
 
     /// Whether the scope is shielded.
+    ///
+    /// ```
+    /// use weft::CancelScope;
+    /// assert!(!CancelScope::new().shield());
+    /// assert!(CancelScope::shielded().shield());
+    /// ```
     pub fn shield(&self) -> bool {
         self.inner.core.is_shielded()
     }
 
     /// Sets or clears the shield, also while the scope runs.
+    ///
+    /// ```
+    /// use weft::CancelScope;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (outer, inner) = (CancelScope::new(), CancelScope::new());
+    /// inner.set_shield(true);
+    /// outer.cancel();
+    /// let r = outer.run(async move {
+    ///     // The outer scope's cancellation does not reach inside the shield...
+    ///     assert_eq!(inner.run(weft::yield_now()).await, Some(Ok(())));
+    ///     // ...but it does outside it.
+    ///     weft::yield_now().await
+    /// }).await;
+    /// assert_eq!(r, None);
+    /// # });
+    /// ```
     pub fn set_shield(&self, shield: bool) {
         self.inner.core.set_shield(shield);
     }
@@ -205,6 +280,20 @@ enum RunState {
 }
 
 /// The future of [`CancelScope::run`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{CancelScope, ScopeRun};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let scope = CancelScope::new();
+/// let run: ScopeRun<_> = scope.run(weft::time::sleep(Duration::from_secs(60)));
+/// let task = weft::spawn(run); // the scope goes with its future, into another task
+/// weft::yield_now().await.unwrap();
+/// scope.cancel();
+/// assert_eq!(task.await.unwrap(), None);
+/// assert!(scope.cancelled_caught());
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ScopeRun<F> {
     scope: CancelScope,
@@ -336,6 +425,20 @@ where
 }
 
 /// The future of [`fail_after`] and [`fail_at`].
+///
+/// ```
+/// use std::time::Instant;
+/// use weft::{fail_at, FailAfter};
+/// type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let run: FailAfter<_> = fail_at(Instant::now(), async {
+///     weft::yield_now().await?;
+///     Ok::<(), BoxError>(())
+/// });
+/// // The timeout comes out in the body's own error type.
+/// assert!(run.await.unwrap_err().is::<weft::TimeoutError>());
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct FailAfter<F> {
@@ -344,6 +447,21 @@ pub struct FailAfter<F> {
 
 impl<F> FailAfter<F> {
     /// The scope that enforces the deadline (to move it, or read `cancel_called`).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use weft::{fail_after, Interrupted};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let run = fail_after(Duration::from_secs(60), async {
+    ///     weft::time::sleep(Duration::from_secs(60)).await?;
+    ///     Ok::<_, Interrupted>(())
+    /// });
+    /// let scope = run.scope();
+    /// scope.set_deadline(Some(Instant::now())); // bring the deadline forward
+    /// assert!(run.await.unwrap_err().is_timeout());
+    /// assert!(scope.cancel_called());
+    /// # });
+    /// ```
     pub fn scope(&self) -> CancelScope {
         self.run.scope.clone()
     }

@@ -41,6 +41,23 @@ use weft_executor::{Cancelled, cancel};
 type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
 /// A running server: see the [module docs](self).
+///
+/// ```
+/// use weft::net::{open_connection, start_server, Server, StreamAddr, StreamReader, StreamWriter};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let server: Server = start_server(
+///     |_reader: StreamReader, writer: StreamWriter| async move { writer.write(b"hi\n") },
+///     "127.0.0.1:0",
+/// )
+/// .await?;
+/// let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
+/// let (mut r, _w) = open_connection(addr).await?;
+/// assert_eq!(r.readline().await?, b"hi\n");
+/// server.close();
+/// server.wait_closed().await?;
+/// assert!(!server.is_serving());
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
 pub struct Server {
     shared: Arc<Shared>,
 }
@@ -200,21 +217,87 @@ impl Server {
     }
 
     /// The addresses the server listens on (asyncio's `server.sockets`).
+    ///
+    /// ```
+    /// use weft::net::{start_server, StreamAddr, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let noop = |_r: StreamReader, _w: StreamWriter| async { Ok::<_, std::io::Error>(()) };
+    /// let server = start_server(noop, "127.0.0.1:0").await?;
+    /// let sockets = server.sockets();
+    /// assert_eq!(sockets.len(), 1);
+    /// let StreamAddr::Inet(addr) = sockets[0] else { unreachable!() };
+    /// assert!(addr.ip().is_loopback() && addr.port() != 0, "port 0 asks the system for a free port");
+    /// server.close();
+    /// server.wait_closed().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn sockets(&self) -> Vec<StreamAddr> {
         self.shared.sockets.clone()
     }
 
     /// Whether the server accepts connections (asyncio's `is_serving()`).
+    ///
+    /// ```
+    /// use weft::net::{start_server, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let noop = |_r: StreamReader, _w: StreamWriter| async { Ok::<_, std::io::Error>(()) };
+    /// let server = start_server(noop, "127.0.0.1:0").await?;
+    /// assert!(server.is_serving());
+    /// server.close();
+    /// assert!(!server.is_serving());
+    /// server.wait_closed().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn is_serving(&self) -> bool {
         !self.shared.state.lock().stopped_listening
     }
 
     /// Handlers running now.
+    ///
+    /// ```
+    /// use weft::net::{open_connection, start_server, StreamAddr, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let server = start_server(
+    ///     |mut r: StreamReader, _w: StreamWriter| async move { r.readline().await.map(drop) },
+    ///     "127.0.0.1:0",
+    /// )
+    /// .await?;
+    /// assert_eq!(server.active_connections(), 0);
+    /// let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
+    /// let (_r, w) = open_connection(addr).await?;
+    /// while server.active_connections() == 0 { weft::yield_now().await?; }
+    /// assert_eq!(server.active_connections(), 1);
+    /// w.write(b"bye\n")?; // the handler reads its line and ends
+    /// while server.active_connections() == 1 { weft::yield_now().await?; }
+    /// server.close();
+    /// server.wait_closed().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn active_connections(&self) -> usize {
         self.shared.state.lock().handlers
     }
 
     /// Stops accepting connections; the handlers run on. Idempotent.
+    ///
+    /// ```
+    /// use weft::net::{open_connection, start_server, StreamAddr, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// async fn echo(mut r: StreamReader, w: StreamWriter) -> Result<(), weft::net::StreamError> {
+    ///     w.write(&r.readline().await?)?;
+    ///     Ok(w.drain().await?)
+    /// }
+    /// let server = start_server(echo, "127.0.0.1:0").await?;
+    /// let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
+    /// let (mut r, w) = open_connection(addr).await?;
+    /// while server.active_connections() == 0 { weft::yield_now().await?; }
+    /// server.stop_listening();
+    /// assert!(!server.is_serving());
+    /// w.write(b"still here\n")?;
+    /// assert_eq!(r.readline().await?, b"still here\n", "the connection's handler runs on");
+    /// server.close();
+    /// server.wait_closed().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn stop_listening(&self) {
         let acceptors = {
             let mut s = self.shared.state.lock();
@@ -230,6 +313,25 @@ impl Server {
     /// every handler (each sees `Err(Cancelled)` at its next checkpoint and may clean
     /// up). Returns at once; [`wait_closed`](Self::wait_closed) waits for the handlers.
     /// Idempotent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::net::{open_connection, start_server, StreamAddr, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let server = start_server(
+    ///     |_r: StreamReader, _w: StreamWriter| weft::time::sleep(Duration::from_secs(3600)),
+    ///     "127.0.0.1:0",
+    /// )
+    /// .await?;
+    /// let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
+    /// let _conn = open_connection(addr).await?;
+    /// while server.active_connections() == 0 { weft::yield_now().await?; }
+    /// server.close();
+    /// assert!(!server.is_serving());
+    /// server.wait_closed().await?;
+    /// assert_eq!(server.active_connections(), 0, "the sleeping handler was cancelled");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub fn close(&self) {
         self.stop_listening();
         self.shared.state.lock().closed = true;
@@ -238,6 +340,33 @@ impl Server {
 
     /// asyncio's `wait_closed()`: waits until the server is closed and every handler has
     /// finished. A checkpoint (a cancelled wait leaves the server as it was).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    /// use std::sync::Arc;
+    /// use weft::net::{open_connection, start_server, StreamAddr, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let cleaned = Arc::new(AtomicBool::new(false));
+    /// let flag = cleaned.clone();
+    /// let handler = move |_r: StreamReader, w: StreamWriter| {
+    ///     let flag = flag.clone();
+    ///     async move {
+    ///         w.write(b"ready\n")?;
+    ///         let slept = weft::time::sleep(std::time::Duration::from_secs(3600)).await;
+    ///         weft::yield_now().await.ok(); // cleanup that awaits
+    ///         flag.store(true, SeqCst);
+    ///         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(slept?)
+    ///     }
+    /// };
+    /// let server = start_server(handler, "127.0.0.1:0").await?;
+    /// let StreamAddr::Inet(addr) = server.sockets()[0] else { unreachable!() };
+    /// let (mut r, _w) = open_connection(addr).await?;
+    /// assert_eq!(r.readline().await?, b"ready\n"); // the handler is running
+    /// server.close(); // returns at once...
+    /// server.wait_closed().await?;
+    /// assert!(cleaned.load(SeqCst), "...wait_closed waited for the handler's cleanup");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn wait_closed(&self) -> Result<(), Cancelled> {
         poll_fn(|cx| {
             cancel::check()?;
@@ -254,6 +383,21 @@ impl Server {
     /// asyncio's `serve_forever()`: waits until the server is closed. If the waiting task
     /// is cancelled, closes the server, waits for its handlers, and returns the
     /// cancellation.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::net::{start_server, StreamReader, StreamWriter};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let noop = |_r: StreamReader, _w: StreamWriter| async { Ok::<_, std::io::Error>(()) };
+    /// let server = Arc::new(start_server(noop, "127.0.0.1:0").await?);
+    /// let serving = server.clone();
+    /// let forever = weft::spawn(async move { serving.serve_forever().await });
+    /// weft::yield_now().await?;
+    /// forever.cancel(None); // say, on Ctrl-C
+    /// assert!(forever.await.unwrap_err().is_cancelled());
+    /// assert!(!server.is_serving(), "serve_forever closed the server on its way out");
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
     pub async fn serve_forever(&self) -> Result<(), Cancelled> {
         match self.wait_closed().await {
             Ok(()) => Ok(()),

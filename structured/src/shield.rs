@@ -54,6 +54,16 @@ where
 }
 
 /// The future of [`shield`].
+///
+/// ```
+/// use weft::{shield, Shield};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let caller = weft::current_task().unwrap().id();
+/// let work: Shield<_> = shield(async { weft::current_task().unwrap().id() });
+/// let inner = work.await.unwrap();
+/// assert_ne!(inner, caller, "the shielded work runs as a task of its own");
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shield<F: Future> {
     state: ShieldState<F>,
@@ -157,6 +167,24 @@ impl<F: Future> Shield<F> {
 
 /// The caller of [`shield`] was cancelled (or the inner task itself was). Holds the
 /// inner task, still running, when there is one.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{shield, Cancelled, Event};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let go = Arc::new(Event::new());
+/// let inner_go = go.clone();
+/// let caller = weft::spawn(async move {
+///     // `?` propagates the cancellation; the inner task is detached and runs on.
+///     let _done = shield(async move { inner_go.wait().await }).await?;
+///     Ok::<_, Cancelled>(())
+/// });
+/// weft::yield_now().await.unwrap();
+/// caller.cancel(None);
+/// assert!(caller.await.unwrap_err().is_cancelled());
+/// go.set(); // the detached work finishes on its own
+/// # });
+/// ```
 pub struct ShieldCancelled<T> {
     cancelled: Cancelled,
     task: Option<Task<T>>,
@@ -164,16 +192,65 @@ pub struct ShieldCancelled<T> {
 
 impl<T> ShieldCancelled<T> {
     /// The cancellation to propagate.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::shield;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let caller = weft::spawn(async {
+    ///     let e = shield(weft::time::sleep(Duration::from_secs(60))).await.unwrap_err();
+    ///     e.cancelled().message().map(String::from)
+    /// });
+    /// weft::yield_now().await.unwrap();
+    /// caller.cancel(Some("shutting down"));
+    /// assert_eq!(caller.await.unwrap().as_deref(), Some("shutting down"));
+    /// # });
+    /// ```
     pub fn cancelled(&self) -> &Cancelled {
         &self.cancelled
     }
 
     /// The inner task, running on (`None` if the inner task itself ended cancelled).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::shield;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let caller = weft::spawn(async {
+    ///     let e = shield(weft::time::sleep(Duration::from_secs(60))).await.unwrap_err();
+    ///     e.into_task().expect("the inner task runs on")
+    /// });
+    /// weft::yield_now().await.unwrap();
+    /// caller.cancel(None);
+    /// let inner = caller.await.unwrap();
+    /// assert!(!inner.is_finished());
+    /// inner.cancel(None); // the task's own cancel still reaches it
+    /// assert!(inner.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
     pub fn into_task(self) -> Option<Task<T>> {
         self.task
     }
 
     /// The cancellation and the inner task.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::shield;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let caller = weft::spawn(async {
+    ///     let e = shield(weft::time::sleep(Duration::from_secs(60))).await.unwrap_err();
+    ///     let (cancelled, inner) = e.into_parts();
+    ///     let inner = inner.unwrap();
+    ///     inner.cancel(None); // stop the inner work too, and wait for it...
+    ///     assert!(inner.await.unwrap_err().is_cancelled());
+    ///     Err::<(), _>(cancelled) // ...then propagate the cancellation
+    /// });
+    /// weft::yield_now().await.unwrap();
+    /// caller.cancel(None);
+    /// assert!(caller.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
     pub fn into_parts(self) -> (Cancelled, Option<Task<T>>) {
         (self.cancelled, self.task)
     }

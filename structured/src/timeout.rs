@@ -88,10 +88,42 @@ pub enum Interrupted {
 
 impl Interrupted {
     /// Whether this is a cancellation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::{timeout, Interrupted};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let t = weft::spawn(async {
+    ///     let r = timeout(Duration::from_secs(60), async {
+    ///         weft::time::sleep(Duration::from_secs(60)).await?;
+    ///         Ok::<_, Interrupted>(())
+    ///     })
+    ///     .await;
+    ///     r.unwrap_err().is_cancelled()
+    /// });
+    /// weft::yield_now().await.unwrap();
+    /// t.cancel(None); // a cancellation from outside is not the timeout's
+    /// assert!(t.await.unwrap());
+    /// # });
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Interrupted::Cancelled(_))
     }
     /// Whether this is a timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::{timeout, Interrupted};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let r = timeout(Duration::from_millis(1), async {
+    ///     weft::time::sleep(Duration::from_secs(60)).await?;
+    ///     Ok::<_, Interrupted>(())
+    /// })
+    /// .await;
+    /// let e = r.unwrap_err();
+    /// assert!(e.is_timeout() && !e.is_cancelled());
+    /// # });
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Interrupted::TimedOut(_))
     }
@@ -558,6 +590,27 @@ where
 }
 
 /// The future of [`wait_for`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait_for, WaitFor};
+/// // The body's error type may be your own: it needs `From<TimeoutError>`.
+/// #[derive(Debug)]
+/// enum FetchError { TimedOut, Cancelled(weft::Cancelled) }
+/// impl From<weft::TimeoutError> for FetchError {
+///     fn from(_: weft::TimeoutError) -> Self { FetchError::TimedOut }
+/// }
+/// impl From<weft::Cancelled> for FetchError {
+///     fn from(c: weft::Cancelled) -> Self { FetchError::Cancelled(c) }
+/// }
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let fetch: WaitFor<_> = wait_for(async {
+///     weft::time::sleep(Duration::from_secs(60)).await?;
+///     Ok::<_, FetchError>("page")
+/// }, Duration::from_millis(10));
+/// assert!(matches!(fetch.await, Err(FetchError::TimedOut)));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct WaitFor<F> {
@@ -583,6 +636,19 @@ where
 }
 
 /// The future of a timeout around a body; see [`timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{timeout, Interrupted, TimeoutFuture};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let fut: TimeoutFuture<_> = timeout(Duration::from_secs(5), async {
+///     weft::yield_now().await?;
+///     Ok::<_, Interrupted>("in time")
+/// });
+/// let task = weft::spawn(fut); // a future like any other: it can be spawned
+/// assert_eq!(task.await.unwrap(), Ok("in time"));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct TimeoutFuture<F> {
     body: F,

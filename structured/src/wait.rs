@@ -26,6 +26,26 @@ pub use placeholder::Placeholder;
 
 /// When [`wait`] returns (asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait, ReturnWhen};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let job = |fail: bool| weft::spawn(async move {
+///     if fail {
+///         return Err("boom".into());
+///     }
+///     weft::time::sleep(Duration::from_secs(60)).await?;
+///     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+/// });
+/// let (done, pending) = wait(vec![job(false), job(true)], ReturnWhen::FirstException, None).await?;
+/// assert_eq!((done.len(), done[0].index), (1, 1), "the failure ended the wait");
+/// for (_, task) in pending {
+///     task.cancel(None); // wait cancels nothing: the caller does
+///     assert!(task.await.unwrap_err().is_cancelled());
+/// }
+/// # Ok::<(), weft::WaitError>(()) }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReturnWhen {
     /// As soon as one task has finished.
@@ -39,6 +59,18 @@ pub enum ReturnWhen {
 }
 
 /// One finished task: its position in the input, its id, and its join result.
+///
+/// ```
+/// use weft::{wait, Finished, ReturnWhen};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let task = weft::spawn(async { Ok::<_, weft::Cancelled>(7) });
+/// let id = task.id();
+/// let (done, _) = wait(vec![task], ReturnWhen::AllCompleted, None).await.unwrap();
+/// let f: &Finished<_> = &done[0];
+/// assert_eq!((f.index, f.id), (0, id));
+/// assert_eq!(f.result.as_ref().unwrap().as_ref().ok(), Some(&7));
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Finished<O> {
     /// Index of the task in the `Vec` given to `wait` / `as_completed`.
@@ -50,6 +82,24 @@ pub struct Finished<O> {
 }
 
 /// Why [`wait`] returned no sets.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait, ReturnWhen, WaitError};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let sleeper = weft::spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
+/// let probe = sleeper.task_ref();
+/// let waiter = weft::spawn(async move {
+///     let r = wait(vec![sleeper], ReturnWhen::AllCompleted, None).await;
+///     matches!(r, Err(WaitError::Cancelled(_)))
+/// });
+/// weft::yield_now().await.unwrap();
+/// waiter.cancel(None);
+/// assert!(waiter.await.unwrap());
+/// assert!(!probe.is_finished(), "the waiter's cancellation is not passed on");
+/// probe.cancel(None);
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WaitError {
@@ -244,6 +294,22 @@ impl<O> Drop for Tasks<O> {
 }
 
 /// The future of [`wait`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::{wait, ReturnWhen, Wait};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let slow = weft::spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
+/// let limit = Some(Duration::from_millis(10));
+/// let w: Wait<(), weft::Cancelled> = wait(vec![slow], ReturnWhen::AllCompleted, limit);
+/// let (done, pending) = w.await.unwrap();
+/// assert!(done.is_empty() && pending.len() == 1, "timed out, and nothing was cancelled");
+/// for (_, task) in pending {
+///     task.cancel(None);
+///     assert!(task.await.unwrap_err().is_cancelled());
+/// }
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T, E> {
     tasks: Tasks<Result<T, E>>,
@@ -341,6 +407,22 @@ fn is_failure<T, E>(f: &Finished<Result<T, E>>) -> bool {
 }
 
 /// Why [`as_completed`] stopped with an error.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::AsCompletedError;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let slow = weft::spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
+/// let mut s = weft::as_completed(vec![slow], Some(Duration::from_millis(10)));
+/// let e = s.next().await.unwrap().unwrap_err();
+/// assert!(matches!(e, AsCompletedError::TimedOut(_)));
+/// assert_eq!(e.to_string(), "deadline exceeded");
+/// assert!(s.next().await.is_none(), "the stream ended");
+/// for (_, task) in s.into_remaining().pending {
+///     task.cancel(None);
+/// }
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AsCompletedError {
@@ -404,6 +486,23 @@ pub fn as_completed<O>(tasks: Vec<Task<O>>, timeout: Option<Duration>) -> AsComp
 }
 
 /// The stream of [`as_completed`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{AsCompleted, Event};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let ev = Arc::new(Event::new());
+/// let ev2 = ev.clone();
+/// let waiter = weft::spawn(async move { ev2.wait().await.map(|()| "waiter") });
+/// let setter = weft::spawn(async move { ev.set(); Ok::<_, weft::Cancelled>("setter") });
+/// let mut s: AsCompleted<_> = weft::as_completed(vec![waiter, setter], None);
+/// let first = s.next().await.unwrap().unwrap(); // in the order they finish
+/// assert_eq!((first.index, first.result.unwrap()), (1, Ok("setter")));
+/// let second = s.next().await.unwrap().unwrap();
+/// assert_eq!((second.index, second.result.unwrap()), (0, Ok("waiter")));
+/// assert!(s.next().await.is_none());
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<O> {
     tasks: Tasks<O>,
@@ -429,6 +528,25 @@ impl<O> fmt::Debug for AsCompleted<O> {
 type Item<O> = Result<Finished<O>, AsCompletedError>;
 
 /// What [`AsCompleted::into_remaining`] gives back: everything the stream did not yield.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::Remaining;
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let job = |n: u64| weft::spawn(async move {
+///     if n == 3 {
+///         weft::time::sleep(Duration::from_secs(60)).await?;
+///     }
+///     Ok::<_, weft::Cancelled>(n)
+/// });
+/// let mut s = weft::as_completed(vec![job(1), job(2), job(3)], None);
+/// assert_eq!(s.next().await.unwrap().unwrap().index, 0);
+/// let rest: Remaining<_> = s.into_remaining();
+/// assert_eq!(rest.finished[0].index, 1, "finished, not handed out yet");
+/// assert_eq!(rest.pending[0].0, 2, "still running");
+/// rest.pending[0].1.cancel(None);
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Remaining<O> {
     /// Tasks that finished before the deadline, joined but not yet yielded, in the

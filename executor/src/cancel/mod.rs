@@ -146,6 +146,14 @@ pub fn checkpoint() -> Checkpoint {
 }
 
 /// Future returned by [`checkpoint`].
+///
+/// ```
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let c: weft::cancel::Checkpoint = weft::cancel::checkpoint();
+/// weft::current_task().unwrap().cancel(None);
+/// assert!(c.await.is_err());
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Checkpoint {
@@ -161,6 +169,14 @@ impl Future for Checkpoint {
 }
 
 /// Makes any future a checkpoint: see [`CancellableExt::cancellable`].
+///
+/// ```
+/// use weft::cancel::{Cancellable, CancellableExt};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let f: Cancellable<_> = std::future::ready(5).cancellable();
+/// assert_eq!(f.await.unwrap(), 5); // no cancellation: the future's output
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Cancellable<F> {
@@ -192,6 +208,16 @@ impl<F: Future> Future for Cancellable<F> {
 pub trait CancellableExt: Future + Sized {
     /// Wraps `self` so that a cancellation of the current task ends the wait with
     /// `Err(Cancelled)` (the wrapped future is then dropped with the wrapper).
+    ///
+    /// ```
+    /// use weft::cancel::CancellableExt;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// assert_eq!(async { 1 + 1 }.cancellable().await.unwrap(), 2);
+    /// weft::current_task().unwrap().cancel(Some("bye"));
+    /// let err = std::future::pending::<()>().cancellable().await.unwrap_err();
+    /// assert_eq!(err.message(), Some("bye"));
+    /// # });
+    /// ```
     fn cancellable(self) -> Cancellable<Self> {
         Cancellable { inner: self }
     }

@@ -53,6 +53,19 @@ use std::error::Error;
 
 /// How a block of code that can be cancelled ended, by the rule of the
 /// [module docs](self).
+///
+/// ```
+/// use weft::cancel::{watch, Outcome};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let w = watch();
+/// weft::current_task().unwrap().cancel(Some("stop"));
+/// let r: Result<(), weft::Cancelled> = weft::yield_now().await;
+/// match w.outcome(&r) {
+///     Outcome::Cancelled(c) => assert_eq!(c.message(), Some("stop")),
+///     other => panic!("expected a cancellation, got {other:?}"),
+/// }
+/// # });
+/// ```
 #[derive(Debug)]
 pub enum Outcome {
     /// It returned a value (`Ok`).
@@ -106,6 +119,13 @@ pub struct Watch {
 /// Starts watching a block of code in the current task; see [`Watch`] and the
 /// [module docs](self). Outside a task nothing is ever delivered, and every `Err` is a
 /// failure.
+///
+/// ```
+/// use weft::cancel::{watch, Outcome};
+/// let w = watch(); // outside a task
+/// assert!(matches!(w.outcome(&Ok::<_, &str>(1)), Outcome::Value));
+/// assert!(matches!(w.outcome(&Err::<(), _>("disk full")), Outcome::Failed));
+/// ```
 #[inline]
 pub fn watch() -> Watch {
     match context::current_task() {
@@ -149,6 +169,19 @@ impl Watch {
 
     /// Judges a block's result by the rule. Call it after the block has ended (its future
     /// returned `Ready`), while you still hold the result.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let w = weft::cancel::watch();
+    /// let r: Result<(), std::io::Error> = async {
+    ///     weft::current_task().unwrap().cancel(None);
+    ///     weft::yield_now().await?; // the delivered `Cancelled`, inside an io::Error
+    ///     Ok(())
+    /// }
+    /// .await;
+    /// assert!(w.outcome(&r).is_cancelled());
+    /// # });
+    /// ```
     pub fn outcome<T, E>(&self, result: &Result<T, E>) -> Outcome {
         match result {
             Ok(_) => Outcome::Value,
@@ -163,6 +196,16 @@ impl Watch {
     /// as [`outcome`](Self::outcome), and a value returned while a cancellation request
     /// is still pending ends the task cancelled, as asyncio's `_must_cancel` does (the
     /// pending delivery is taken: it is the `Cancelled` returned).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let w = weft::cancel::Watch::task_start();
+    /// let r: Result<i32, weft::Cancelled> = Ok(7);
+    /// assert!(!w.task_outcome(&r).is_cancelled());
+    /// weft::current_task().unwrap().cancel(None); // still pending as the value is returned
+    /// assert!(w.task_outcome(&r).is_cancelled());
+    /// # });
+    /// ```
     pub fn task_outcome<T, E>(&self, result: &Result<T, E>) -> Outcome {
         match self.outcome(result) {
             Outcome::Value => match context::current_task()
@@ -178,6 +221,17 @@ impl Watch {
 
     /// Whether an `Err` the block ended with propagates a cancellation: the rule without
     /// the result (for code that has already seen that the block failed).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let w = weft::cancel::watch();
+    /// weft::current_task().unwrap().cancel(None);
+    /// let r = weft::yield_now().await;
+    /// assert!(w.is_propagating()); // the `Err` in `r` is alive
+    /// drop(r);
+    /// assert!(!w.is_propagating());
+    /// # });
+    /// ```
     #[inline]
     pub fn is_propagating(&self) -> bool {
         context::current_task().is_some_and(|t| t.header().cancel.live() > self.live)

@@ -209,6 +209,20 @@ impl From<Cancelled> for io::Error {
 
 /// Whether `e` reports a cancellation (an error made by [`cancelled_error`], or any
 /// `io::Error` whose inner error is a [`Cancelled`]).
+///
+/// ```
+/// use std::io::Read;
+/// use weft::io::{Direction, Registration, is_cancelled_error};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (_a, mut b) = mio::net::UnixStream::pair()?;
+/// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+/// weft::current_task().unwrap().cancel(None);
+/// let mut buf = [0u8; 1];
+/// let e = reg.io(Direction::Read, || (&b).read(&mut buf)).await.unwrap_err();
+/// assert!(is_cancelled_error(&e));
+/// assert!(!is_cancelled_error(&std::io::Error::other("disk full")));
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
 pub fn is_cancelled_error(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<Cancelled>())
 }
@@ -224,6 +238,17 @@ pub fn as_cancelled(e: &io::Error) -> Option<&Cancelled> {
 }
 
 /// Which readiness to wait for.
+///
+/// ```
+/// use weft::io::{Direction, Registration};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (_a, mut b) = mio::net::UnixStream::pair()?;
+/// let reg = Registration::new(&mut b, mio::Interest::WRITABLE)?;
+/// // A fresh socket has room: it becomes writable at once.
+/// let ev = std::future::poll_fn(|cx| reg.poll_ready(Direction::Write, cx)).await?;
+/// assert!(!ev.is_closed());
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Data can be read (or the read side closed).
@@ -243,6 +268,21 @@ impl Direction {
 
 /// Readiness that was observed: give it back to [`Registration::clear`] when the
 /// operation would block.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use weft::io::{ReadyEvent, Registration};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+/// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+/// a.write_all(b"x")?;
+/// let ev: ReadyEvent = reg.readable().await?;
+/// let mut buf = [0u8; 8];
+/// assert_eq!((&b).read(&mut buf)?, 1);
+/// assert_eq!((&b).read(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+/// reg.clear(ev); // drained: wait for the next event
+/// # Ok::<(), std::io::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadyEvent {
     direction: Direction,
@@ -252,6 +292,16 @@ pub struct ReadyEvent {
 impl ReadyEvent {
     /// Whether the peer closed this direction (the read side reached end of stream, or
     /// the write side can no longer send).
+    ///
+    /// ```
+    /// use weft::io::Registration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// drop(a); // the peer hangs up
+    /// assert!(reg.readable().await?.is_closed());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn is_closed(&self) -> bool {
         let closed = match self.direction {
             Direction::Read => READ_CLOSED,
@@ -261,6 +311,18 @@ impl ReadyEvent {
     }
 
     /// Whether the runtime shut down while waiting.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use weft::io::{Direction, Registration};
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let (_a, mut b) = mio::net::UnixStream::pair().unwrap();
+    /// let reg = rt.block_on(async { Registration::new(&mut b, mio::Interest::READABLE) }).unwrap();
+    /// drop(rt); // every wait on its reactor ends now
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let Poll::Ready(Ok(ev)) = reg.poll_ready(Direction::Read, &mut cx) else { panic!() };
+    /// assert!(ev.is_shutdown());
+    /// ```
     pub fn is_shutdown(&self) -> bool {
         self.word & SHUTDOWN != 0
     }
@@ -301,6 +363,18 @@ impl Registration {
     ///
     /// Fails with `ErrorKind::Other` outside a runtime, and with the OS error if mio
     /// refuses the source.
+    ///
+    /// ```
+    /// use weft::io::Registration;
+    /// let (_a, mut b) = mio::net::UnixStream::pair()?;
+    /// let outside = Registration::new(&mut b, mio::Interest::READABLE).unwrap_err();
+    /// assert_eq!(outside.kind(), std::io::ErrorKind::Other);
+    /// weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    ///     let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    ///     reg.deregister(&mut b)
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new<S: mio::event::Source + ?Sized>(
         source: &mut S,
         interest: mio::Interest,
@@ -319,6 +393,21 @@ impl Registration {
     }
 
     /// Polls for readiness in `direction`, registering the waker if not ready.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::task::{Context, Waker};
+    /// use weft::io::{Direction, Registration};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(reg.poll_ready(Direction::Read, &mut cx).is_pending()); // nothing sent yet
+    /// a.write_all(b"x")?;
+    /// let ev = std::future::poll_fn(|cx| reg.poll_ready(Direction::Read, cx)).await?;
+    /// assert!(!ev.is_closed());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn poll_ready(
         &self,
         direction: Direction,
@@ -363,16 +452,56 @@ impl Registration {
     }
 
     /// Waits until the source is readable. A checkpoint.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use weft::io::Registration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// a.write_all(b"ok")?;
+    /// reg.readable().await?;
+    /// let mut buf = [0u8; 2];
+    /// assert_eq!((&b).read(&mut buf)?, 2);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn readable(&self) -> Result<ReadyEvent, Cancelled> {
         poll_fn(|cx| self.poll_ready(Direction::Read, cx)).await
     }
 
     /// Waits until the source is writable. A checkpoint.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use weft::io::Registration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (_a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::WRITABLE)?;
+    /// reg.writable().await?;
+    /// assert_eq!((&b).write(b"ok")?, 2);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn writable(&self) -> Result<ReadyEvent, Cancelled> {
         poll_fn(|cx| self.poll_ready(Direction::Write, cx)).await
     }
 
     /// Clears the readiness `event` reported, unless a newer event arrived since.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::task::{Context, Waker};
+    /// use weft::io::{Direction, Registration};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// a.write_all(b"x")?;
+    /// let ev = reg.readable().await?;
+    /// (&b).read_exact(&mut [0u8; 1])?; // took everything
+    /// reg.clear(ev);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(reg.poll_ready(Direction::Read, &mut cx).is_pending());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn clear(&self, event: ReadyEvent) {
         let bits = match event.direction {
             Direction::Read => READABLE,
@@ -390,6 +519,21 @@ impl Registration {
     /// waiting for readiness in `direction` in between. A cancellation while waiting
     /// becomes the error [`cancelled_error`] makes (kind `Other`, wrapping the
     /// [`Cancelled`]).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use weft::io::{Direction, Registration};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mut a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// let writer = weft::spawn(async move { a.write_all(b"late") });
+    /// // Nothing to read yet: `io` waits for the data instead of failing with `WouldBlock`.
+    /// let mut buf = [0u8; 4];
+    /// let n = reg.io(Direction::Read, || (&b).read(&mut buf)).await?;
+    /// assert_eq!(&buf[..n], b"late");
+    /// writer.await.unwrap()?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn io<R>(&self, direction: Direction, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
     }
@@ -455,6 +599,18 @@ impl Registration {
     }
 
     /// Removes the source from the reactor.
+    ///
+    /// ```
+    /// use weft::io::Registration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (_a, mut b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::new(&mut b, mio::Interest::READABLE)?;
+    /// assert!(Registration::new(&mut b, mio::Interest::READABLE).is_err()); // already in
+    /// reg.deregister(&mut b)?;
+    /// let again = Registration::new(&mut b, mio::Interest::READABLE)?; // free again
+    /// again.deregister(&mut b)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn deregister<S: mio::event::Source + ?Sized>(self, source: &mut S) -> io::Result<()> {
         self.driver.io.registry.deregister(source)
     }

@@ -169,6 +169,8 @@ macro_rules! stream_methods {
 
             /// The poll form of a read into uninitialised memory (what a `ReadBuf`-style
             /// adapter calls); returns how many bytes at the start of `buf` were written.
+            ///
+            #[doc = concat!("```\nuse std::mem::MaybeUninit;\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\na.write_all(b\"raw\").await?;\nlet mut buf = [MaybeUninit::<u8>::uninit(); 8];\nlet n = std::future::poll_fn(|cx| b.poll_read_uninit(cx, &mut buf)).await?;\n// SAFETY: the read wrote the first `n` bytes.\nlet got: Vec<u8> = buf[..n].iter().map(|x| unsafe { x.assume_init() }).collect();\nassert_eq!(got, b\"raw\");\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub fn poll_read_uninit(
                 &self,
                 cx: &mut std::task::Context<'_>,
@@ -181,6 +183,8 @@ macro_rules! stream_methods {
             /// If it is cancelled midway, the bytes already read are in `buf` but lost to
             /// the caller: use [`read`](Self::read), or the streams API
             /// ([`StreamReader`](crate::net::StreamReader)), where that matters.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\na.write_all(b\"abc\").await?;\na.shutdown(std::net::Shutdown::Write)?;\nlet mut buf = [0u8; 2];\nb.read_exact(&mut buf).await?;\nassert_eq!(&buf, b\"ab\");\nlet err = b.read_exact(&mut buf).await.unwrap_err(); // only 1 byte left\nassert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub async fn read_exact(&self, mut buf: &mut [u8]) -> std::io::Result<()> {
                 while !buf.is_empty() {
                     match self.read(buf).await? {
@@ -194,6 +198,8 @@ macro_rules! stream_methods {
             /// Reads until the end of the stream, appending to `buf`; returns the number of
             /// bytes read (asyncio's `await reader.read()`). If it is cancelled, what was
             /// read so far is in `buf`.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\na.write_all(b\"all of it\").await?;\ndrop(a); // the end of the stream\nlet mut buf = b\"> \".to_vec();\nassert_eq!(b.read_to_end(&mut buf).await?, 9);\nassert_eq!(buf, b\"> all of it\");\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
                 let start = buf.len();
                 loop {
@@ -205,6 +211,8 @@ macro_rules! stream_methods {
 
             /// Writes some of `buf`; returns how many bytes. A checkpoint; a cancelled
             /// write wrote nothing.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\nlet n = a.write(b\"some bytes\").await?;\nassert!(n > 0 && n <= 10);\nlet mut buf = vec![0u8; n];\nb.read_exact(&mut buf).await?;\nassert_eq!(buf, &b\"some bytes\"[..n]);\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
                 std::future::poll_fn(|cx| self.conn.poll_write(cx, buf)).await
             }
@@ -221,6 +229,8 @@ macro_rules! stream_methods {
             /// If it is cancelled midway, a prefix of `buf` may have been written: use
             /// [`write`](Self::write), or the streams API
             /// ([`StreamWriter`](crate::net::StreamWriter)), where that matters.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\nlet reader = weft::spawn(async move {\n    let mut got = Vec::new();\n    b.read_to_end(&mut got).await?;\n    Ok::<_, std::io::Error>(got.len())\n});\na.write_all(&vec![7u8; 1 << 20]).await?; // more than the socket buffers hold\ndrop(a);\nassert_eq!(reader.await.unwrap()?, 1 << 20);\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
                 while !buf.is_empty() {
                     match self.write(buf).await? {
@@ -233,17 +243,23 @@ macro_rules! stream_methods {
 
             /// Writes what fits without waiting; `WouldBlock` if nothing does. Not a
             /// checkpoint.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\nassert_eq!(a.try_write(b\"now\")?, 3);\n// `b` reads nothing, so the buffers fill up and a write would have to wait:\nlet full = loop {\n    if let Err(e) = a.try_write(&[0u8; 65536]) {\n        break e;\n    }\n};\nassert_eq!(full.kind(), std::io::ErrorKind::WouldBlock);\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
                 self.conn.try_write(buf)
             }
 
             /// Shuts down the read side, the write side, or both (`Shutdown::Write` sends
             /// the end of stream: asyncio's `writer.write_eof()`).
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\na.shutdown(std::net::Shutdown::Write)?;\nlet mut buf = [0u8; 8];\nassert_eq!(b.read(&mut buf).await?, 0); // end of stream\nb.write_all(b\"reply\").await?; // the other direction is still open\na.read_exact(&mut buf[..5]).await?;\nassert_eq!(&buf[..5], b\"reply\");\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
                 self.conn.socket.shutdown(how)
             }
 
             /// The error pending on the socket (`SO_ERROR`), taking it.
+            ///
+            #[doc = concat!("```\n# weft::Runtime::builder().current_thread().build().unwrap().block_on(async {\n", $pair, "\n// a healthy connection has no error pending\nassert!(a.take_error()?.is_none());\nassert!(b.take_error()?.is_none());\n# Ok::<(), std::io::Error>(()) }).unwrap();\n```")]
             pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
                 self.conn.socket.take_error()
             }

@@ -79,12 +79,32 @@ impl TcpListener {
 
     /// Waits for the next connection. A checkpoint: a cancelled accept takes no
     /// connection (the next accept gets it).
+    ///
+    /// ```
+    /// use weft::net::{TcpListener, TcpStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (conn, peer) = listener.accept().await?;
+    /// assert_eq!(peer, client.local_addr()?);
+    /// assert_eq!(conn.peer_addr()?, peer);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (socket, peer) = self.registration.io(Direction::Read, || self.socket.accept()).await?;
         Ok((TcpStream::from_mio(socket)?, peer))
     }
 
     /// The address the listener is bound to.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let addr = listener.local_addr()?;
+    /// assert!(addr.ip().is_loopback());
+    /// assert_ne!(addr.port(), 0); // the port the system picked
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }
@@ -103,6 +123,14 @@ impl TcpListener {
     }
 
     /// `IP_TTL`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// l.set_ttl(100)?;
+    /// assert_eq!(l.ttl()?, 100);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.socket.ttl()
     }
@@ -165,6 +193,16 @@ impl std::fmt::Debug for TcpStream {
 impl TcpStream {
     /// Connects to `addr`: asyncio's `open_connection`. Each resolved address is tried in
     /// turn; the error of the last one is returned if none accepts.
+    ///
+    /// ```
+    /// use weft::net::{TcpListener, TcpStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let port = listener.local_addr()?.port();
+    /// let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn connect<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, Self::connect_addr).await
     }
@@ -217,11 +255,29 @@ impl TcpStream {
     }
 
     /// The address of the other end.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// assert_eq!(s.peer_addr()?, l.local_addr()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.conn.socket.peer_addr()
     }
 
     /// This end's address.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// let (conn, peer) = l.accept().await?;
+    /// assert_eq!(s.local_addr()?, peer);
+    /// assert_eq!(conn.local_addr()?, l.local_addr()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.conn.socket.local_addr()
     }
@@ -245,26 +301,75 @@ impl TcpStream {
     }
 
     /// `TCP_NODELAY`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_nodelay(true)?;
+    /// assert!(s.nodelay()?);
+    /// s.set_nodelay(false)?;
+    /// assert!(!s.nodelay()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.conn.socket.nodelay()
     }
 
     /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_keepalive(true)?;
+    /// assert!(s.keepalive()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
         super::socket::set_bool(self.as_raw_fd(), libc::SOL_SOCKET, libc::SO_KEEPALIVE, keepalive)
     }
 
     /// `SO_KEEPALIVE`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_keepalive(true)?;
+    /// assert!(s.keepalive()?);
+    /// s.set_keepalive(false)?;
+    /// assert!(!s.keepalive()?);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn keepalive(&self) -> io::Result<bool> {
         super::socket::get_bool(self.as_raw_fd(), libc::SOL_SOCKET, libc::SO_KEEPALIVE)
     }
 
     /// Sets `IP_TTL`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_ttl(17)?;
+    /// assert_eq!(s.ttl()?, 17);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.conn.socket.set_ttl(ttl)
     }
 
     /// `IP_TTL`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// # let l = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let s = weft::net::TcpStream::connect(l.local_addr()?).await?;
+    /// s.set_ttl(33)?;
+    /// assert_eq!(s.ttl()?, 33);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.conn.socket.ttl()
     }

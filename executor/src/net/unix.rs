@@ -36,6 +36,7 @@ pub type OwnedWriteHalf = super::OwnedWriteHalf<UnixStream>;
 /// conn.read_exact(&mut buf).await?;
 /// assert_eq!(&buf, b"over a file");
 /// # std::fs::remove_file(&path)?;
+/// # std::fs::remove_dir(&dir)?;
 /// # Ok::<(), std::io::Error>(()) }).unwrap();
 /// ```
 pub struct UnixListener {
@@ -65,6 +66,20 @@ impl UnixListener {
     }
 
     /// Takes a listener made with the standard library (it is switched to non-blocking).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-listener-from-std-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let std_listener = std::os::unix::net::UnixListener::bind(&path)?;
+    /// let listener = weft::net::UnixListener::from_std(std_listener)?;
+    /// let _client = weft::net::UnixStream::connect(&path).await?;
+    /// let (conn, _) = listener.accept().await?;
+    /// assert_eq!(conn.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         UnixListener::from_mio(mio::net::UnixListener::from_std(listener))
@@ -77,12 +92,41 @@ impl UnixListener {
 
     /// Waits for the next connection. A checkpoint: a cancelled accept takes no
     /// connection.
+    ///
+    /// ```
+    /// use weft::net::{UnixListener, UnixStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-accept-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let client = UnixStream::connect(&path).await?;
+    /// let (conn, peer) = listener.accept().await?;
+    /// assert!(peer.is_unnamed()); // the client did not bind a path
+    /// client.write_all(b"hi").await?;
+    /// let mut buf = [0u8; 2];
+    /// conn.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"hi");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (socket, peer) = self.registration.io(Direction::Read, || self.socket.accept()).await?;
         Ok((UnixStream::from_mio(socket)?, peer))
     }
 
     /// The address the listener is bound to.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-listener-addr-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = weft::net::UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }
@@ -126,6 +170,24 @@ impl std::fmt::Debug for UnixStream {
 impl UnixStream {
     /// Connects to the socket at `path`. `NotFound` if there is none, `ConnectionRefused`
     /// if nobody listens on it any more.
+    ///
+    /// ```
+    /// use weft::net::{UnixListener, UnixStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-connect-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let err = UnixStream::connect(&path).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let stream = UnixStream::connect(&path).await?;
+    /// assert_eq!(stream.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// drop(listener); // the file stays, but nobody listens on it
+    /// let err = UnixStream::connect(&path).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let mut socket = mio::net::UnixStream::connect(path)?;
         let registration = register(&mut socket)?;
@@ -147,6 +209,17 @@ impl UnixStream {
     }
 
     /// Two connected streams (`socketpair`).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (a, b) = weft::net::UnixStream::pair()?;
+    /// assert!(a.peer_addr()?.is_unnamed()); // no file behind either end
+    /// b.write_all(b"pong").await?;
+    /// let mut buf = [0u8; 4];
+    /// a.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"pong");
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
@@ -154,6 +227,18 @@ impl UnixStream {
 
     /// Takes a connected stream made with the standard library (it is switched to
     /// non-blocking).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (mine, theirs) = std::os::unix::net::UnixStream::pair()?;
+    /// let stream = weft::net::UnixStream::from_std(mine)?;
+    /// (&theirs).write_all(b"from std")?;
+    /// let mut buf = [0u8; 8];
+    /// stream.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"from std");
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
@@ -165,11 +250,41 @@ impl UnixStream {
     }
 
     /// This end's address.
+    ///
+    /// ```
+    /// use weft::net::{UnixListener, UnixStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-stream-local-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let client = UnixStream::connect(&path).await?;
+    /// let (conn, _) = listener.accept().await?;
+    /// assert!(client.local_addr()?.is_unnamed());
+    /// assert_eq!(conn.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.conn.socket.local_addr()
     }
 
     /// The other end's address.
+    ///
+    /// ```
+    /// use weft::net::{UnixListener, UnixStream};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-stream-peer-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = UnixListener::bind(&path)?;
+    /// let client = UnixStream::connect(&path).await?;
+    /// let (conn, _) = listener.accept().await?;
+    /// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// assert!(conn.peer_addr()?.is_unnamed());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.conn.socket.peer_addr()
     }
@@ -214,16 +329,55 @@ impl std::fmt::Debug for UnixDatagram {
 
 impl UnixDatagram {
     /// Binds to `path`.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-dgram-bind-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let socket = weft::net::UnixDatagram::bind(&path)?;
+    /// assert_eq!(socket.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// let err = weft::net::UnixDatagram::bind(&path).unwrap_err(); // the file exists
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
         UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
     }
 
     /// An unbound socket (it can send to bound ones, and receive replies once connected).
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-dgram-unbound-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = weft::net::UnixDatagram::bind(&path)?;
+    /// let client = weft::net::UnixDatagram::unbound()?;
+    /// client.send_to(b"anonymous", &path).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"anonymous");
+    /// assert!(from.is_unnamed()); // nowhere to reply to
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
     }
 
     /// Two connected sockets.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (a, b) = weft::net::UnixDatagram::pair()?;
+    /// b.send(b"reply").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = a.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"reply");
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
@@ -235,6 +389,22 @@ impl UnixDatagram {
     }
 
     /// Sets the default peer.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-dgram-connect-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let server = weft::net::UnixDatagram::bind(&path)?;
+    /// let client = weft::net::UnixDatagram::unbound()?;
+    /// client.connect(&path)?;
+    /// client.send(b"to the peer").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = server.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"to the peer");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
         self.socket.connect(path)
     }
@@ -254,6 +424,7 @@ impl UnixDatagram {
     /// let (n, _from) = server.recv_from(&mut buf).await?;
     /// assert_eq!(&buf[..n], b"hello");
     /// # std::fs::remove_file(&path)?;
+    /// # std::fs::remove_dir(&dir)?;
     /// # Ok::<(), std::io::Error>(()) }).unwrap();
     /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
@@ -262,21 +433,74 @@ impl UnixDatagram {
     }
 
     /// Waits for one datagram; returns its length and sender.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-dgram-recv-from-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let client_path = path.with_extension("client.sock");
+    /// # let _ = std::fs::remove_file(&client_path);
+    /// let server = weft::net::UnixDatagram::bind(&path)?;
+    /// let client = weft::net::UnixDatagram::bind(&client_path)?;
+    /// client.send_to(b"who am I", &path).await?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"who am I");
+    /// assert_eq!(from.as_pathname(), Some(client_path.as_path()));
+    /// # std::fs::remove_file(&path)?;
+    /// # std::fs::remove_file(&client_path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.registration.io(Direction::Read, || self.socket.recv_from(buf)).await
     }
 
     /// Sends one datagram to the connected peer.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (a, b) = weft::net::UnixDatagram::pair()?;
+    /// assert_eq!(a.send(b"datagram").await?, 8);
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(b.recv(&mut buf).await?, 8);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.registration.io(Direction::Write, || self.socket.send(buf)).await
     }
 
     /// Waits for one datagram from the connected peer.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let (a, b) = weft::net::UnixDatagram::pair()?;
+    /// a.send(b"one").await?;
+    /// a.send(b"two").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = b.recv(&mut buf).await?; // one datagram at a time
+    /// assert_eq!(&buf[..n], b"one");
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"two");
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.registration.io(Direction::Read, || self.socket.recv(buf)).await
     }
 
     /// The address the socket is bound to.
+    ///
+    /// ```
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let name = format!("weft-doc-unix-dgram-addr-{}.sock", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let bound = weft::net::UnixDatagram::bind(&path)?;
+    /// assert_eq!(bound.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// assert!(weft::net::UnixDatagram::unbound()?.local_addr()?.is_unnamed());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }

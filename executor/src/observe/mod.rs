@@ -91,6 +91,17 @@ impl fmt::Debug for Observer {
 }
 
 /// Why an [`Observer`] could not answer.
+///
+/// ```
+/// use weft::observe::ObserveError;
+/// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+/// let obs = rt.observer();
+/// assert_eq!(obs.timeline_json().unwrap_err(), ObserveError::TimelineOff); // not asked for
+/// drop(rt);
+/// let e = obs.task_tree().unwrap_err();
+/// assert_eq!(e, ObserveError::ShutDown);
+/// assert_eq!(e.to_string(), "the runtime has shut down");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ObserveError {
@@ -123,12 +134,31 @@ impl Observer {
 
     /// The runtime's counters and gauges now. Nothing is stopped to read them: each
     /// number is exact for its own moment, and they are not taken at one instant.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let obs = rt.observer();
+    /// assert_eq!(obs.metrics().unwrap().live_tasks, 0);
+    /// let _pending = rt.spawn(std::future::pending::<()>());
+    /// let m = obs.metrics().unwrap();
+    /// assert_eq!(m.live_tasks, 1);
+    /// assert_eq!(m.workers.len(), 1); // a current-thread runtime has one loop
+    /// ```
     pub fn metrics(&self) -> Result<RuntimeMetrics, ObserveError> {
         self.check()?;
         Ok(metrics::collect(&self.handle))
     }
 
     /// Every live task now (see [`TaskTree`]).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let obs = rt.observer();
+    /// rt.block_on(async { drop(weft::spawn_named("worker", std::future::pending::<()>())) });
+    /// let tree = obs.task_tree().unwrap();
+    /// assert_eq!(tree.tasks.len(), 1); // detached, still pending
+    /// assert_eq!(tree.tasks[0].name.as_deref(), Some("worker"));
+    /// ```
     pub fn task_tree(&self) -> Result<TaskTree, ObserveError> {
         self.check()?;
         Ok(tree::collect(&self.handle.common().owned))
@@ -154,6 +184,13 @@ impl Observer {
     }
 
     /// Whether the runtime runs in debug mode.
+    ///
+    /// ```
+    /// let on = weft::Runtime::builder().current_thread().debug(true).build().unwrap();
+    /// assert!(on.observer().debug_mode());
+    /// let off = weft::Runtime::builder().current_thread().debug(false).build().unwrap();
+    /// assert!(!off.observer().debug_mode());
+    /// ```
     pub fn debug_mode(&self) -> bool {
         self.handle.common().debug.is_some()
     }

@@ -13,6 +13,14 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Which scheduler a runtime uses.
+///
+/// ```
+/// use weft::runtime::Flavor;
+/// let rt = weft::Runtime::builder().worker_threads(2).build().unwrap();
+/// assert_eq!(rt.flavor(), Flavor::MultiThread);
+/// let local = weft::Runtime::builder().current_thread().build().unwrap();
+/// assert_eq!(local.flavor(), Flavor::CurrentThread);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
     /// Work stealing over worker threads.
@@ -57,6 +65,13 @@ impl Runtime {
     }
 
     /// A multi-thread runtime with default settings.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::new()?;
+    /// assert_eq!(rt.flavor(), weft::runtime::Flavor::MultiThread);
+    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+    /// # Ok::<(), weft::BuildError>(())
+    /// ```
     pub fn new() -> Result<Runtime, crate::BuildError> {
         Builder::new().build()
     }
@@ -72,6 +87,13 @@ impl Runtime {
     }
 
     /// The runtime's flavour.
+    ///
+    /// ```
+    /// use weft::runtime::Flavor;
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// assert_eq!(rt.flavor(), Flavor::CurrentThread);
+    /// assert_eq!(weft::Runtime::new().unwrap().flavor(), Flavor::MultiThread);
+    /// ```
     pub fn flavor(&self) -> Flavor {
         match self.handle {
             Handle::Multi(_) => Flavor::MultiThread,
@@ -127,6 +149,12 @@ impl Runtime {
     /// # Panics
     ///
     /// If the runtime is shutting down (see [`try_spawn`](Self::try_spawn)).
+    ///
+    /// ```
+    /// let rt = weft::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { weft::current_task().is_some() }); // from plain code
+    /// assert!(rt.block_on(task).unwrap(), "it ran as a task of the runtime");
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
@@ -137,6 +165,12 @@ impl Runtime {
     }
 
     /// Spawns a task from outside the runtime, or says why it cannot.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let task = rt.try_spawn(async { "spawned" }).expect("the runtime is running");
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned");
+    /// ```
     #[track_caller]
     pub fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
     where
@@ -150,6 +184,12 @@ impl Runtime {
     }
 
     /// Runs a blocking function on the runtime's blocking pool.
+    ///
+    /// ```
+    /// let rt = weft::Runtime::builder().current_thread().build().unwrap();
+    /// let job = rt.spawn_blocking(|| std::thread::current().id());
+    /// assert_ne!(rt.block_on(job).unwrap(), std::thread::current().id()); // a pool thread
+    /// ```
     pub fn spawn_blocking<F, R>(&self, f: F) -> crate::blocking::BlockingTask<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -73,51 +73,134 @@ pub struct SignalKind(c_int);
 
 impl SignalKind {
     /// The signal with number `signum` (`libc::SIGUSR1`, ...).
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// let usr1 = SignalKind::from_raw(libc::SIGUSR1);
+    /// assert_eq!(usr1, SignalKind::user_defined1());
+    /// assert_eq!(usr1.as_raw(), libc::SIGUSR1);
+    /// ```
     pub const fn from_raw(signum: c_int) -> SignalKind {
         SignalKind(signum)
     }
     /// The signal's number.
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::child().as_raw(), libc::SIGCHLD);
+    /// assert_eq!(SignalKind::from_raw(42).as_raw(), 42);
+    /// ```
     pub const fn as_raw(self) -> c_int {
         self.0
     }
     /// `SIGINT`: Ctrl-C in a terminal.
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::interrupt().as_raw(), libc::SIGINT);
+    /// ```
     pub const fn interrupt() -> SignalKind {
         SignalKind(libc::SIGINT)
     }
     /// `SIGTERM`: the polite request to end (what `kill` and service managers send).
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::terminate().as_raw(), libc::SIGTERM);
+    /// ```
     pub const fn terminate() -> SignalKind {
         SignalKind(libc::SIGTERM)
     }
     /// `SIGHUP`: the terminal went away; by convention, "reload your configuration".
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::hangup().as_raw(), libc::SIGHUP);
+    /// ```
     pub const fn hangup() -> SignalKind {
         SignalKind(libc::SIGHUP)
     }
     /// `SIGQUIT`: Ctrl-\ in a terminal.
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::quit().as_raw(), libc::SIGQUIT);
+    /// ```
     pub const fn quit() -> SignalKind {
         SignalKind(libc::SIGQUIT)
     }
     /// `SIGUSR1`.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = signal(SignalKind::user_defined1())?; // installs the handler first
+    /// unsafe { libc::raise(libc::SIGUSR1) };
+    /// assert!(listener.recv().await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub const fn user_defined1() -> SignalKind {
         SignalKind(libc::SIGUSR1)
     }
     /// `SIGUSR2`.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = signal(SignalKind::user_defined2())?; // installs the handler first
+    /// unsafe { libc::raise(libc::SIGUSR2) };
+    /// assert!(listener.recv().await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub const fn user_defined2() -> SignalKind {
         SignalKind(libc::SIGUSR2)
     }
     /// `SIGCHLD`: a child process changed state.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let children = signal(SignalKind::child())?;
+    /// weft::process::Command::new("true").status().await?;
+    /// assert!(children.recv().await.is_ok()); // the kernel signalled its end
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub const fn child() -> SignalKind {
         SignalKind(libc::SIGCHLD)
     }
     /// `SIGPIPE`: a write to a pipe or socket whose reader is gone (Rust programs ignore
     /// it from the start: the write fails with `BrokenPipe` instead).
+    ///
+    /// ```
+    /// use weft::signal::SignalKind;
+    /// assert_eq!(SignalKind::pipe().as_raw(), libc::SIGPIPE);
+    /// ```
     pub const fn pipe() -> SignalKind {
         SignalKind(libc::SIGPIPE)
     }
     /// `SIGALRM`.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = signal(SignalKind::alarm())?; // installs the handler first
+    /// unsafe { libc::raise(libc::SIGALRM) };
+    /// assert!(listener.recv().await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub const fn alarm() -> SignalKind {
         SignalKind(libc::SIGALRM)
     }
     /// `SIGWINCH`: the terminal's size changed.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = signal(SignalKind::window_change())?; // installs the handler first
+    /// unsafe { libc::raise(libc::SIGWINCH) };
+    /// assert!(listener.recv().await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub const fn window_change() -> SignalKind {
         SignalKind(libc::SIGWINCH)
     }
@@ -228,6 +311,14 @@ impl Signal {
     }
 
     /// The kind of signal this listener hears.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let listener = signal(SignalKind::user_defined2())?;
+    /// assert_eq!(listener.kind(), SignalKind::user_defined2());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn kind(&self) -> SignalKind {
         self.kind
     }
@@ -238,11 +329,34 @@ impl Signal {
     ///
     /// Several tasks may await one listener at once: each signal is delivered to one of
     /// them. Give each task a listener of its own to deliver every signal to all.
+    ///
+    /// ```
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let usr1 = signal(SignalKind::user_defined1())?;
+    /// weft::current_task().unwrap().cancel(None);
+    /// assert!(usr1.recv().await.is_err()); // cancelled: nothing delivered
+    /// unsafe { libc::raise(libc::SIGUSR1) };
+    /// assert!(usr1.recv().await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub async fn recv(&self) -> Result<(), Cancelled> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// The poll form of [`recv`](Self::recv).
+    ///
+    /// ```
+    /// use std::task::{Context, Waker};
+    /// use weft::signal::{SignalKind, signal};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let usr2 = signal(SignalKind::user_defined2())?;
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(usr2.poll_recv(&mut cx).is_pending()); // nothing sent yet
+    /// unsafe { libc::raise(libc::SIGUSR2) };
+    /// assert!(std::future::poll_fn(|cx| usr2.poll_recv(cx)).await.is_ok());
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<(), Cancelled>> {
         cancel::check()?;
         self.poll_signal(cx).map(Ok)

@@ -137,6 +137,13 @@ pub fn monotonic() -> f64 {
 }
 
 /// A number of seconds that cannot be a duration: negative, NaN, or too large.
+///
+/// ```
+/// use weft::time::{InvalidDuration, secs};
+/// let e: InvalidDuration = secs(-2.0).unwrap_err();
+/// assert_eq!(e, InvalidDuration(-2.0));
+/// assert_eq!(e.to_string(), "invalid duration: -2 seconds (expected a finite, non-negative number)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InvalidDuration(pub f64);
 

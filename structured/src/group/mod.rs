@@ -199,6 +199,12 @@ impl TaskGroup {
     }
 
     /// The group's policy.
+    ///
+    /// ```
+    /// use weft::{Policy, TaskGroup};
+    /// assert_eq!(TaskGroup::new().policy(), Policy::FailFast);
+    /// assert_eq!(TaskGroup::with_policy(Policy::Supervise).policy(), Policy::Supervise);
+    /// ```
     pub fn policy(&self) -> Policy {
         self.shared.policy
     }
@@ -378,6 +384,21 @@ impl TaskGroup {
     }
 
     /// Whether no child is running.
+    ///
+    /// ```
+    /// use weft::{task_group, GroupSpawnError};
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+    /// let tg = task_group(|tg| async move {
+    ///     assert!(tg.is_empty());
+    ///     tg.spawn(weft::yield_now())?;
+    ///     assert!(!tg.is_empty());
+    ///     Ok::<_, GroupSpawnError>(tg)
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert!(tg.is_empty(), "the group joined its child before it returned");
+    /// # });
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

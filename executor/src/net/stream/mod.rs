@@ -80,6 +80,7 @@ pub async fn open_connection<A: ToSocketAddrs + Send + 'static>(
 /// assert_eq!(server_reader.readline().await?, b"ping\n");
 /// # drop(reader.read(0).await?);
 /// # std::fs::remove_file(&path)?;
+/// # std::fs::remove_dir(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
 pub async fn open_unix_connection(path: impl AsRef<Path>) -> io::Result<(StreamReader, StreamWriter)> {
@@ -88,6 +89,18 @@ pub async fn open_unix_connection(path: impl AsRef<Path>) -> io::Result<(StreamR
 
 /// A reader and a writer over a connected stream (what `open_connection` and a server
 /// give each connection).
+///
+/// ```
+/// use weft::net::{stream::streams, UnixStream};
+/// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
+/// let (a, b) = UnixStream::pair()?;
+/// let (mut reader, _a_writer) = streams(a);
+/// let (_b_reader, writer) = streams(b);
+/// writer.write(b"line one\nline two\n")?;
+/// assert_eq!(reader.readline().await?, b"line one\n");
+/// assert_eq!(reader.readline().await?, b"line two\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+/// ```
 pub fn streams<S: SplitStream>(stream: S) -> (StreamReader, StreamWriter) {
     let (read, write) = super::split::split(stream);
     (StreamReader::new(read), StreamWriter::new(HalfTransport(write)))

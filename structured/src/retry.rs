@@ -262,12 +262,29 @@ impl RetryPolicyBuilder {
     /// error is of another type retries nothing (the predicate cannot say yes).
     ///
     /// ```
-    /// use std::io::ErrorKind;
+    /// use std::io::{Error, ErrorKind};
+    /// use std::time::Duration;
+    /// # weft::Runtime::builder().current_thread().build().unwrap().block_on(async {
     /// let p = weft::RetryPolicy::builder()
-    ///     .retry_if(|e: &std::io::Error| e.kind() == ErrorKind::ConnectionRefused)
+    ///     .initial_delay(Duration::from_millis(1))
+    ///     .retry_if(|e: &Error| e.kind() == ErrorKind::ConnectionRefused)
     ///     .build()
     ///     .unwrap();
-    /// # let _ = p;
+    /// // Refused: retried until the attempts are used up.
+    /// let mut tries = 0;
+    /// let r: Result<(), Error> = weft::retry(&p, |_| {
+    ///     tries += 1;
+    ///     async { Err(Error::from(ErrorKind::ConnectionRefused)) }
+    /// }).await;
+    /// assert_eq!((r.unwrap_err().kind(), tries), (ErrorKind::ConnectionRefused, 3));
+    /// // Any other failure: returned at once.
+    /// let mut tries = 0;
+    /// let r: Result<(), Error> = weft::retry(&p, |_| {
+    ///     tries += 1;
+    ///     async { Err(Error::from(ErrorKind::PermissionDenied)) }
+    /// }).await;
+    /// assert_eq!((r.unwrap_err().kind(), tries), (ErrorKind::PermissionDenied, 1));
+    /// # });
     /// ```
     pub fn retry_if<E: 'static>(mut self, pred: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
         self.policy.retry_if = Some(Arc::new(move |e: &dyn Any| e.downcast_ref::<E>().map(&pred)));

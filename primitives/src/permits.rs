@@ -87,7 +87,11 @@ impl State {
     }
 
     /// Hands free permits to waiters, first come first served.
+    #[inline]
     fn distribute(&mut self, wakers: &mut WakeList) {
+        if self.waiters.waiting() == 0 {
+            return; // the usual case, kept to one compare
+        }
         while self.permits > 0 && self.waiters.notify_first((), wakers).is_ok() {
             self.permits -= 1;
             self.handed += 1;
@@ -127,15 +131,17 @@ impl PermitCore {
 
     /// Returns a permit; fails, changing nothing, if no permit is held (`State::held`).
     pub(crate) fn release(&self) -> Result<(), AtBound> {
-        let mut wakers = WakeList::new();
-        {
-            let mut st = self.state.lock();
-            if st.held() == 0 {
-                return Err(AtBound);
-            }
-            st.permits += 1;
-            st.distribute(&mut wakers);
+        let mut st = self.state.lock();
+        if st.held() == 0 {
+            return Err(AtBound);
         }
+        st.permits += 1;
+        if st.waiters.waiting() == 0 {
+            return Ok(()); // nobody to hand it to: the usual case
+        }
+        let mut wakers = WakeList::new();
+        st.distribute(&mut wakers);
+        drop(st);
         wakers.wake_all();
         Ok(())
     }
@@ -147,12 +153,32 @@ impl PermitCore {
     /// a free permit then takes nothing and yields instead (wakes its task and returns
     /// `Pending`); one that has to wait registers as it always does, since it returns
     /// `Pending` anyway (see `queue/futures.rs` for why a wait must not turn into a yield).
+    #[inline]
     pub(crate) fn poll_acquire(
         &self,
         key: &mut Option<usize>,
         no_budget: bool,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
+        if key.is_none() && !no_budget {
+            // The first poll of an acquire: a free permit is taken at once (the usual
+            // case, with nothing to wake), else the acquirer queues under the same lock.
+            let mut st = self.state.lock();
+            if !st.locked() {
+                st.permits -= 1;
+                return Poll::Ready(());
+            }
+            *key = Some(st.waiters.push(cx.waker()));
+            drop(st);
+            weft_executor::observe::waiting_on("lock/semaphore", weft_executor::observe::WaitDetail::None);
+            return Poll::Pending;
+        }
+        self.poll_acquire_slow(key, no_budget, cx)
+    }
+
+    /// [`poll_acquire`](Self::poll_acquire) for a waiter already queued, or for a task
+    /// out of budget.
+    fn poll_acquire_slow(&self, key: &mut Option<usize>, no_budget: bool, cx: &mut Context<'_>) -> Poll<()> {
         let mut wakers = WakeList::new();
         let mut yields = false;
         let ready = {
@@ -194,8 +220,18 @@ impl PermitCore {
     }
 
     /// The acquirer with slot `key` gives up; a permit it was handed goes to the next.
+    /// An acquire that never waited (or was handed its permit) has no slot: nothing to do,
+    /// and that check is kept inline.
+    #[inline]
     pub(crate) fn abandon(&self, key: &mut Option<usize>) {
-        let Some(k) = key.take() else { return };
+        if let Some(k) = key.take() {
+            self.abandon_slot(k);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn abandon_slot(&self, k: usize) {
         let mut wakers = WakeList::new();
         {
             let mut st = self.state.lock();

@@ -816,16 +816,30 @@ impl<F> TimeoutFuture<F> {
 }
 
 impl<F> Drop for TimeoutFuture<F> {
+    #[inline]
     fn drop(&mut self) {
-        // Dropped mid-way after firing: take back the request, or the task would see a
-        // cancellation nobody is left to turn into a timeout.
+        // A body that finished without waiting, or a timeout never polled, leaves
+        // nothing to undo: nothing shares its state, and it made no cancel request
+        // (that takes a wait). Kept inline, so that this case costs a compare.
+        if self.shared.is_none() && self.inline.state != State::Expiring {
+            return;
+        }
+        self.drop_slow();
+    }
+}
+
+impl<F> TimeoutFuture<F> {
+    /// Dropped mid-way after firing: take back the request, or the task would see a
+    /// cancellation nobody is left to turn into a timeout; and cancel the deadline's
+    /// callback.
+    #[cold]
+    #[inline(never)]
+    fn drop_slow(&mut self) {
         if self.shared.is_none() {
-            // Nothing shares the state and no timer was set: only a request it made is
-            // left to take back. (A ready body ends here.)
-            if self.inline.state == State::Expiring {
-                if let Some(t) = &self.inline.task {
-                    t.uncancel();
-                }
+            // Nothing shares the state and no timer was set: only the request it made
+            // is left to take back.
+            if let Some(t) = &self.inline.task {
+                t.uncancel();
             }
             return;
         }

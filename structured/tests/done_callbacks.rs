@@ -32,6 +32,24 @@ fn a_timeout_dropped_while_its_timer_is_set_cancels_nobody_later() {
     })
 }
 
+#[test]
+fn a_timeout_dropped_after_its_passed_deadline_fired_takes_its_request_back() {
+    run(async {
+        {
+            // The deadline has passed when the body first waits: the timeout cancels the
+            // task at once, with no timer and nothing shared.
+            let mut t = Box::pin(weft_structured::timeout_at(Instant::now(), async {
+                yield_now().await?;
+                Ok::<_, Interrupted>(())
+            }));
+            assert!(futures_poll_once(t.as_mut()).is_pending());
+            assert_eq!(current_task().unwrap().cancelling(), 1, "the passed deadline's request");
+        } // dropped before the body saw it
+        assert_eq!(current_task().unwrap().cancelling(), 0, "the drop took the request back");
+        yield_now().await.expect("no cancellation is left for the task");
+    })
+}
+
 /// Blocks the loop's thread: every deadline set before has passed when it next looks at
 /// its timers.
 fn block_loop(d: Duration) {

@@ -121,10 +121,19 @@ impl<V> WaitList<V> {
     }
 
     /// Hands `value` to the first waiter, or gives it back if nobody waits.
+    ///
+    /// Most calls find nobody (a put into a queue no getter waits on): that answer is
+    /// inline at the caller, the hand-off is a call.
+    #[inline]
     pub(crate) fn notify_first(&mut self, value: V, wakers: &mut WakeList) -> Result<(), V> {
         if self.head == NIL {
             return Err(value);
         }
+        self.notify_head(value, wakers);
+        Ok(())
+    }
+
+    fn notify_head(&mut self, value: V, wakers: &mut WakeList) {
         let key = self.head;
         match std::mem::replace(&mut self.slots[key], Slot::Notified(value)) {
             Slot::Waiting { waker, prev, next } => {
@@ -133,7 +142,6 @@ impl<V> WaitList<V> {
             }
             Slot::Notified(_) => unreachable!("only waiting slots are in the order"),
         }
-        Ok(())
     }
 
     /// Hands a value made by `make` to every waiter, in order.
@@ -235,8 +243,12 @@ impl WakeList {
     pub(crate) fn wake_all(self) {
         if self.first.is_some() {
             self.wake_collected();
+        } else {
+            // Nothing collected: `first` is empty and `rest`, which only fills after
+            // `first`, never allocated. Forgetting the list skips its drop glue, which
+            // the compiler does not always inline.
+            std::mem::forget(self);
         }
-        // `rest` only fills after `first`: nothing else to drop.
     }
 
     fn wake_collected(self) {

@@ -116,6 +116,7 @@ impl<T, O: Order<T>> Queue<T, O> {
     }
 
     /// Runs `f` on the state under the mutex, then wakes what it collected.
+    #[inline]
     pub(crate) fn update<R>(&self, f: impl FnOnce(&mut State<T, O>, &mut WakeList) -> R) -> R {
         let mut wakers = WakeList::new();
         let r = f(&mut self.state.lock(), &mut wakers);

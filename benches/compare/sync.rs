@@ -26,6 +26,23 @@
 //! await. It is fairer to tokio than the other tokio-only shape,
 //! `Arc<tokio::sync::Mutex<mpsc::Receiver>>`, where each item costs an async-mutex
 //! hand-off between the consumers on top of the channel's wake-up.
+//!
+//! **What `event_broadcast` measures on a small machine.** A round's time is mostly the
+//! woken tasks' run on the workers, and on a two-core virtual machine mostly one
+//! worker's: counted per round with weft's runtime metrics (`Observer::metrics`), one
+//! worker polled all 1,000 tasks (or 999) in most rounds, and the two shared them (545
+//! and 455, 384 and 616) in a few. The other worker is woken, by the first when it finds
+//! the injector still full, but the guest kernel puts it on the core of the worker that
+//! woke it and leaves it waiting there (`perf sched timehist`: 97 µs of scheduling delay,
+//! until the first had run every task), while the other core runs the thread that called
+//! `set`, or idles. The worker that runs a task then spends about 400 instructions
+//! (callgrind) ending it, most of them freeing its memory: the task was allocated by the
+//! thread that spawned it, and glibc's `free` of another thread's block takes that
+//! arena's lock (186 instructions a free). tokio's tasks are allocated and freed the same
+//! way. Handing the wakes to the workers in batches of 64 while `set` goes on (tokio
+//! wakes in batches of 32) starts the first task sooner (25 µs after `set` began instead
+//! of 42 µs) but did not shorten the quiet rounds reliably, and made the loaded ones
+//! twice as long (docs/book/03-primitives.md): one batch it stays.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, mpsc as std_mpsc};

@@ -338,3 +338,55 @@ fn timers_registered_on_a_worker_outlive_their_runtime() {
     timer.cancel();
     drop(sleep);
 }
+
+/// Request and reply between `block_on` and a task on a worker. The worker that answers
+/// wakes the caller and then lingers for its next request before it parks (the caller's
+/// put wakes nobody while the worker still searches): every request must still reach the
+/// server, whether the caller answers at once, late (a lingering worker gives up and
+/// parks, and must then be woken), or not at all (the runtime shuts down while a worker
+/// may be lingering).
+#[test]
+fn request_reply_through_block_on_reaches_the_server_whenever_the_caller_answers() {
+    multi(|| {
+        let rt = common::multi();
+        let requests = Arc::new(weft::Queue::<(u32, weft::oneshot::Sender<u32>)>::new(1));
+        let server = {
+            let requests = requests.clone();
+            rt.spawn(async move {
+                let mut served = 0u32;
+                while let Ok((v, reply)) = requests.get().await {
+                    reply.send(v * 2).unwrap();
+                    served += 1;
+                }
+                served
+            })
+        };
+        rt.block_on(async {
+            for i in 0..3_000u32 {
+                if i % 500 == 499 {
+                    // A late answer: whatever lingers gives up and parks meanwhile.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let (tx, rx) = weft::oneshot::channel();
+                requests.put((i, tx)).await.unwrap();
+                assert_eq!(rx.await.unwrap(), i * 2, "request {i}");
+            }
+        });
+        requests.shutdown(false);
+        assert_eq!(rt.block_on(server).unwrap(), 3_000);
+        // One more exchange, then shut down at once: a worker may still be lingering.
+        let requests2 = Arc::new(weft::Queue::<weft::oneshot::Sender<()>>::new(1));
+        let r2 = requests2.clone();
+        drop(rt.spawn(async move {
+            while let Ok(reply) = r2.get().await {
+                let _ = reply.send(());
+            }
+        }));
+        rt.block_on(async {
+            let (tx, rx) = weft::oneshot::channel();
+            requests2.put(tx).await.unwrap();
+            rx.await.unwrap();
+        });
+        drop(rt);
+    })
+}

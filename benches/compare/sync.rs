@@ -43,6 +43,17 @@
 //! wakes in batches of 32) starts the first task sooner (25 µs after `set` began instead
 //! of 42 µs) but did not shorten the quiet rounds reliably, and made the loaded ones
 //! twice as long (docs/book/03-primitives.md): one batch it stays.
+//!
+//! **What `oneshot_request_reply` measures on a small machine.** Each request goes from
+//! the thread in `block_on` to the server task on a worker and back, so a round's time is
+//! where the kernel put those two threads. On one core (the usual placement here, for
+//! both runtimes) every round trip is two context switches, about 4.7 µs on this virtual
+//! machine whatever the runtime does in between (pinned to one core with `taskset`, weft
+//! took 4.7 ms per 1,000 requests with its spin and linger and without either). On two
+//! cores weft's caller spins for the reply and the worker lingers for the next request
+//! (docs/book/02-the-scheduler.md, "The root task of `block_on`"), and 1,000 round trips
+//! take about 0.7 ms. Beside the `--loaded` pass's burners the placement changes from run
+//! to run and from round to round, and so does this line.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, mpsc as std_mpsc};

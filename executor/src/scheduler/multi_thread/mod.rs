@@ -74,6 +74,9 @@
 //! polls, and when nothing is ready, spins briefly if a running worker may reply within
 //! microseconds (`spin.rs`) before it parks. `roots_busy` counts roots queued or being
 //! polled, so that a paused clock never auto-advances while a root has work.
+//! A worker that woke a root and then runs out of work lingers a few microseconds before
+//! it parks (`worker.rs`, `linger`): the root's answer, a next request, may be about to
+//! land in the injector.
 //!
 //! # Shutdown
 //!
@@ -124,6 +127,8 @@ pub(crate) struct Shared {
     lifo_watched: AtomicBool,
     /// Whether `block_on` spins before it parks (spin.rs).
     spin: spin::SpinPolicy,
+    /// Whether a worker that woke a root lingers before it parks (worker.rs, `linger`).
+    linger: spin::SpinPolicy,
     /// Queue entries of `block_on` roots not yet polled, plus roots being polled: while
     /// non-zero the runtime is not idle (a paused clock must not auto-advance).
     roots_busy: AtomicUsize,
@@ -189,6 +194,7 @@ pub(crate) fn start(
         shutdown: AtomicBool::new(false),
         lifo_watched: AtomicBool::new(false),
         spin: spin::SpinPolicy::new(),
+        linger: spin::SpinPolicy::new(),
         roots_busy: AtomicUsize::new(0),
         cores: Mutex::new(Vec::new()),
     });
@@ -386,6 +392,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let (mut root, first) = Root::new(Arc::new(move |entry| {
         // Counted before it is visible, so that the runtime never looks idle in between.
         hook_shared.roots_busy.fetch_add(1, Ordering::SeqCst);
+        if let Some(cx) = worker::WorkerCx::current(&hook_shared) {
+            cx.task_woke_root();
+        }
         hook_signal.put(entry);
         hook_signal.thread.unpark();
     }));

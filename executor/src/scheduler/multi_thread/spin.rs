@@ -1,4 +1,5 @@
-//! How long `block_on` looks for its wake-up before it parks its thread.
+//! How long `block_on` looks for its wake-up before it parks its thread, and how long a
+//! worker that answered it looks for the next request.
 //!
 //! `block_on` runs its future on the caller's thread, not on a worker. When the future
 //! waits for a task on a worker (a request and its reply), the reply usually comes within
@@ -25,8 +26,19 @@
 //! never tried when every worker sleeps: the wake-up must then come from outside (I/O, a
 //! timer), which takes longer than a spin.
 //!
-//! The counters are shared by every `block_on` of one runtime and updated with relaxed
-//! atomics: they are a heuristic, and a lost update only shifts one decision.
+//! The other side of the same exchange is the worker that answered: after its task woke a
+//! `block_on` caller, it has nothing to run until the caller's next request, which comes
+//! within a microsecond or two if the caller runs on another core. A worker that parks
+//! in between is woken for every request, and on a virtual machine a wake-up of an idle
+//! core costs tens of microseconds (measured: 5 to 50 µs per request on a quiet
+//! two-core machine, where lingering for the request takes 0.7 µs). So such a worker
+//! *lingers* (`worker.rs`, `linger`) under a second policy of the same kind, with its own
+//! counters and a limit of 10 µs: when caller and worker share a core, neither can
+//! answer while the other spins, lingers fail, and they soon stop.
+//!
+//! The counters are shared by every `block_on` of one runtime (and, for lingers, by its
+//! workers) and updated with relaxed atomics: they are a heuristic, and a lost update only
+//! shifts one decision.
 
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
@@ -52,26 +64,17 @@ impl SpinPolicy {
 
     /// Spins until `ready()` or [`SPIN`] has passed, if spinning has been paying.
     /// Returns true if `ready()` held when it returned.
-    pub(super) fn spin(&self, ready: impl Fn() -> bool) -> bool {
+    pub(super) fn spin(&self, ready: impl FnMut() -> bool) -> bool {
         self.spin_within(SPIN, ready)
     }
 
     /// [`spin`](Self::spin) with `limit` in place of [`SPIN`] (the tests give a limit that
     /// no stall of the test's thread can reach, or none at all).
-    fn spin_within(&self, limit: Duration, ready: impl Fn() -> bool) -> bool {
-        let skip = self.skip.load(Relaxed);
-        if skip > 0 {
-            self.skip.store(skip - 1, Relaxed);
-            return false;
-        }
-        let start = Instant::now();
+    fn spin_within(&self, limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+        let Some(start) = self.begin() else { return false };
         loop {
             if ready() {
-                if start.elapsed() <= limit {
-                    self.failures.store(0, Relaxed);
-                } else {
-                    self.failed(); // preempted mid-spin: the wake-up waited for us
-                }
+                self.end(start, limit);
                 return true;
             }
             if start.elapsed() > limit {
@@ -82,7 +85,29 @@ impl SpinPolicy {
         }
     }
 
-    fn failed(&self) {
+    /// Whether to spin this time: `None` while failures say park at once (one wait fewer
+    /// to skip), else the spin's start.
+    pub(super) fn begin(&self) -> Option<Instant> {
+        let skip = self.skip.load(Relaxed);
+        if skip > 0 {
+            self.skip.store(skip - 1, Relaxed);
+            return None;
+        }
+        Some(Instant::now())
+    }
+
+    /// A spin begun at `start` saw what it waited for: it paid if that took at most
+    /// `limit` (else the thread was preempted mid-spin, and the wake-up waited for it).
+    pub(super) fn end(&self, start: Instant, limit: Duration) {
+        if start.elapsed() <= limit {
+            self.failures.store(0, Relaxed);
+        } else {
+            self.failed();
+        }
+    }
+
+    /// A spin gave up: the next `2^failures` waits park at once.
+    pub(super) fn failed(&self) {
         let failures = (self.failures.load(Relaxed) + 1).min(MAX_SKIP.trailing_zeros());
         self.failures.store(failures, Relaxed);
         self.skip.store(1 << failures, Relaxed);
@@ -148,5 +173,25 @@ mod tests {
         assert!(pays(&policy));
         assert_eq!(policy.failures.load(Relaxed), 0);
         assert_eq!(policy.skip.load(Relaxed), 0);
+    }
+
+    /// A worker's linger (`worker.rs`) drives the policy by hand: `begin`, then `end` when
+    /// it found work or `failed` when it gave up.
+    #[test]
+    fn a_linger_that_finds_work_late_counts_as_a_failure() {
+        let policy = SpinPolicy::new();
+        let start = policy.begin().expect("no failure yet: the first wait spins");
+        policy.end(start, Duration::from_secs(3600));
+        assert_eq!(policy.failures.load(Relaxed), 0);
+        // Found, but a millisecond after a limit of zero: the wake-up waited for the thread.
+        let late = policy.begin().unwrap().checked_sub(Duration::from_millis(1)).unwrap();
+        policy.end(late, Duration::ZERO);
+        assert_eq!(policy.failures.load(Relaxed), 1);
+        assert!(policy.begin().is_none(), "the wait after a failure parks at once");
+        assert!(policy.begin().is_none());
+        assert!(policy.begin().is_some(), "then one wait tries again");
+        policy.failed();
+        assert_eq!(policy.failures.load(Relaxed), 2);
+        assert_eq!(policy.skip.load(Relaxed), 4);
     }
 }

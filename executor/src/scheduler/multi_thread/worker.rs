@@ -11,6 +11,8 @@
 //!     next_task   -> run_task   (injector every GLOBAL_QUEUE_INTERVAL ticks, LIFO slot,
 //!                                ring, injector, yielded tasks)
 //!     steal_work  -> run_task   (become a searcher, steal half of a random victim's ring)
+//!     linger      -> run_task   (a searcher whose tasks woke a block_on caller: look
+//!                                again for a few microseconds, if that has been paying)
 //!     park                      (sleep in the driver or on a condvar; see idle.rs)
 //! ```
 //!
@@ -49,7 +51,7 @@ use crate::context;
 use crate::observe::WorkerStats;
 use crate::scheduler::ring::Local;
 use crate::task::Notified;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -60,6 +62,8 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 31;
 /// Every this many ticks a busy worker polls the driver without blocking, so that timers
 /// and I/O are served while no worker parks.
 const EVENT_INTERVAL: u32 = 61;
+/// The longest a searcher lingers for work after waking a `block_on` caller (`linger`).
+const LINGER: Duration = Duration::from_micros(10);
 /// At most this many tasks run from the LIFO slot in a row before the slot's task goes
 /// to the back of the ring: two tasks that wake each other cannot starve the rest.
 const MAX_LIFO_POLLS: u32 = 3;
@@ -188,9 +192,22 @@ impl Core {
 pub(super) struct WorkerCx {
     shared: Arc<Shared>,
     pub(super) core: RefCell<Option<Box<Core>>>,
+    /// A task polled here woke a `block_on` root since the worker last parked (`linger`).
+    woke_root: Cell<bool>,
 }
 
 impl WorkerCx {
+    /// Called by a `block_on` root's waker on this worker: if a task's poll woke it (not
+    /// the driver's turn inside a park, whose wake-ups are I/O and timers), the caller may
+    /// answer at once, and this worker lingers before it next parks (`linger`).
+    pub(super) fn task_woke_root(&self) {
+        if let Ok(core) = self.core.try_borrow() {
+            if core.as_ref().is_some_and(|core| !core.parked) {
+                self.woke_root.set(true);
+            }
+        }
+    }
+
     /// This thread's worker context, if it is a worker of `shared`.
     pub(super) fn current(shared: &Arc<Shared>) -> Option<&WorkerCx> {
         let ptr = context::worker_for(Arc::as_ptr(shared) as *const ()) as *const WorkerCx;
@@ -204,7 +221,7 @@ impl WorkerCx {
 /// until shutdown, then leaves its core in `shared.cores` so that shutdown drops the
 /// tasks still in its ring on the thread that shuts down.
 pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
-    let cx = WorkerCx { shared: shared.clone(), core: RefCell::new(None) };
+    let cx = WorkerCx { shared: shared.clone(), core: RefCell::new(None), woke_root: Cell::new(false) };
     let _enter = context::enter_runtime(
         Handle::Multi(shared.clone()),
         (Arc::as_ptr(&shared) as *const (), &cx as *const WorkerCx as *const ()),
@@ -235,6 +252,10 @@ pub(super) fn run(shared: Arc<Shared>, core: Box<Core>) {
             continue;
         }
         if let Some(task) = cx.steal_work(&mut core) {
+            core = cx.run_task(task, core);
+            continue;
+        }
+        if let Some(task) = cx.linger(&mut core) {
             core = cx.run_task(task, core);
             continue;
         }
@@ -333,6 +354,39 @@ impl WorkerCx {
         }
         // Tasks pushed to the injector after `next_task` looked at it.
         shared.inject.pop()
+    }
+
+    /// A searcher that found nothing, after its tasks woke a `block_on` caller, keeps
+    /// looking for up to [`LINGER`] before it parks, if lingering has been paying
+    /// (`spin.rs`).
+    ///
+    /// The woken caller is about to answer: a reply read, the next request put into a
+    /// queue, the next spawn. That work goes to the injector, and a worker parked in the
+    /// meantime costs the caller a wake-up (an `eventfd` write or a futex call) and itself
+    /// a sleep and a wake per request; on a machine whose cores are shared, the woken
+    /// worker may then wait tens of microseconds for a core. A lingering worker is still
+    /// a searcher, so work submitted meanwhile wakes nobody: the linger finds it. A linger
+    /// that runs out did not pay, and the next ones are skipped exponentially (as
+    /// `block_on`'s spins are): a caller that does not answer costs a few failed lingers,
+    /// not a spinning worker. Only a wake of the caller starts one, so a worker does not
+    /// linger beside a caller that computes, or waits for something else.
+    fn linger(&self, core: &mut Core) -> Option<Notified> {
+        let shared = &self.shared;
+        if !self.woke_root.replace(false) || !core.is_searching {
+            return None;
+        }
+        let start = shared.linger.begin()?;
+        loop {
+            std::hint::spin_loop();
+            if let Some(task) = self.steal_work(core) {
+                shared.linger.end(start, LINGER);
+                return Some(task);
+            }
+            if start.elapsed() > LINGER || shared.is_shutdown() {
+                shared.linger.failed();
+                return None;
+            }
+        }
     }
 
     /// Runs `task`, then whatever it put into the LIFO slot, up to `MAX_LIFO_POLLS` in a

@@ -37,7 +37,8 @@
 //!    pair cannot starve the ring (the next LIFO task goes to the back of the ring; a
 //!    sleeper is woken for it only if the worker then holds more than that one task). Other workers do not steal from the slot, which keeps
 //!    message passing on one core; but if its owner stays inside one poll for a whole
-//!    [`lifo::WATCH_PERIOD`] (1 ms) while another worker is idle, that idle worker takes
+//!    [`lifo::WATCH_PERIOD`] (1 ms; 4 ms for a worker that parks often, see
+//!    [`lifo::watch_period`]) while another worker is idle, that idle worker takes
 //!    the task and runs it ([`lifo`]).
 //! 3. Its ring, front first.
 //! 4. A batch from the injector (its fair share, at most half a ring).

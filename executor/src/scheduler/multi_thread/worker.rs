@@ -45,7 +45,7 @@
 //! wakes a sleeper if something is left (`Shared::notify_if_work_pending`). That handshake,
 //! and the fences that make it free of lost wake-ups, are in `idle.rs`.
 
-use super::lifo::WATCH_PERIOD;
+use super::lifo::{SHORT_PARK, watch_period};
 use super::{Handle, Remote, Shared};
 use crate::context;
 use crate::observe::WorkerStats;
@@ -90,6 +90,9 @@ pub(crate) struct Core {
     /// Each worker's `Remote::polls` when this worker went to sleep watching the LIFO
     /// slots (empty when it does not watch).
     seen_polls: Vec<u64>,
+    /// The last park ended within [`SHORT_PARK`]: the next watch sleeps the longer
+    /// period (`lifo::watch_period`).
+    parks_short: bool,
     rand: u32,
 }
 
@@ -106,6 +109,7 @@ impl Core {
             is_searching: false,
             parked: false,
             seen_polls: Vec::new(),
+            parks_short: false,
             rand: 0x9E37_79B9u32.wrapping_mul(index as u32 + 1),
         })
     }
@@ -461,8 +465,10 @@ impl WorkerCx {
         let slept = std::time::Instant::now();
         WorkerStats::bump(&stats.busy_ns, slept.saturating_duration_since(core.awake).as_nanos() as u64);
         WorkerStats::bump(&stats.parks, 1);
-        core = self.park_timeout(core, watch.then_some(WATCH_PERIOD));
+        let period = watch_period(core.parks_short);
+        core = self.park_timeout(core, watch.then_some(period));
         core.awake = std::time::Instant::now();
+        core.parks_short = core.awake.saturating_duration_since(slept) < SHORT_PARK;
         if let Some(t) = &shared.common.timeline {
             t.park(slept, core.awake);
         }
